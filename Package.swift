@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "MQL",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "MQL", targets: ["MQL"]),
+        .executable(name: "mql", targets: ["Repl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        .target(
+            name: "Engine",
+            dependencies: [.product(name: "Collections", package: "swift-collections")]
+        ),
+        .target(
+            name: "MQL",
+            dependencies: ["Engine", .product(name: "Collections", package: "swift-collections")]
+        ),
+        .executableTarget(
+            name: "Repl",
+            dependencies: [
+                "Engine", "MQL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "MQLTests", dependencies: ["MQL", "Engine"], resources: [.copy("Golden")]),
+        .testTarget(name: "ReplTests", dependencies: ["Repl"]),
+    ]
+)

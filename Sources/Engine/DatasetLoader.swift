@@ -1,0 +1,270 @@
+// Loads a dataset directory (data.md) into a `Store`. Files are read in schema order so
+// every reference can be resolved against a collection already loaded. Every bad row is
+// reported (file, line, what is wrong); if any is bad the load fails as a whole and the
+// caller gets no store — loading never writes anything.
+
+import Foundation
+
+public struct LoadDiagnostic: Error, Equatable, Sendable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let message: String
+
+    public var description: String { "\(file):\(line): error: \(message)" }
+}
+
+public struct LoadError: Error, Sendable, CustomStringConvertible {
+    public let diagnostics: [LoadDiagnostic]
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+public enum DatasetLoader {
+    /// TUNING: reporting stops after this many bad rows; a file that bad is the wrong file.
+    static let maximumDiagnostics = 100
+
+    public static func load(directory: String) throws -> Store {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LoadError(diagnostics: [LoadDiagnostic(file: directory, line: 0, message: "no dataset directory at '\(directory)'")])
+        }
+        var files: [String: [UInt8]] = [:]
+        for schema in ProgrammeSchema.collections {
+            let path = (directory as NSString).appendingPathComponent(schema.name + ".csv")
+            if let data = FileManager.default.contents(atPath: path) { files[schema.name] = [UInt8](data) }
+        }
+        return try load(files: files, directory: directory)
+    }
+
+    /// Loads from file contents by collection name (missing = empty collection).
+    public static func load(files: [String: [UInt8]], directory: String = ".") throws -> Store {
+        var tables: [Table] = []
+        var diagnostics: [LoadDiagnostic] = []
+        for schema in ProgrammeSchema.collections {
+            let path = directory == "." ? schema.name + ".csv" : (directory as NSString).appendingPathComponent(schema.name + ".csv")
+            var loader = CollectionLoader(schema: schema, path: path, loaded: tables)
+            if let bytes = files[schema.name] { loader.read(bytes) }
+            loader.finish()
+            diagnostics.append(contentsOf: loader.diagnostics)
+            tables.append(loader.table)
+            if diagnostics.count >= maximumDiagnostics { break }
+        }
+        if !diagnostics.isEmpty {
+            throw LoadError(diagnostics: Array(diagnostics.prefix(maximumDiagnostics)))
+        }
+        return Store(tables: tables)
+    }
+}
+
+/// Reads one collection's CSV into a fresh table.
+struct CollectionLoader {
+    let schema: CollectionSchema
+    let path: String
+    let table: Table
+    let loaded: [String: Table]
+    var diagnostics: [LoadDiagnostic] = []
+    private var rowLines: [Int] = []
+
+    init(schema: CollectionSchema, path: String, loaded: [Table]) {
+        self.schema = schema
+        self.path = path
+        self.table = Table(schema: schema)
+        var byName: [String: Table] = [:]
+        for t in loaded { byName[t.name] = t }
+        self.loaded = byName
+        if schema.name == "communities", let streets = byName["streets"] {
+            table.scopeNames = (0..<streets.rowCount).map { streets.keyText(row: $0) }
+        }
+    }
+
+    private mutating func report(_ line: Int, _ message: String) {
+        if diagnostics.count < DatasetLoader.maximumDiagnostics {
+            diagnostics.append(LoadDiagnostic(file: path, line: line, message: message))
+        }
+    }
+
+    mutating func read(_ bytes: [UInt8]) {
+        if let bad = UTF8Validation.firstInvalidOffset(bytes) {
+            report(UTF8Validation.line(of: bad, in: bytes), "invalid UTF-8 (byte \(bad))")
+            return
+        }
+        var reader = CSVReader(bytes: bytes)
+        var cells: [CSVCell] = []
+        do {
+            guard let headerLine = try reader.next(into: &cells) else { return }
+            let header = cells.map { reader.string($0).trimmingCharacters(in: .whitespaces) }
+            var fieldOfColumn: [Int?] = []
+            var seen = Set<String>()
+            for name in header {
+                if !seen.insert(name).inserted { report(headerLine, "column '\(name)' appears twice in the header") }
+                fieldOfColumn.append(schema.fieldIndex(name))
+            }
+            for field in schema.fields where field.required && !header.contains(field.name) {
+                report(headerLine, "missing column '\(field.name)'")
+            }
+            guard diagnostics.isEmpty else { return }
+            let streetColumn = header.firstIndex(of: "street")
+            while let line = try reader.next(into: &cells) {
+                if cells.count != header.count {
+                    report(line, "expected \(header.count) columns, found \(cells.count)")
+                    continue
+                }
+                appendRow(cells: cells, fieldOfColumn: fieldOfColumn, streetColumn: streetColumn, reader: reader, line: line)
+                if diagnostics.count >= DatasetLoader.maximumDiagnostics { return }
+            }
+        } catch let error as CSVError {
+            report(error.line, error.message)
+        } catch {
+            report(0, "\(error)")
+        }
+    }
+
+    private mutating func appendRow(cells: [CSVCell], fieldOfColumn: [Int?], streetColumn: Int?,
+                                    reader: CSVReader, line: Int) {
+        var values = [ParsedCell](repeating: .null, count: schema.fields.count)
+        var ok = true
+        for (columnIndex, cell) in cells.enumerated() {
+            guard let fieldIndex = fieldOfColumn[columnIndex] else { continue }
+            let field = schema.fields[fieldIndex]
+            let bytes = reader.value(cell)
+            if bytes.isEmpty {
+                if field.required { report(line, "empty \(field.name)"); ok = false }
+                values[fieldIndex] = field.type == .textSet ? .set([]) : .null
+                continue
+            }
+            switch field.type {
+            case .int:
+                guard let value = Self.parseInt(bytes) else {
+                    report(line, "bad int '\(String(decoding: bytes, as: UTF8.self))' in column \(field.name)")
+                    ok = false
+                    continue
+                }
+                values[fieldIndex] = .int(value)
+            case .date:
+                guard let day = CivilDate.parse(bytes, allowMonth: field.acceptsMonth) else {
+                    let form = field.acceptsMonth ? "YYYY-MM-DD or YYYY-MM" : "YYYY-MM-DD"
+                    report(line, "bad date '\(String(decoding: bytes, as: UTF8.self))' in column \(field.name) (expected \(form))")
+                    ok = false
+                    continue
+                }
+                values[fieldIndex] = .date(day)
+            case .text:
+                values[fieldIndex] = .text(String(decoding: bytes, as: UTF8.self))
+            case .textSet:
+                let elements = bytes.split(separator: 0x3B).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
+                values[fieldIndex] = .set(elements.filter { !$0.isEmpty })
+            case .reference(let target):
+                let key = String(decoding: bytes, as: UTF8.self)
+                guard let targetTable = loaded[target] else { continue }
+                if let scope = field.scopedBy {
+                    guard let streetIndex = streetColumn, !cells[streetIndex].isEmpty else {
+                        report(line, "\(field.name) '\(key)' needs a \(scope) to be resolved in")
+                        ok = false
+                        continue
+                    }
+                    let street = reader.string(cells[streetIndex])
+                    let candidates = targetTable.rows(keyText: key).filter { targetTable.keyTextOfScope(row: Int($0)) == street }
+                    guard let row = candidates.first else {
+                        report(line, "unknown \(field.name) '\(key)' in \(scope) '\(street)'")
+                        ok = false
+                        continue
+                    }
+                    values[fieldIndex] = .reference(row)
+                } else {
+                    guard let row = targetTable.rows(keyText: key).first else {
+                        report(line, "unknown \(field.name) '\(key)' (no such key in \(target))")
+                        ok = false
+                        continue
+                    }
+                    values[fieldIndex] = .reference(row)
+                }
+            }
+        }
+        guard ok else { return }
+        for (fieldIndex, value) in values.enumerated() {
+            switch (table.columns[fieldIndex], value) {
+            case (.int(let c), .int(let v)): c.values.append(v)
+            case (.int(let c), _): c.values.append(IntColumn.null)
+            case (.date(let c), .date(let v)): c.values.append(v)
+            case (.date(let c), _): c.values.append(DateColumn.null)
+            case (.text(let c), .text(let v)): c.codes.append(c.dictionary.intern(v))
+            case (.text(let c), _): c.codes.append(TextColumn.null)
+            case (.textSet(let c), .set(let v)): c.append(v.map { c.dictionary.intern($0) })
+            case (.textSet(let c), _): c.append([])
+            case (.reference(let c), .reference(let v)): c.rows.append(v)
+            case (.reference(let c), _): c.rows.append(RefColumn.null)
+            }
+        }
+        rowLines.append(line)
+        table.rowCount += 1
+    }
+
+    static func parseInt(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var i = bytes.startIndex
+        var negative = false
+        if bytes[i] == 0x2D { negative = true; i += 1 }
+        guard i < bytes.endIndex, bytes.endIndex - i <= 18 else { return nil }
+        var value = 0
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            guard b >= 48 && b <= 57 else { return nil }
+            value = value * 10 + Int(b - 48)
+            i += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// Puts rows in key order and reports duplicate keys.
+    mutating func finish() {
+        let count = table.rowCount
+        var order = Array(0..<count)
+        if table.isKeyedByID, case .int(let ids) = table.columns[0] {
+            let values = ids.values
+            var sorted = true
+            for i in 1..<max(count, 1) where values[i - 1] >= values[i] { sorted = false; break }
+            if !sorted { order.sort { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 } }
+            for i in 1..<max(count, 1) where values[order[i - 1]] == values[order[i]] {
+                report(rowLines[order[i]], "duplicate id \(values[order[i]]) (first on line \(rowLines[order[i - 1]]))")
+            }
+        } else {
+            let keys = (0..<count).map { table.keyText(row: $0) }
+            let scopes = (0..<count).map { table.keyTextOfScope(row: $0) ?? "" }
+            let ranks = PinyinCollation.sortedIndices(Array(Set(scopes + keys)))
+            let all = Array(Set(scopes + keys))
+            var rankOf: [String: Int] = [:]
+            for (rank, index) in ranks.enumerated() { rankOf[all[index]] = rank }
+            order.sort { a, b in
+                let sa = rankOf[scopes[a]]!, sb = rankOf[scopes[b]]!
+                if sa != sb { return sa < sb }
+                let ka = rankOf[keys[a]]!, kb = rankOf[keys[b]]!
+                return ka != kb ? ka < kb : a < b
+            }
+            for i in 1..<max(count, 1) where keys[order[i - 1]] == keys[order[i]] && scopes[order[i - 1]] == scopes[order[i]] {
+                let what = schema.name == "communities" ? "community '\(keys[order[i]])' in street '\(scopes[order[i]])'" : "key '\(keys[order[i]])'"
+                report(rowLines[order[i]], "duplicate \(what) (first on line \(rowLines[order[i - 1]]))")
+            }
+        }
+        if order != Array(0..<count) {
+            table.reorder(order)
+            rowLines = order.map { rowLines[$0] }
+        }
+        table.rebuildKeyIndex()
+    }
+}
+
+private enum ParsedCell {
+    case null
+    case int(Int)
+    case date(Int32)
+    case text(String)
+    case set([String])
+    case reference(Int32)
+}
+
+extension Table {
+    /// For communities, the name of the street a row belongs to (its key's scope).
+    func keyTextOfScope(row: Int) -> String? {
+        guard schema.name == "communities", case .reference(let streets) = column(named: "street")!,
+              streets.rows[row] >= 0 else { return nil }
+        return scopeNames?[Int(streets.rows[row])]
+    }
+}

@@ -1,0 +1,109 @@
+// Indexes the planner can pick. All are built from the columns on first use and cached on
+// the table (see `Table`): building a posting list is one counting pass, a sorted index one
+// sort, so paying only for the indexes a workload touches keeps loading fast.
+//
+// - `Postings`: for each small integer key (a text code, a set element code, a target row
+//   of a reference), the rows that hold it, in row order (compressed sparse rows).
+// - `SortedIndex`: the non-null rows of an int or date column in value order, for ranges
+//   and for `order by … limit`.
+
+import Collections
+
+public struct Postings: Sendable {
+    /// Rows of key `k` are `rows[offsets[k]..<offsets[k+1]]`.
+    public let offsets: [Int32]
+    public let rows: [Int32]
+
+    public var keyCount: Int { offsets.count - 1 }
+
+    public func rows(for key: Int) -> ArraySlice<Int32> {
+        guard key >= 0 && key < keyCount else { return [] }
+        return rows[Int(offsets[key])..<Int(offsets[key + 1])]
+    }
+
+    public func count(for key: Int) -> Int {
+        guard key >= 0 && key < keyCount else { return 0 }
+        return Int(offsets[key + 1] - offsets[key])
+    }
+
+    /// Builds postings from one key per row (negative = no key).
+    public init(keys: [Int32], keyCount: Int) {
+        var counts = [Int32](repeating: 0, count: keyCount + 1)
+        for key in keys where key >= 0 { counts[Int(key) + 1] += 1 }
+        for i in 0..<keyCount { counts[i + 1] += counts[i] }
+        var fill = counts
+        var rows = [Int32](repeating: 0, count: Int(counts[keyCount]))
+        for (row, key) in keys.enumerated() where key >= 0 {
+            rows[Int(fill[Int(key)])] = Int32(row)
+            fill[Int(key)] += 1
+        }
+        self.offsets = counts
+        self.rows = rows
+    }
+
+    /// Builds postings from a set column: a row is listed once under each element it holds.
+    public init(sets: SetColumn, rowCount: Int) {
+        let keyCount = sets.dictionary.count
+        var counts = [Int32](repeating: 0, count: keyCount + 1)
+        for row in 0..<rowCount {
+            var seen = Set<Int32>()
+            for code in sets.codes(at: row) where seen.insert(code).inserted { counts[Int(code) + 1] += 1 }
+        }
+        for i in 0..<keyCount { counts[i + 1] += counts[i] }
+        var fill = counts
+        var rows = [Int32](repeating: 0, count: Int(counts[keyCount]))
+        for row in 0..<rowCount {
+            var seen = Set<Int32>()
+            for code in sets.codes(at: row) where seen.insert(code).inserted {
+                rows[Int(fill[Int(code)])] = Int32(row)
+                fill[Int(code)] += 1
+            }
+        }
+        self.offsets = counts
+        self.rows = rows
+    }
+}
+
+public struct SortedIndex: Sendable {
+    /// Non-null rows ordered by value, ties by row.
+    public let rows: [Int32]
+    /// `values[i]` is the value of `rows[i]`.
+    public let values: [Int]
+
+    public init(values column: [Int], null: Int) {
+        var pairs: [(Int, Int32)] = []
+        pairs.reserveCapacity(column.count)
+        for (row, value) in column.enumerated() where value != null { pairs.append((value, Int32(row))) }
+        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        rows = pairs.map { $0.1 }
+        values = pairs.map { $0.0 }
+    }
+
+    /// Positions whose value lies in `lower...upper` (either side open when nil; `strict`
+    /// excludes the bound itself).
+    public func positions(lower: Int?, lowerStrict: Bool = false, upper: Int?, upperStrict: Bool = false) -> Range<Int> {
+        let start = lower.map { bound in lowerStrict ? firstIndex { $0 > bound } : firstIndex { $0 >= bound } } ?? 0
+        let end = upper.map { bound in upperStrict ? firstIndex { $0 >= bound } : firstIndex { $0 > bound } } ?? values.count
+        return start..<max(start, end)
+    }
+
+    /// First position whose value satisfies a predicate that is false then true along the array.
+    private func firstIndex(where predicate: (Int) -> Bool) -> Int {
+        var low = 0, high = values.count
+        while low < high {
+            let mid = (low + high) / 2
+            if predicate(values[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+}
+
+/// A set of row numbers of one collection.
+public typealias RowSet = BitSet
+
+extension BitSet {
+    public init<S: Sequence>(rows: S) where S.Element == Int32 {
+        self.init()
+        for row in rows { insert(Int(row)) }
+    }
+}

@@ -1,0 +1,131 @@
+// The shape of a dataset: which collections exist, their stored fields and types, keys and
+// references. The schema is data, not code, so the loader, the checker and the output
+// formats all read the same description (data.md). It knows nothing of MQL expressions.
+
+/// The type of a stored column.
+public enum FieldType: Equatable, Sendable, CustomStringConvertible {
+    case int
+    case date
+    case text
+    case textSet
+    /// A reference to a row of the named collection.
+    case reference(String)
+
+    public var description: String {
+        switch self {
+        case .int: return "int"
+        case .date: return "date"
+        case .text: return "text"
+        case .textSet: return "set of text"
+        case .reference(let target): return "ref \(target)"
+        }
+    }
+}
+
+public struct FieldSchema: Sendable, Equatable {
+    public let name: String
+    public let type: FieldType
+    /// Personal data masked on output unless `--unmask`.
+    public let masking: Masking
+    /// `YYYY-MM` accepted for this date column.
+    public let acceptsMonth: Bool
+    /// For a community reference: the column of the same row holding its street.
+    public let scopedBy: String?
+    public let required: Bool
+
+    public enum Masking: Sendable, Equatable { case none, phone, address }
+
+    public init(_ name: String, _ type: FieldType, masking: Masking = .none, acceptsMonth: Bool = false,
+                scopedBy: String? = nil, required: Bool = false) {
+        self.name = name
+        self.type = type
+        self.masking = masking
+        self.acceptsMonth = acceptsMonth
+        self.scopedBy = scopedBy
+        self.required = required
+    }
+}
+
+public struct CollectionSchema: Sendable {
+    public let name: String
+    /// The singular used in navigation (`child`, `mother`): a reference column is named so.
+    public let fields: [FieldSchema]
+    /// Key fields: `id` for most; `name` for streets; `street`+`name` for communities.
+    public let key: [String]
+
+    public init(name: String, fields: [FieldSchema], key: [String]) {
+        self.name = name
+        self.fields = fields
+        self.key = key
+    }
+
+    public func field(named name: String) -> FieldSchema? {
+        fields.first { $0.name == name }
+    }
+
+    public func fieldIndex(_ name: String) -> Int? {
+        fields.firstIndex { $0.name == name }
+    }
+}
+
+public enum ProgrammeSchema {
+    /// Collections in load order: every reference points to an earlier collection.
+    public static let collections: [CollectionSchema] = [
+        CollectionSchema(name: "streets", fields: [
+            FieldSchema("name", .text, required: true),
+            FieldSchema("quota", .int),
+            FieldSchema("liaison", .text),
+            FieldSchema("liaison_phone", .text, masking: .phone),
+        ], key: ["name"]),
+        CollectionSchema(name: "communities", fields: [
+            FieldSchema("name", .text, required: true),
+            FieldSchema("street", .reference("streets"), required: true),
+        ], key: ["street", "name"]),
+        CollectionSchema(name: "children", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("name", .text),
+            FieldSchema("gender", .text),
+            FieldSchema("birth", .date, acceptsMonth: true),
+            FieldSchema("street", .reference("streets")),
+            FieldSchema("community", .reference("communities"), scopedBy: "street"),
+            FieldSchema("guardian", .text),
+            FieldSchema("guardian_phone", .text, masking: .phone),
+            FieldSchema("address", .text, masking: .address),
+            FieldSchema("tags", .textSet),
+            FieldSchema("reason", .text),
+            FieldSchema("household_size", .int),
+            FieldSchema("household_income", .int),
+            FieldSchema("medical_cost", .int),
+            FieldSchema("status", .text),
+            FieldSchema("review", .text),
+            FieldSchema("registered", .date, acceptsMonth: true),
+        ], key: ["id"]),
+        CollectionSchema(name: "mothers", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("name", .text),
+            FieldSchema("org", .text),
+            FieldSchema("title", .text),
+            FieldSchema("phone", .text, masking: .phone),
+            FieldSchema("level", .text),
+            FieldSchema("street", .reference("streets")),
+            FieldSchema("community", .reference("communities"), scopedBy: "street"),
+            FieldSchema("roles", .textSet),
+        ], key: ["id"]),
+        CollectionSchema(name: "pairings", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("mother", .reference("mothers")),
+            FieldSchema("child", .reference("children")),
+            FieldSchema("since", .date),
+            FieldSchema("until", .date),
+            FieldSchema("channels", .textSet),
+            FieldSchema("note", .text),
+        ], key: ["id"]),
+        CollectionSchema(name: "visits", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("pairing", .reference("pairings")),
+            FieldSchema("date", .date),
+            FieldSchema("kind", .text),
+            FieldSchema("note", .text),
+        ], key: ["id"]),
+    ]
+}

@@ -1,0 +1,125 @@
+// One collection in memory: its schema, its columns (parallel arrays, one entry per row),
+// the key index, and lazily built secondary indexes. Rows are kept in key order (id
+// ascending; streets and communities by name in pinyin order), so a scan in row order is
+// the collection's natural order and ties in `order by` fall back to it for free.
+
+import Collections
+
+public final class Table {
+    public let schema: CollectionSchema
+    public let columns: [Column]
+    public internal(set) var rowCount: Int = 0
+
+    /// id → row, for collections keyed by `id`.
+    var rowOfID: [Int: Int32] = [:]
+    /// Key text → rows: for streets the name; for communities the name (several streets
+    /// may share one); used to resolve a literal compared with a reference.
+    var rowsOfKeyText: [String: [Int32]] = [:]
+    /// For communities: the street names, by street row, that scope each community's key.
+    var scopeNames: [String]?
+
+    private var postingsCache: [Int: Postings] = [:]
+    private var sortedCache: [Int: SortedIndex] = [:]
+
+    public init(schema: CollectionSchema) {
+        self.schema = schema
+        self.columns = schema.fields.map { Column.empty(for: $0.type) }
+    }
+
+    public var name: String { schema.name }
+
+    public func column(named name: String) -> Column? {
+        schema.fieldIndex(name).map { columns[$0] }
+    }
+
+    public var isKeyedByID: Bool { schema.key == ["id"] }
+
+    // MARK: - Keys
+
+    /// The row with id `id`.
+    public func row(id: Int) -> Int? { rowOfID[id].map(Int.init) }
+
+    /// Rows whose key, as text, is `text` (a street's name, a community's name, an id's digits).
+    public func rows(keyText text: String) -> [Int32] {
+        if isKeyedByID {
+            guard let id = Int(text), let row = rowOfID[id] else { return [] }
+            return [row]
+        }
+        return rowsOfKeyText[text] ?? []
+    }
+
+    /// The key of a row as it is printed and compared: the id, or the name.
+    public func keyText(row: Int) -> String {
+        if isKeyedByID, case .int(let ids) = columns[0] { return String(ids.values[row]) }
+        if case .text(let names) = column(named: "name")! { return names.text(at: row) ?? "" }
+        return ""
+    }
+
+    /// The id of a row, for collections keyed by id.
+    public func id(row: Int) -> Int? {
+        guard isKeyedByID, case .int(let ids) = columns[0] else { return nil }
+        return ids.values[row]
+    }
+
+    public var nextFreeID: Int {
+        guard case .int(let ids) = columns[0] else { return 1 }
+        return (ids.values.max() ?? 0) + 1
+    }
+
+    func rebuildKeyIndex() {
+        rowOfID = [:]
+        rowsOfKeyText = [:]
+        if isKeyedByID, case .int(let ids) = columns[0] {
+            rowOfID.reserveCapacity(rowCount)
+            for (row, id) in ids.values.enumerated() { rowOfID[id] = Int32(row) }
+        } else {
+            for row in 0..<rowCount { rowsOfKeyText[keyText(row: row), default: []].append(Int32(row)) }
+        }
+    }
+
+    // MARK: - Secondary indexes
+
+    /// Rows by value of a text column, by element of a set column, or by target row of a
+    /// reference column. Built on first use.
+    public func postings(field: Int) -> Postings {
+        if let cached = postingsCache[field] { return cached }
+        let built: Postings
+        switch columns[field] {
+        case .text(let c): built = Postings(keys: c.codes, keyCount: c.dictionary.count)
+        case .textSet(let c): built = Postings(sets: c, rowCount: rowCount)
+        case .reference(let c): built = Postings(keys: c.rows, keyCount: targetRowCount[field] ?? 0)
+        case .int, .date: preconditionFailure("postings on a numeric column")
+        }
+        postingsCache[field] = built
+        return built
+    }
+
+    public func hasCachedPostings(field: Int) -> Bool { postingsCache[field] != nil }
+
+    /// Non-null rows of an int or date column in value order. Built on first use.
+    public func sortedIndex(field: Int) -> SortedIndex {
+        if let cached = sortedCache[field] { return cached }
+        let built: SortedIndex
+        switch columns[field] {
+        case .int(let c): built = SortedIndex(values: c.values, null: IntColumn.null)
+        case .date(let c): built = SortedIndex(values: c.values.map(Int.init), null: Int(DateColumn.null))
+        default: preconditionFailure("sorted index on a non-numeric column")
+        }
+        sortedCache[field] = built
+        return built
+    }
+
+    /// Row count of the collection each reference column points to (set by the store).
+    var targetRowCount: [Int: Int] = [:]
+
+    /// Forgets every secondary index (after rows change).
+    public func invalidateIndexes() {
+        postingsCache = [:]
+        sortedCache = [:]
+    }
+
+    /// Reorders rows so that row order is key order.
+    func reorder(_ order: [Int]) {
+        for column in columns { column.permute(order) }
+    }
+}

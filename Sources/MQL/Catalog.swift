@@ -1,0 +1,84 @@
+// What rule files define: params, defines, rules, constraints and test cases, by name and
+// collection, with where each was written. The checker reads it to resolve names; the
+// evaluator reads constraints; `mql test` reads the tests.
+
+import Engine
+
+public final class DefineInfo {
+    public let definition: Definition
+    public let file: SourceFile
+    /// Set by the checker.
+    public internal(set) var typed: TExpr?
+    public internal(set) var type: MType?
+    var checking = false
+
+    init(definition: Definition, file: SourceFile) {
+        self.definition = definition
+        self.file = file
+    }
+
+    public var collection: String { definition.collection }
+    public var name: String { definition.name }
+    public var kind: Definition.Kind { definition.kind }
+    public var citation: String? { definition.citation }
+    public var qualifiedName: String { "\(collection).\(name)" }
+    public var location: String {
+        let (line, column) = file.location(of: definition.nameRange.start)
+        return "\(file.name):\(line):\(column)"
+    }
+}
+
+public struct ParamInfo {
+    public let name: String
+    public var value: Value
+    public let type: MType
+    public let file: SourceFile?
+    public let range: SourceRange
+}
+
+public struct TestInfo {
+    public let test: TestCase
+    public let file: SourceFile
+}
+
+public final class Catalog {
+    /// Defines, rules and constraints by collection, then name, in the order written.
+    public private(set) var definitions: [String: [String: DefineInfo]] = [:]
+    public private(set) var ordered: [DefineInfo] = []
+    public internal(set) var params: [String: ParamInfo] = [:]
+    public private(set) var paramOrder: [String] = []
+    public private(set) var tests: [TestInfo] = []
+    public private(set) var files: [SourceFile] = []
+
+    public init() {}
+
+    public func define(_ collection: String, _ name: String) -> DefineInfo? {
+        definitions[collection]?[name]
+    }
+
+    public func defines(of collection: String) -> [DefineInfo] {
+        ordered.filter { $0.collection == collection }
+    }
+
+    public var constraints: [DefineInfo] { ordered.filter { $0.kind == .constraint } }
+
+    func add(_ info: DefineInfo) {
+        definitions[info.collection, default: [:]][info.name] = info
+        ordered.append(info)
+    }
+
+    func removeDefinition(_ info: DefineInfo) {
+        definitions[info.collection]?[info.name] = nil
+        ordered.removeAll { $0 === info }
+    }
+
+    func addParam(_ param: ParamInfo) {
+        if params[param.name] == nil { paramOrder.append(param.name) }
+        params[param.name] = param
+    }
+
+    func addTest(_ test: TestInfo) { tests.append(test) }
+    func addFile(_ file: SourceFile) { files.append(file) }
+
+    public var paramNames: [String] { paramOrder }
+}

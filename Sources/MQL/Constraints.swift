@@ -1,0 +1,50 @@
+// Constraint checking over a whole dataset (`mql check`, `.check`): for each constraint of
+// the catalog, the rows of its collection that break it.
+
+import Engine
+
+public struct Violation {
+    public let constraint: DefineInfo
+    public let rows: [Int32]
+}
+
+extension Session {
+    /// Every row that breaks a constraint, grouped by constraint in the order written.
+    public func violations() -> [Violation] {
+        let planner = Planner(store: store, catalog: catalog, today: today)
+        var out: [Violation] = []
+        for info in catalog.constraints {
+            guard let table = store.table(info.collection) else { continue }
+            let holds = planner.compiledDefine(info).asBool
+            var rows: [Int32] = []
+            for row in 0..<table.rowCount where !holds(row) { rows.append(Int32(row)) }
+            out.append(Violation(constraint: info, rows: rows))
+        }
+        return out
+    }
+
+    /// A short description of a row for people: its key and, where there is one, its name
+    /// and the names of what it refers to (personal fields left out).
+    public func describeRow(_ collection: String, _ row: Int) -> String {
+        guard let table = store.table(collection) else { return "" }
+        var parts: [String] = []
+        if table.isKeyedByID { parts.append("\(table.id(row: row)!)") }
+        for (i, field) in table.schema.fields.enumerated() where field.masking == .none {
+            switch (field.name, table.columns[i]) {
+            case ("name", .text(let c)):
+                parts.append(c.text(at: row) ?? "")
+            case (_, .reference(let c)) where ["mother", "child", "pairing", "street", "community"].contains(field.name):
+                let target = Int(c.rows[row])
+                guard target >= 0, let targetTable = store.table(c.target) else { continue }
+                var label = "\(field.name) \(targetTable.keyText(row: target))"
+                if targetTable.isKeyedByID, case .text(let names)? = targetTable.column(named: "name"), let name = names.text(at: target) {
+                    label += " \(name)"
+                }
+                parts.append(label)
+            default:
+                continue
+            }
+        }
+        return parts.joined(separator: "  ")
+    }
+}

@@ -1,0 +1,121 @@
+// Diagnostics: one error type for every stage, and one catalogue of messages so that all
+// wording lives here. A diagnostic carries its file and byte range; `render` turns it
+// into `FILE:LINE:COL: error: MESSAGE`, optionally with the source line and a caret.
+
+public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: SourceFile
+    public let range: SourceRange
+    public let message: String
+
+    public init(_ file: SourceFile, _ range: SourceRange, _ message: String) {
+        self.file = file
+        self.range = range
+        self.message = message
+    }
+
+    public static func == (a: Diagnostic, b: Diagnostic) -> Bool {
+        a.file === b.file && a.range == b.range && a.message == b.message
+    }
+
+    public var line: Int { file.location(of: range.start).line }
+    public var column: Int { file.location(of: range.start).column }
+
+    public var description: String { "\(file.name):\(line):\(column): error: \(message)" }
+
+    /// The message, the source line, and a caret under the error (CJK counted as two columns).
+    public func renderWithSource() -> String {
+        let (line, column) = file.location(of: range.start)
+        let text = file.lineText(line)
+        let before = String(text.unicodeScalars.prefix(column - 1).map(Character.init))
+        let pad = String(repeating: " ", count: DisplayWidth.of(before))
+        let endLocation = file.location(of: range.end)
+        var caretWidth = 1
+        if endLocation.line == line && range.end > range.start {
+            let spanned = String(text.unicodeScalars.dropFirst(column - 1).prefix(endLocation.column - column).map(Character.init))
+            caretWidth = Swift.max(1, DisplayWidth.of(spanned))
+        }
+        return "\(description)\n  \(text)\n  \(pad)^\(String(repeating: "~", count: caretWidth - 1))"
+    }
+}
+
+/// All the diagnostics of one run of a stage, sorted by position.
+public struct DiagnosticError: Error, Sendable, CustomStringConvertible {
+    /// TUNING: past this many errors the rest are noise caused by the first ones.
+    public static let cap = 100
+    public let diagnostics: [Diagnostic]
+
+    public init(_ diagnostics: [Diagnostic]) {
+        let sorted = diagnostics.sorted {
+            $0.file.name != $1.file.name ? $0.file.name < $1.file.name : $0.range.start < $1.range.start
+        }
+        self.diagnostics = Array(sorted.prefix(Self.cap))
+    }
+
+    public init(_ diagnostic: Diagnostic) { self.init([diagnostic]) }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// The message catalogue. Each message is a function so wording lives in one place.
+enum Message {
+    // Lexer
+    static func unexpectedCharacter(_ c: String) -> String { "unexpected character '\(c)'" }
+    static let unterminatedString = "unterminated string"
+    static func badEscape(_ e: String) -> String { "unknown escape '\\\(e)' in string" }
+    static let badUnicodeEscape = "bad \\u{…} escape: expected 1 to 6 hex digits naming a Unicode scalar"
+    static func badDate(_ text: String) -> String { "invalid date '\(text)'" }
+    static func numberTooLarge(_ text: String) -> String { "number '\(text)' is too large" }
+    static let invalidUTF8 = "source is not valid UTF-8"
+
+    // Parser
+    static func expected(_ what: String, found: String) -> String { "expected \(what), found \(found)" }
+    static func duplicateClause(_ clause: String) -> String { "'\(clause)' appears twice in one query" }
+    static let tooDeep = "expression nested too deeply (limit 200)"
+    static func unknownStatement(_ found: String) -> String { "expected a statement (a query, count, define, rule, param, constraint, plan or explain), found \(found)" }
+
+    // Checker
+    static func unknownField(_ name: String, in collection: String, suggestion: String?) -> String {
+        "unknown field '\(name)' in \(collection)" + didYouMean(suggestion)
+    }
+    static func unknownName(_ name: String, suggestion: String?) -> String {
+        "unknown name '\(name)'" + didYouMean(suggestion)
+    }
+    static func unknownCollection(_ name: String, suggestion: String?) -> String {
+        "unknown collection '\(name)'" + didYouMean(suggestion)
+    }
+    static func unknownFunction(_ name: String, suggestion: String?) -> String {
+        "unknown function '\(name)'" + didYouMean(suggestion)
+    }
+    static func didYouMean(_ suggestion: String?) -> String {
+        suggestion.map { "; did you mean '\($0)'?" } ?? ""
+    }
+    static func typeMismatch(_ op: String, _ left: String, _ right: String) -> String {
+        "cannot apply '\(op)' to \(left) and \(right)"
+    }
+    static func expectedType(_ expected: String, got: String, context: String) -> String {
+        "\(context) must be \(expected), not \(got)"
+    }
+    static func arity(_ function: String, expected: String, got: Int) -> String {
+        "\(function)() takes \(expected) argument\(expected == "1" ? "" : "s"), got \(got)"
+    }
+    static func aggregateInWhere(_ name: String) -> String { "aggregate \(name)() cannot be used in 'where'; use it in 'select' with or without 'group by'" }
+    static func aggregateOutsideQuery(_ name: String) -> String { "aggregate \(name)() needs rows: use it in a query's 'select', or give it a subquery (\(name)(children where …))" }
+    static func notGrouped(_ text: String) -> String { "'\(text)' is neither a group key nor an aggregate; with 'group by', select group keys and aggregates only" }
+    static func defineCycle(_ path: [String]) -> String { "define cycle: " + path.joined(separator: " → ") }
+    static func duplicateDefinition(_ name: String, previous: String) -> String { "'\(name)' is already defined at \(previous)" }
+    static func shadowsField(_ name: String, collection: String) -> String { "'\(name)' is a stored field of \(collection); a define cannot replace it" }
+    static func ruleNotBoolean(_ kind: String, _ name: String, _ type: String) -> String { "\(kind) '\(name)' must be boolean, but its expression is \(type)" }
+    static func missingCitation(_ kind: String) -> String { "\(kind) needs a citation: \(kind) C.NAME \"CLAUSE …\" = EXPR" }
+    static func noRowInScope(_ name: String) -> String { "'\(name)' needs a row: it is only meaningful inside a query over a collection" }
+    static func notNavigable(_ type: String, _ name: String) -> String { "cannot take '.\(name)' of \(type); only a reference (like child or street) can be followed" }
+    static let paramNotLiteral = "a param's value must be a literal (a number, text, date, duration, true/false or a list)"
+    static func unknownParam(_ name: String, suggestion: String?) -> String { "unknown param '\(name)'" + didYouMean(suggestion) }
+    static func badParamValue(_ name: String, _ detail: String) -> String { "bad value for param '\(name)': \(detail)" }
+    static func unknownOrderKey(_ name: String) -> String { "unknown name '\(name)' in 'order by'" }
+    static let limitNotNumber = "limit and offset take a whole number that is not negative"
+    static func unknownReference(_ key: String, collection: String) -> String { "no row of \(collection) has key '\(key)'" }
+
+    // Evaluation
+    static let divisionByZero = "division by zero"
+    static let cancelled = "cancelled"
+}

@@ -1,0 +1,386 @@
+// The evaluator: runs a checked query with the planner's closures — select rows, group
+// and aggregate, sort (pinyin for text, nulls last, ties in key order), cut to limit and
+// offset, and build result rows. It also produces the steps of `plan`.
+
+import Engine
+
+public struct ResultColumn: Sendable, Equatable {
+    public let name: String
+    public let type: MType
+    public let masking: FieldSchema.Masking
+
+    public init(name: String, type: MType, masking: FieldSchema.Masking = .none) {
+        self.name = name
+        self.type = type
+        self.masking = masking
+    }
+}
+
+public struct QueryResult: Sendable, Equatable {
+    public var columns: [ResultColumn]
+    public var rows: [[Value]]
+
+    public init(columns: [ResultColumn], rows: [[Value]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+/// The rows of one group-by query: which group each selected row is in, and a first row
+/// per group from which the keys are read.
+final class GroupContext {
+    let rows: [Int32]
+    let groupOfRow: [Int32]
+    let representatives: [Int]
+    let keys: [TExpr]
+    let rowPlanner: Planner
+    private var keyCache: [Int: Compiled] = [:]
+
+    init(rows: [Int32], keys: [TExpr], rowPlanner: Planner, singleGroup: Bool) {
+        self.rows = rows
+        self.keys = keys
+        self.rowPlanner = rowPlanner
+        if singleGroup {
+            groupOfRow = [Int32](repeating: 0, count: rows.count)
+            representatives = [rows.first.map(Int.init) ?? -1]
+            return
+        }
+        let encoders = keys.map { GroupContext.encoder(rowPlanner.compile($0), planner: rowPlanner, expr: $0) }
+        var groupOf = [Int32](repeating: 0, count: rows.count)
+        var firsts: [Int] = []
+        if encoders.count == 1 {
+            let encode = encoders[0]
+            var index: [Int64: Int32] = [:]
+            for (i, row) in rows.enumerated() {
+                let key = encode(Int(row))
+                if let g = index[key] { groupOf[i] = g } else {
+                    let g = Int32(firsts.count)
+                    index[key] = g
+                    firsts.append(Int(row))
+                    groupOf[i] = g
+                }
+            }
+        } else {
+            var index: [[Int64]: Int32] = [:]
+            for (i, row) in rows.enumerated() {
+                let key = encoders.map { $0(Int(row)) }
+                if let g = index[key] { groupOf[i] = g } else {
+                    let g = Int32(firsts.count)
+                    index[key] = g
+                    firsts.append(Int(row))
+                    groupOf[i] = g
+                }
+            }
+        }
+        groupOfRow = groupOf
+        representatives = firsts
+    }
+
+    var groupCount: Int { representatives.count }
+
+    /// A group key as one integer per row: codes, row numbers and values as they are;
+    /// computed text is interned.
+    static func encoder(_ c: Compiled, planner: Planner, expr: TExpr) -> (Int) -> Int64 {
+        let null = Int64.min
+        if let (column, baseRow) = planner.textColumnAccess(expr) {
+            let codes = column.codes
+            if let b = baseRow { return { r in let x = b(r); return x < 0 ? null : Int64(codes[Int(x)]) } }
+            return { r in Int64(codes[r]) }
+        }
+        switch c {
+        case .bool(let f): return { f($0) ? 1 : 0 }
+        case .int(let f): return { r in f(r).map(Int64.init) ?? null }
+        case .date(let f): return { r in f(r).map(Int64.init) ?? null }
+        case .number(let f): return { r in f(r).map { Int64(bitPattern: $0.bitPattern) } ?? null }
+        case .row(_, let f): return { r in Int64(f(r)) }
+        default:
+            let get = c.valueGetter(store: planner.store)
+            let interned = Interner()
+            return { r in let v = get(r); return v.isNull ? null : interned.code(v) }
+        }
+    }
+
+    final class Interner {
+        var codes: [Value: Int64] = [:]
+        func code(_ v: Value) -> Int64 {
+            if let c = codes[v] { return c }
+            let c = Int64(codes.count)
+            codes[v] = c
+            return c
+        }
+    }
+
+    func key(_ i: Int, planner: Planner) -> Compiled {
+        if let done = keyCache[i] { return done }
+        let reps = representatives
+        let compiled = rowPlanner.compile(keys[i]).remapped { reps[$0] }
+        keyCache[i] = compiled
+        return compiled
+    }
+
+    /// Computes an aggregate for every group at once, then reads it per group.
+    func aggregate(_ f: AggregateFunction, _ argument: TExpr?, planner: Planner) -> Compiled {
+        let n = groupCount
+        guard let argument else {
+            var counts = [Int](repeating: 0, count: n)
+            for g in groupOfRow { counts[Int(g)] += 1 }
+            return .int { counts[$0] }
+        }
+        let value = rowPlanner.compile(argument)
+        if f == .count {
+            let isNull = rowPlanner.nullTest(value)
+            var counts = [Int](repeating: 0, count: n)
+            for (i, row) in rows.enumerated() where !isNull(Int(row)) { counts[Int(groupOfRow[i])] += 1 }
+            return .int { counts[$0] }
+        }
+        switch value {
+        case .int(let get) where f != .avg:
+            var results = [Int?](repeating: f == .sum ? 0 : nil, count: n)
+            for (i, row) in rows.enumerated() {
+                guard let v = get(Int(row)) else { continue }
+                let g = Int(groupOfRow[i])
+                switch f {
+                case .sum: results[g] = results[g]!.addingReportingOverflow(v).overflow ? results[g] : results[g]! + v
+                case .min: if results[g] == nil || v < results[g]! { results[g] = v }
+                default: if results[g] == nil || v > results[g]! { results[g] = v }
+                }
+            }
+            return .int { results[$0] }
+        case .int, .number:
+            let get = value.asNumber!
+            var sums = [Double](repeating: 0, count: n)
+            var counts = [Int](repeating: 0, count: n)
+            var best = [Double?](repeating: nil, count: n)
+            for (i, row) in rows.enumerated() {
+                guard let v = get(Int(row)) else { continue }
+                let g = Int(groupOfRow[i])
+                sums[g] += v
+                counts[g] += 1
+                if best[g] == nil || (f == .min ? v < best[g]! : v > best[g]!) { best[g] = v }
+            }
+            switch f {
+            case .sum: return .number { sums[$0] }
+            case .avg: return .number { counts[$0] == 0 ? nil : sums[$0] / Double(counts[$0]) }
+            default: return .number { best[$0] }
+            }
+        case .date(let get):
+            var best = [Int32?](repeating: nil, count: n)
+            for (i, row) in rows.enumerated() {
+                guard let v = get(Int(row)) else { continue }
+                let g = Int(groupOfRow[i])
+                if best[g] == nil || (f == .min ? v < best[g]! : v > best[g]!) { best[g] = v }
+            }
+            return .date { best[$0] }
+        case .text(let get):
+            var best = [String?](repeating: nil, count: n)
+            for (i, row) in rows.enumerated() {
+                guard let v = get(Int(row)) else { continue }
+                let g = Int(groupOfRow[i])
+                if let b = best[g] {
+                    let order = PinyinCollation.compare(v, b)
+                    if (f == .min && order == .orderedAscending) || (f == .max && order == .orderedDescending) { best[g] = v }
+                } else {
+                    best[g] = v
+                }
+            }
+            return .text { best[$0] }
+        case .bool(let get):
+            var best = [Bool?](repeating: nil, count: n)
+            for (i, row) in rows.enumerated() {
+                let v = get(Int(row))
+                let g = Int(groupOfRow[i])
+                if best[g] == nil { best[g] = v } else if f == .min { best[g] = best[g]! && v } else { best[g] = best[g]! || v }
+            }
+            return .int { best[$0].map { $0 ? 1 : 0 } }
+        default:
+            return .null
+        }
+    }
+}
+
+/// Runs checked queries.
+struct Evaluator {
+    let store: Store
+    let catalog: Catalog
+    let today: Int32
+    let source: SourceFile?
+    /// Full scans only (the property test compares this with indexed plans).
+    var useIndexes = true
+
+    func makePlanner() -> Planner {
+        let p = Planner(store: store, catalog: catalog, today: today)
+        p.source = source
+        return p
+    }
+
+    struct Selection {
+        let plan: Planner.FilterPlan
+        let rows: [Int32]
+    }
+
+    func select(_ q: TQuery, planner: Planner) -> Selection {
+        let table = store.table(q.collection)!
+        let plan = planner.planFilter(q.filter, table: table, useIndexes: useIndexes)
+        return Selection(plan: plan, rows: plan.run())
+    }
+
+    func count(_ q: TQuery) -> Int {
+        if !q.grouped && q.limit == nil && q.offset == nil {
+            return select(q, planner: makePlanner()).rows.count
+        }
+        return run(q).rows.count
+    }
+
+    func run(_ q: TQuery) -> QueryResult {
+        let planner = makePlanner()
+        let selection = select(q, planner: planner)
+        return q.grouped ? grouped(q, selection.rows, rowPlanner: planner) : ungrouped(q, selection.rows, planner: planner)
+    }
+
+    func columns(_ q: TQuery) -> [ResultColumn] {
+        q.select.map { item in
+            var type = item.expr.type
+            if case .values = type { type = .textSet }
+            return ResultColumn(name: item.name, type: type, masking: item.expr.masking)
+        }
+    }
+
+    func ungrouped(_ q: TQuery, _ rows: [Int32], planner: Planner) -> QueryResult {
+        let items = q.select.map { planner.compile($0.expr) }
+        planner.selectItemCompiled = { items[$0] }
+        var ordered = rows
+        if !q.orderBy.isEmpty {
+            let keys = q.orderBy.map { SortKey(planner.compile($0.expr), expr: $0.expr, descending: $0.descending, planner: planner) }
+            ordered = Sorter.sort(rows.map(Int.init), keys: keys, limit: q.limit.map { $0 + (q.offset ?? 0) }).map { Int32($0) }
+        }
+        ordered = window(ordered, q)
+        let getters = items.map { $0.valueGetter(store: store) }
+        let out = ordered.map { row in getters.map { $0(Int(row)) } }
+        return QueryResult(columns: columns(q), rows: out)
+    }
+
+    func grouped(_ q: TQuery, _ rows: [Int32], rowPlanner: Planner) -> QueryResult {
+        let context = GroupContext(rows: rows, keys: q.groupBy, rowPlanner: rowPlanner, singleGroup: q.groupBy.isEmpty)
+        let groupPlanner = makePlanner()
+        groupPlanner.groupContext = context
+        let items = q.select.map { groupPlanner.compile($0.expr) }
+        groupPlanner.selectItemCompiled = { items[$0] }
+        var groups = Array(0..<context.groupCount)
+        if q.groupBy.isEmpty && rows.isEmpty { groups = [0] }
+        if !q.orderBy.isEmpty {
+            let keys = q.orderBy.map { SortKey(groupPlanner.compile($0.expr), expr: $0.expr, descending: $0.descending, planner: groupPlanner) }
+            groups = Sorter.sort(groups, keys: keys, limit: q.limit.map { $0 + (q.offset ?? 0) })
+        }
+        groups = window(groups, q)
+        let getters = items.map { $0.valueGetter(store: store) }
+        return QueryResult(columns: columns(q), rows: groups.map { g in getters.map { $0(g) } })
+    }
+
+    func window<T>(_ items: [T], _ q: TQuery) -> [T] {
+        let start = min(q.offset ?? 0, items.count)
+        let end = q.limit.map { min(items.count, start + $0) } ?? items.count
+        return Array(items[start..<end])
+    }
+}
+
+/// One `order by` key, materialised as an optional integer per item so sorting compares
+/// integers: text by pinyin rank, numbers by an order-preserving bit pattern, references
+/// by row (rows are in key order).
+struct SortKey {
+    let value: (Int) -> Int?
+    let descending: Bool
+
+    init(_ c: Compiled, expr: TExpr, descending: Bool, planner: Planner) {
+        self.descending = descending
+        if let (column, baseRow) = planner.textColumnAccess(expr) {
+            let ranks = column.dictionary.collationRanks()
+            let codes = column.codes
+            if let b = baseRow {
+                value = { r in let x = b(r); guard x >= 0 else { return nil }; let code = codes[Int(x)]; return code < 0 ? nil : Int(ranks[Int(code)]) }
+            } else {
+                value = { r in let code = codes[r]; return code < 0 ? nil : Int(ranks[Int(code)]) }
+            }
+            return
+        }
+        switch c {
+        case .int(let f): value = f
+        case .date(let f): value = { r in f(r).map(Int.init) }
+        case .bool(let f): value = { f($0) ? 1 : 0 }
+        case .number(let f):
+            value = { r in
+                guard let d = f(r), !d.isNaN else { return nil }
+                let bits = Int64(bitPattern: (d == 0 ? 0.0 : d).bitPattern)
+                return Int(bits ^ ((bits >> 63) & Int64.max))
+            }
+        case .row(_, let f): value = { r in let x = f(r); return x < 0 ? nil : Int(x) }
+        case .text(let f):
+            // Computed text: rank the distinct values once.
+            let dictionary = TextDictionary()
+            let cache = Memo<[Int32]>()
+            value = { r in
+                guard let s = f(r) else { return nil }
+                let code = dictionary.intern(s)
+                _ = cache
+                return Int(code)
+            }
+            self.rankDictionary = dictionary
+            return
+        default:
+            value = { _ in nil }
+        }
+    }
+
+    /// For computed text keys: values are dictionary codes to be turned into ranks after
+    /// every item's key is known.
+    var rankDictionary: TextDictionary?
+}
+
+enum Sorter {
+    /// Sorts items by keys, nulls last in either direction, ties by item (key order).
+    /// With a limit, keeps only the first `limit` items.
+    static func sort(_ items: [Int], keys: [SortKey], limit: Int?) -> [Int] {
+        var columns: [[Int?]] = keys.map { key in items.map { key.value($0) } }
+        for (k, key) in keys.enumerated() {
+            if let dictionary = key.rankDictionary {
+                let ranks = dictionary.collationRanks()
+                columns[k] = columns[k].map { $0.map { Int(ranks[$0]) } }
+            }
+        }
+        let descending = keys.map(\.descending)
+        func before(_ a: Int, _ b: Int) -> Bool {
+            for k in 0..<columns.count {
+                let x = columns[k][a], y = columns[k][b]
+                if x == y { continue }
+                guard let x else { return false }
+                guard let y else { return true }
+                return descending[k] ? x > y : x < y
+            }
+            return items[a] < items[b]
+        }
+        var positions = Array(items.indices)
+        if let limit, limit < positions.count / 8, limit <= 1000 {
+            positions = topK(positions, limit, before)
+        } else {
+            positions.sort(by: before)
+        }
+        return positions.map { items[$0] }
+    }
+
+    /// The `k` smallest by `before`, in order: one pass keeping a sorted buffer.
+    static func topK(_ positions: [Int], _ k: Int, _ before: (Int, Int) -> Bool) -> [Int] {
+        guard k > 0 else { return [] }
+        var best: [Int] = []
+        best.reserveCapacity(k + 1)
+        for p in positions {
+            if best.count == k, !before(p, best[k - 1]) { continue }
+            var low = 0, high = best.count
+            while low < high {
+                let mid = (low + high) / 2
+                if before(p, best[mid]) { high = mid } else { low = mid + 1 }
+            }
+            best.insert(p, at: low)
+            if best.count > k { best.removeLast() }
+        }
+        return best
+    }
+}

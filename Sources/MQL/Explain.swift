@@ -1,0 +1,216 @@
+// `plan QUERY` and `explain NAME for QUERY`. Both answer with a table so every output
+// format can carry them: plan has one row per step (how rows are found, filtered, grouped,
+// sorted, cut) with estimated and actual row counts; explain has, per row of the query, the
+// tree of rules and sub-expressions that decided NAME, each with its value, the clause a
+// rule cites, and the facts that were missing.
+
+import Engine
+
+struct PlanExplainer {
+    let store: Store
+    let catalog: Catalog
+    let today: Int32
+    let source: SourceFile
+    let useIndexes: Bool
+
+    func plan(_ q: TQuery) -> QueryResult {
+        var evaluator = Evaluator(store: store, catalog: catalog, today: today, source: source)
+        evaluator.useIndexes = useIndexes
+        let planner = evaluator.makePlanner()
+        let table = store.table(q.collection)!
+        let filterPlan = planner.planFilter(q.filter, table: table, useIndexes: useIndexes)
+        var steps: [[Value]] = []
+        let candidates: [Int32]
+        if let driver = filterPlan.driver {
+            candidates = driver.rows()
+            steps.append([.text("SEARCH"), .text("\(q.collection) USING \(driver.description)"), .int(driver.estimate), .int(candidates.count)])
+        } else {
+            candidates = (0..<Int32(table.rowCount)).map { $0 }
+            steps.append([.text("SCAN"), .text(q.collection), .int(table.rowCount), .int(table.rowCount)])
+        }
+        var rows = candidates
+        if let residual = filterPlan.residual {
+            rows = candidates.filter { residual(Int($0)) }
+            // TUNING: without statistics, each condition is guessed to keep half the rows.
+            var estimate = Double(filterPlan.readEstimate)
+            for _ in filterPlan.residualText { estimate *= 0.5 }
+            steps.append([.text("FILTER"), .text(filterPlan.residualText.joined(separator: " and ")), .int(Int(estimate.rounded())), .int(rows.count)])
+        }
+        let result = evaluator.run(q)
+        if q.grouped {
+            let keys = q.groupBy.map { source.text(of: $0.range) }.joined(separator: ", ")
+            steps.append([.text("GROUP"), .text(keys.isEmpty ? "all rows" : "BY \(keys)"), .null, .null])
+        }
+        if !q.orderBy.isEmpty {
+            let keys = q.orderBy.map { source.text(of: $0.expr.range) + ($0.descending ? " desc" : "") }.joined(separator: ", ")
+            let topK = q.limit.map { " (top \($0 + (q.offset ?? 0)))" } ?? ""
+            steps.append([.text("ORDER"), .text("BY \(keys)\(topK)"), .null, .null])
+        }
+        if q.limit != nil || q.offset != nil {
+            steps.append([.text("LIMIT"), .text("\(q.limit.map(String.init) ?? "all") offset \(q.offset ?? 0)"), .int(q.limit ?? 0), .int(result.rows.count)])
+        }
+        steps.append([.text("RESULT"), .text("\(result.columns.count) columns"), .null, .int(result.rows.count)])
+        let columns = [
+            ResultColumn(name: "step", type: .text, masking: .none),
+            ResultColumn(name: "detail", type: .text, masking: .none),
+            ResultColumn(name: "estimated", type: .int, masking: .none),
+            ResultColumn(name: "actual", type: .int, masking: .none),
+        ]
+        return QueryResult(columns: columns, rows: steps)
+    }
+}
+
+struct RuleExplainer {
+    let store: Store
+    let catalog: Catalog
+    let today: Int32
+
+    /// TUNING: past this depth a tree explains less than it hides.
+    static let maximumDepth = 12
+
+    func explain(_ info: DefineInfo, rows: [Int32]) -> QueryResult {
+        let planner = Planner(store: store, catalog: catalog, today: today)
+        let table = store.table(info.collection)!
+        var out: [[Value]] = []
+        for row in rows {
+            let key: Value = table.isKeyedByID ? .int(table.id(row: Int(row))!) : .text(table.keyText(row: Int(row)))
+            var lines: [(String, Value, String, String)] = []
+            if let typed = info.typed {
+                let value = planner.compile(typed).valueGetter(store: store)(Int(row))
+                lines.append(("\(info.name)", value, info.citation ?? "", ""))
+                walk(typed, file: info.file, row: Int(row), depth: 1, planner: planner, into: &lines)
+            }
+            for (node, value, citation, note) in lines {
+                out.append([key, .text(node), value, citation.isEmpty ? .null : .text(citation), note.isEmpty ? .null : .text(note)])
+            }
+        }
+        let keyName = table.isKeyedByID ? "id" : "name"
+        return QueryResult(columns: [
+            ResultColumn(name: keyName, type: table.isKeyedByID ? .int : .text, masking: .none),
+            ResultColumn(name: "node", type: .text, masking: .none),
+            ResultColumn(name: "value", type: .text, masking: .none),
+            ResultColumn(name: "citation", type: .text, masking: .none),
+            ResultColumn(name: "note", type: .text, masking: .none),
+        ], rows: out)
+    }
+
+    func walk(_ e: TExpr, file: SourceFile, row: Int, depth: Int, planner: Planner, into lines: inout [(String, Value, String, String)]) {
+        guard depth < Self.maximumDepth else { return }
+        let indent = String(repeating: "  ", count: depth)
+        func value(_ x: TExpr) -> Value { planner.compile(x).valueGetter(store: store)(row) }
+        func emit(_ x: TExpr, citation: String = "", note: String = "") {
+            lines.append((indent + file.text(of: x.range), value(x), citation, note))
+        }
+        switch e.node {
+        case .binary(.and, _, _), .binary(.or, _, _):
+            let op: BinaryOperator
+            if case .binary(let o, _, _) = e.node { op = o } else { return }
+            for part in flatten(e, op) {
+                if isComposite(part) || isDefineOnThis(part) {
+                    walkNode(part, file: file, row: row, depth: depth, planner: planner, into: &lines)
+                } else {
+                    emit(part, note: leafNote(part, planner: planner, row: row, file: file))
+                }
+            }
+        default:
+            walkNode(e, file: file, row: row, depth: depth, planner: planner, into: &lines)
+        }
+    }
+
+    func walkNode(_ e: TExpr, file: SourceFile, row: Int, depth: Int, planner: Planner, into lines: inout [(String, Value, String, String)]) {
+        let indent = String(repeating: "  ", count: depth)
+        let v = planner.compile(e).valueGetter(store: store)(row)
+        switch e.node {
+        case .define(let base, let info) where isThis(base):
+            lines.append((indent + info.name, v, info.citation ?? "", ""))
+            if let body = info.typed { walk(body, file: info.file, row: row, depth: depth + 1, planner: planner, into: &lines) }
+        case .binary(.and, _, _), .binary(.or, _, _):
+            lines.append((indent + file.text(of: e.range), v, "", ""))
+            walk(e, file: file, row: row, depth: depth + 1, planner: planner, into: &lines)
+        case .unary(.not, let x):
+            lines.append((indent + file.text(of: e.range), v, "", ""))
+            walkNode(x, file: file, row: row, depth: depth + 1, planner: planner, into: &lines)
+        default:
+            lines.append((indent + file.text(of: e.range), v, "", leafNote(e, planner: planner, row: row, file: file)))
+        }
+    }
+
+    func flatten(_ e: TExpr, _ op: BinaryOperator) -> [TExpr] {
+        if case .binary(let o, let l, let r) = e.node, o == op { return flatten(l, op) + flatten(r, op) }
+        return [e]
+    }
+
+    func isComposite(_ e: TExpr) -> Bool {
+        switch e.node {
+        case .binary(.and, _, _), .binary(.or, _, _), .unary(.not, _): return true
+        default: return false
+        }
+    }
+
+    func isThis(_ e: TExpr) -> Bool {
+        if case .this = e.node { return true }
+        return false
+    }
+
+    func isDefineOnThis(_ e: TExpr) -> Bool {
+        if case .define(let base, _) = e.node { return isThis(base) }
+        return false
+    }
+
+    /// For a comparison: the values on each side, how far apart numbers are, and which
+    /// facts are missing.
+    func leafNote(_ e: TExpr, planner: Planner, row: Int, file: SourceFile) -> String {
+        var parts: [TExpr] = []
+        switch e.node {
+        case .binary(_, let l, let r): parts = [l, r]
+        case .between(let x, let lo, let hi, _): parts = [x, lo, hi]
+        case .isNull(let x, _): parts = [x]
+        case .call(_, let args): parts = args
+        default: return ""
+        }
+        var notes: [String] = []
+        var numbers: [Double] = []
+        for p in parts {
+            if case .constant = p.node { if case .constant(.int(let i)) = p.node { numbers.append(Double(i)) }; continue }
+            let value = planner.compile(p).valueGetter(store: store)(row)
+            let text = file.text(of: p.range)
+            if value.isNull {
+                notes.append("missing: \(text)")
+            } else if case .rows = p.type {
+                continue
+            } else {
+                notes.append("\(text) = \(masked(value, p.masking))")
+            }
+            switch value {
+            case .int(let i): numbers.append(Double(i))
+            case .number(let d): numbers.append(d)
+            default: break
+            }
+        }
+        if case .binary(let op, _, _) = e.node, op.isComparison, op != .equal, op != .notEqual, numbers.count == 2 {
+            notes.append("difference \(Value.formatNumber(numbers[0] - numbers[1]))")
+        }
+        return notes.joined(separator: "; ")
+    }
+
+    func masked(_ v: Value, _ masking: FieldSchema.Masking) -> String {
+        guard case .text(let s) = v else { return v.description }
+        return Masking.apply(masking, to: s)
+    }
+}
+
+/// Personal data as it is shown: phones keep the first 3 and last 4 digits, addresses
+/// their first 4 characters.
+public enum Masking {
+    public static func apply(_ masking: FieldSchema.Masking, to text: String) -> String {
+        switch masking {
+        case .none: return text
+        case .phone:
+            let chars = Array(text)
+            guard chars.count > 7 else { return String(repeating: "*", count: chars.count) }
+            return String(chars.prefix(3)) + "****" + String(chars.suffix(4))
+        case .address:
+            return String(text.prefix(4)) + "****"
+        }
+    }
+}

@@ -1,0 +1,359 @@
+// Compiles checked expressions into closures (`Compiled`). Each `compile` case builds the
+// closure for one node kind from its children's closures; special cases for the common
+// predicates read column arrays and dictionary codes directly (a text column compared with
+// a constant compares Int32 codes; a predicate on one text column is decided once per
+// distinct value).
+
+import Engine
+import Foundation
+
+/// Thrown by evaluation: the only runtime errors are these.
+public struct EvaluationError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public let range: SourceRange
+    public var description: String { message }
+}
+
+/// A lazily filled per-code answer for a predicate over one text column.
+final class CodeAnswers {
+    var answers: [UInt8]
+    let decide: (String) -> Bool
+    let dictionary: TextDictionary
+    init(dictionary: TextDictionary, decide: @escaping (String) -> Bool) {
+        self.dictionary = dictionary
+        self.decide = decide
+        self.answers = [UInt8](repeating: 0, count: dictionary.count)
+    }
+    func answer(_ code: Int32) -> Bool {
+        if code < 0 { return false }
+        let i = Int(code)
+        if i >= answers.count { answers += [UInt8](repeating: 0, count: i + 1 - answers.count) }
+        if answers[i] == 0 { answers[i] = decide(dictionary.values[i]) ? 2 : 1 }
+        return answers[i] == 2
+    }
+}
+
+/// A value computed once per statement on first use (a subquery that does not depend on
+/// the current row).
+final class Memo<T> {
+    var value: T?
+}
+
+final class TextCache {
+    var values: [String: String] = [:]
+}
+
+extension Planner {
+    func compile(_ e: TExpr) -> Compiled {
+        switch e.node {
+        case .constant(let v): return constant(v)
+        case .list(let items): return .list(items.map(compile))
+        case .this:
+            guard case .row(let c) = e.type else { return .null }
+            return .row(c) { Int32($0) }
+        case .outer:
+            guard case .row(let c) = e.type, let box = outerRows.last else { return .null }
+            return .row(c) { _ in Int32(box.row) }
+        case .field(let base, let table, let field): return compileField(base: base, table: table, field: field)
+        case .define(let base, let info): return compileDefine(base: base, info: info)
+        case .reverse(let base, let source, let field): return compileReverse(base: base, source: source, field: field)
+        case .collection(let name):
+            let count = store.table(name)!.rowCount
+            return .rows(name) { _, visit in
+                for row in 0..<count where !visit(Int32(row)) { return false }
+                return true
+            }
+        case .subquery(let sub): return compileSubquery(sub)
+        case .unary(.not, let x):
+            let f = compile(x).asBool
+            return .bool { !f($0) }
+        case .unary(.negate, let x):
+            switch compile(x) {
+            case .int(let f): return .int { r in f(r).map { 0 &- $0 } }
+            case .number(let f): return .number { r in f(r).map { -$0 } }
+            default: return .null
+            }
+        case .binary(let op, let l, let r): return compileBinary(op, l, r, type: e.type)
+        case .isNull(let x, let negated):
+            let isNull = nullTest(compile(x))
+            return negated ? .bool { !isNull($0) } : .bool(isNull)
+        case .between(let x, let lo, let hi, let negated):
+            let low = comparison(.greaterOrEqual, x, lo)
+            let high = comparison(.lessOrEqual, x, hi)
+            if negated {
+                let isNull = nullTest(compile(x))
+                return .bool { r in !isNull(r) && !(low(r) && high(r)) }
+            }
+            return .bool { r in low(r) && high(r) }
+        case .call(let builtin, let args): return compileCall(builtin, args, type: e.type, range: e.range)
+        case .aggregate(let f, let argument): return groupContext?.aggregate(f, argument, planner: self) ?? .null
+        case .groupKey(let i): return groupContext?.key(i, planner: self) ?? .null
+        case .selectItem(let i): return selectItemCompiled?(i) ?? .null
+        }
+    }
+
+    func constant(_ v: Value) -> Compiled {
+        switch v {
+        case .null: return .null
+        case .bool(let b): return .bool { _ in b }
+        case .int(let i): return .int { _ in i }
+        case .number(let d): return .number { _ in d }
+        case .text(let s): return .text { _ in s }
+        case .date(let d): return .date { _ in d }
+        case .duration(let d): return .duration { _ in d }
+        case .set(let s): return .textSet { _ in .literal(s) }
+        }
+    }
+
+    /// The constant an expression folds to, if it does not depend on any row.
+    func constantValue(_ e: TExpr) -> Value? {
+        switch e.node {
+        case .constant(let v): return v
+        case .call(.today, _): return .date(today)
+        default: return nil
+        }
+    }
+
+    // MARK: - Fields, defines, references
+
+    /// The row a base expression designates, as a closure (nil = the current row itself).
+    func rowFunction(_ base: TExpr) -> ((Int) -> Int32)? {
+        if case .this = base.node { return nil }
+        if case .row(_, let f) = compile(base) { return f }
+        return { _ in -1 }
+    }
+
+    func compileField(base: TExpr, table tableName: String, field: Int) -> Compiled {
+        let table = store.table(tableName)!
+        let baseRow = rowFunction(base)
+        switch table.columns[field] {
+        case .int(let c):
+            let values = c.values
+            if let b = baseRow {
+                return .int { r in let row = b(r); if row < 0 { return nil }; let v = values[Int(row)]; return v == IntColumn.null ? nil : v }
+            }
+            return .int { r in let v = values[r]; return v == IntColumn.null ? nil : v }
+        case .date(let c):
+            let values = c.values
+            if let b = baseRow {
+                return .date { r in let row = b(r); if row < 0 { return nil }; let v = values[Int(row)]; return v == DateColumn.null ? nil : v }
+            }
+            return .date { r in let v = values[r]; return v == DateColumn.null ? nil : v }
+        case .text(let c):
+            let codes = c.codes
+            let dictionary = c.dictionary
+            if let b = baseRow {
+                return .text { r in let row = b(r); if row < 0 { return nil }; let code = codes[Int(row)]; return code < 0 ? nil : dictionary.values[Int(code)] }
+            }
+            return .text { r in let code = codes[r]; return code < 0 ? nil : dictionary.values[Int(code)] }
+        case .textSet(let c):
+            if let b = baseRow {
+                return .textSet { r in let row = b(r); return row < 0 ? nil : .stored(c, Int(row)) }
+            }
+            return .textSet { r in .stored(c, r) }
+        case .reference(let c):
+            let rows = c.rows
+            if let b = baseRow {
+                return .row(c.target) { r in let row = b(r); return row < 0 ? -1 : rows[Int(row)] }
+            }
+            return .row(c.target) { r in rows[r] }
+        }
+    }
+
+    /// For a text field (directly or through references): its column and the row function.
+    func textColumnAccess(_ e: TExpr) -> (TextColumn, ((Int) -> Int32)?)? {
+        guard case .field(let base, let tableName, let field) = e.node,
+              case .text(let column) = store.table(tableName)!.columns[field] else { return nil }
+        return (column, rowFunction(base))
+    }
+
+    func setColumnAccess(_ e: TExpr) -> (SetColumn, ((Int) -> Int32)?)? {
+        guard case .field(let base, let tableName, let field) = e.node,
+              case .textSet(let column) = store.table(tableName)!.columns[field] else { return nil }
+        return (column, rowFunction(base))
+    }
+
+    func compileDefine(base: TExpr, info: DefineInfo) -> Compiled {
+        let body = compiledDefine(info)
+        guard let b = rowFunction(base) else { return body }
+        switch body {
+        case .bool(let f): return .bool { r in let row = b(r); return row < 0 ? false : f(Int(row)) }
+        case .int(let f): return .int { r in let row = b(r); return row < 0 ? nil : f(Int(row)) }
+        case .number(let f): return .number { r in let row = b(r); return row < 0 ? nil : f(Int(row)) }
+        case .text(let f): return .text { r in let row = b(r); return row < 0 ? nil : f(Int(row)) }
+        case .date(let f): return .date { r in let row = b(r); return row < 0 ? nil : f(Int(row)) }
+        case .duration(let f): return .duration { r in let row = b(r); return row < 0 ? nil : f(Int(row)) }
+        case .textSet(let f): return .textSet { r in let row = b(r); return row < 0 ? nil : f(Int(row)) }
+        case .row(let c, let f): return .row(c) { r in let row = b(r); return row < 0 ? -1 : f(Int(row)) }
+        case .rows(let c, let p): return .rows(c) { r, visit in let row = b(r); return row < 0 ? true : p(Int(row), visit) }
+        case .values(let p, let element): return .values({ r, visit in let row = b(r); return row < 0 ? true : p(Int(row), visit) }, element)
+        case .list, .null: return body.remapped { r in Int(b(r)) }
+        }
+    }
+
+    /// A define's body, compiled once per statement.
+    func compiledDefine(_ info: DefineInfo) -> Compiled {
+        let key = ObjectIdentifier(info)
+        if let done = caches.defines[key] { return done }
+        guard let typed = info.typed else { return .null }
+        // A fresh planner: a define's body never sees the enclosing query's groups.
+        let body = Planner(store: store, catalog: catalog, today: today, caches: caches).compile(typed)
+        caches.defines[key] = body
+        return body
+    }
+
+    func compileReverse(base: TExpr, source: String, field: Int) -> Compiled {
+        let postings = store.table(source)!.postings(field: field)
+        let offsets = postings.offsets
+        let rows = postings.rows
+        let keyCount = postings.keyCount
+        let b = rowFunction(base) ?? { Int32($0) }
+        return .rows(source) { r, visit in
+            let target = Int(b(r))
+            guard target >= 0 && target < keyCount else { return true }
+            var i = Int(offsets[target])
+            let end = Int(offsets[target + 1])
+            while i < end {
+                if !visit(rows[i]) { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+
+    func compileSubquery(_ sub: TSubquery) -> Compiled {
+        let usesOuter = sub.filter.map(containsOuter) == true || sub.select.map(containsOuter) == true
+        let box = OuterRow()
+        if usesOuter { outerRows.append(box) }
+        defer { if usesOuter { outerRows.removeLast() } }
+        var source: RowsProducer
+        if case .collection(let name) = sub.source.node, let filter = sub.filter {
+            let table = store.table(name)!
+            if !usesOuter {
+                // A subquery over a whole collection that does not depend on the row: plan
+                // it like a top-level query (indexes included) and compute it once.
+                let plan = planFilter(filter, table: table)
+                let memo = Memo<[Int32]>()
+                source = { _, visit in
+                    if memo.value == nil { memo.value = plan.run() }
+                    for row in memo.value! where !visit(row) { return false }
+                    return true
+                }
+            } else {
+                source = correlatedSource(filter, table: table, box: box)
+            }
+        } else {
+            guard case .rows(_, let p) = compile(sub.source) else { return .null }
+            if let filter = sub.filter {
+                let f = compile(filter).asBool
+                source = usesOuter
+                    ? { r, visit in box.row = r; return p(r) { row in f(Int(row)) ? visit(row) : true } }
+                    : { r, visit in p(r) { row in f(Int(row)) ? visit(row) : true } }
+            } else {
+                source = p
+            }
+        }
+        if let limit = sub.limit {
+            let inner = source
+            source = { r, visit in
+                var n = 0
+                if limit == 0 { return true }
+                return inner(r) { row in
+                    n += 1
+                    if !visit(row) { return false }
+                    return n < limit
+                } || n >= limit
+            }
+        }
+        if let select = sub.select {
+            let element = compile(select)
+            if usesOuter {
+                let inner = source
+                return .values({ r, visit in inner(r) { row in box.row = r; return visit(row) } }, element)
+            }
+            return .values(source, element)
+        }
+        return .rows(sub.collection, source)
+    }
+
+    /// A subquery over a whole collection whose condition reads the enclosing row
+    /// (`children where name = outer.name`). When a conjunct equates a stored field with a
+    /// value of the enclosing row, the field's index finds the candidates for each
+    /// enclosing row (an index nested loop) instead of scanning the collection every time.
+    func correlatedSource(_ filter: TExpr, table: Table, box: OuterRow) -> RowsProducer {
+        let parts = conjuncts(filter)
+        for (i, part) in parts.enumerated() {
+            guard case .binary(.equal, let l, let r) = part.node else { continue }
+            var field: Int?
+            var probe: TExpr?
+            if let f = directField(l, table: table), containsOuter(r), !dependsOnRow(r) { field = f; probe = r }
+            else if let f = directField(r, table: table), containsOuter(l), !dependsOnRow(l) { field = f; probe = l }
+            guard let field, let probe, let lookup = keyLookup(field: field, probe: probe, table: table) else { continue }
+            var residual: ((Int) -> Bool)?
+            for (k, other) in parts.enumerated() where k != i {
+                let f = compile(other).asBool
+                if let previous = residual { residual = { previous($0) && f($0) } } else { residual = f }
+            }
+            return { r, visit in
+                box.row = r
+                for row in lookup() {
+                    if let residual, !residual(Int(row)) { continue }
+                    if !visit(row) { return false }
+                }
+                return true
+            }
+        }
+        let f = compile(filter).asBool
+        let count = table.rowCount
+        return { r, visit in
+            box.row = r
+            for row in 0..<count where f(row) {
+                if !visit(Int32(row)) { return false }
+            }
+            return true
+        }
+    }
+
+    /// Rows whose `field` equals the probe's current value, through an index.
+    func keyLookup(field: Int, probe: TExpr, table: Table) -> (() -> ArraySlice<Int32>)? {
+        switch (table.columns[field], compile(probe)) {
+        case (.text(let column), .text(let value)):
+            let postings = table.postings(field: field)
+            let dictionary = column.dictionary
+            return {
+                guard let v = value(0), let code = dictionary.code(of: v) else { return [] }
+                return postings.rows(for: Int(code))
+            }
+        case (.reference, .row(_, let value)):
+            let postings = table.postings(field: field)
+            return {
+                let target = value(0)
+                return target < 0 ? [] : postings.rows(for: Int(target))
+            }
+        case (.int, .int(let value)):
+            let index = table.sortedIndex(field: field)
+            return {
+                guard let v = value(0) else { return [] }
+                let positions = index.positions(lower: v, upper: v)
+                return ArraySlice(index.rows[positions].sorted())
+            }
+        default:
+            return nil
+        }
+    }
+
+    func nullTest(_ c: Compiled) -> (Int) -> Bool {
+        switch c {
+        case .null: return { _ in true }
+        case .bool: return { _ in false }
+        case .int(let f): return { f($0) == nil }
+        case .number(let f): return { f($0) == nil }
+        case .text(let f): return { f($0) == nil }
+        case .date(let f): return { f($0) == nil }
+        case .duration(let f): return { f($0) == nil }
+        case .textSet(let f): return { f($0) == nil }
+        case .row(_, let f): return { f($0) < 0 }
+        case .rows, .values, .list: return { _ in false }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+// The planner: chooses how a query's rows are found and compiles every expression of a
+// statement into closures (see `Planner+Expressions.swift`).
+//
+// Row selection: the `where` clause is split into its `and`-ed conjuncts. A conjunct that
+// compares a stored field of the collection with a constant can be answered by an index:
+//   text = c, text in [..]            posting list of the text column
+//   ref = key, ref in [..]            posting list of the reference column (reverse index)
+//   "x" in set, set contains "x"      posting list of the set's elements
+//   int/date (= < <= > >=) c, between sorted index
+//   id = n                            the key index
+// The conjunct with the fewest rows drives the scan; every other conjunct is evaluated on
+// the rows it yields. Without such a conjunct the collection is scanned in row order.
+
+import Engine
+
+/// The row of an enclosing query, set by a subquery before it visits its rows.
+final class OuterRow {
+    var row = -1
+}
+
+final class CompileCaches {
+    var defines: [ObjectIdentifier: Compiled] = [:]
+}
+
+public final class Planner {
+    let store: Store
+    let catalog: Catalog
+    let today: Int32
+    let caches: CompileCaches
+    /// Set while compiling the select and order of a grouped query.
+    var groupContext: GroupContext?
+    /// Set while compiling `order by` of an ungrouped query (a key naming a select item).
+    var selectItemCompiled: ((Int) -> Compiled)?
+    /// For plan output: the text of a conjunct.
+    var source: SourceFile?
+    /// The enclosing rows of the subqueries being compiled, innermost last (`outer`).
+    var outerRows: [OuterRow] = []
+
+    init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
+        self.store = store
+        self.catalog = catalog
+        self.today = today
+        self.caches = caches
+    }
+
+    /// One way to find candidate rows through an index.
+    struct IndexChoice {
+        let description: String
+        let estimate: Int
+        let rows: () -> [Int32]
+    }
+
+    struct FilterPlan {
+        let table: Table
+        let driver: IndexChoice?
+        let residual: ((Int) -> Bool)?
+        let residualText: [String]
+
+        /// Rows that pass, in row order.
+        func run() -> [Int32] {
+            var result: [Int32] = []
+            if let driver {
+                let candidates = driver.rows()
+                guard let residual else { return candidates }
+                result.reserveCapacity(candidates.count)
+                for row in candidates where residual(Int(row)) { result.append(row) }
+                return result
+            }
+            let count = table.rowCount
+            guard let residual else { return (0..<Int32(count)).map { $0 } }
+            for row in 0..<count where residual(row) { result.append(Int32(row)) }
+            return result
+        }
+
+        var readEstimate: Int { driver?.estimate ?? table.rowCount }
+    }
+
+    func conjuncts(_ e: TExpr) -> [TExpr] {
+        if case .binary(.and, let l, let r) = e.node { return conjuncts(l) + conjuncts(r) }
+        return [e]
+    }
+
+    func describe(_ e: TExpr) -> String {
+        source.map { $0.text(of: e.range) } ?? "condition"
+    }
+
+    func planFilter(_ filter: TExpr?, table: Table, useIndexes: Bool = true) -> FilterPlan {
+        guard let filter else { return FilterPlan(table: table, driver: nil, residual: nil, residualText: []) }
+        let parts = conjuncts(filter)
+        var best: (index: Int, choice: IndexChoice)?
+        if useIndexes {
+            for (i, part) in parts.enumerated() {
+                if let choice = indexChoice(part, table: table), best == nil || choice.estimate < best!.choice.estimate {
+                    best = (i, choice)
+                }
+            }
+        }
+        let rest = parts.enumerated().filter { $0.offset != best?.index }.map(\.element)
+        var residual: ((Int) -> Bool)?
+        for part in rest {
+            let f = compile(part).asBool
+            if let previous = residual { residual = { previous($0) && f($0) } } else { residual = f }
+        }
+        return FilterPlan(table: table, driver: best?.choice, residual: residual, residualText: rest.map(describe))
+    }
+
+    /// The field of the current row that an expression reads directly, if any.
+    func directField(_ e: TExpr, table: Table) -> Int? {
+        guard case .field(let base, let name, let field) = e.node, case .this = base.node, name == table.name else { return nil }
+        return field
+    }
+
+    func indexChoice(_ e: TExpr, table: Table) -> IndexChoice? {
+        let text = describe(e)
+        switch e.node {
+        case .binary(let op, let l, let r) where op.isComparison:
+            if let field = directField(l, table: table), let c = constantValue(r) {
+                return comparisonIndex(op, field: field, constant: c, table: table, text: text)
+            }
+            if let field = directField(r, table: table), let c = constantValue(l) {
+                return comparisonIndex(op.mirrored, field: field, constant: c, table: table, text: text)
+            }
+        case .binary(.in, let l, let r):
+            if let field = directField(l, table: table), case .list(let items) = r.node {
+                let constants = items.compactMap { constantValue($0) }
+                guard constants.count == items.count else { return nil }
+                return listIndex(field: field, constants: constants, table: table, text: text)
+            }
+            if let field = directField(r, table: table), case .text(let s)? = constantValue(l) {
+                return setIndex(field: field, element: s, table: table, text: text)
+            }
+        case .binary(.contains, let l, let r):
+            if let field = directField(l, table: table), l.type == .textSet, case .text(let s)? = constantValue(r) {
+                return setIndex(field: field, element: s, table: table, text: text)
+            }
+        case .between(let x, let lo, let hi, false):
+            if let field = directField(x, table: table), let a = constantValue(lo), let b = constantValue(hi),
+               let low = orderedKey(a, field: field, table: table), let high = orderedKey(b, field: field, table: table) {
+                return rangeIndex(field: field, lower: low, upper: high, table: table, text: text)
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// An int or date constant as the sorted index's key type.
+    func orderedKey(_ v: Value, field: Int, table: Table) -> Int? {
+        switch (table.columns[field], v) {
+        case (.int, .int(let i)): return i
+        case (.date, .date(let d)): return Int(d)
+        default: return nil
+        }
+    }
+
+    func comparisonIndex(_ op: BinaryOperator, field: Int, constant: Value, table: Table, text: String) -> IndexChoice? {
+        let name = table.schema.fields[field].name
+        switch table.columns[field] {
+        case .text(let column):
+            guard op == .equal, case .text(let s) = constant else { return nil }
+            let postings = table.postings(field: field)
+            let code = column.dictionary.code(of: s).map(Int.init) ?? -1
+            return IndexChoice(description: "INDEX \(name) (\(text))", estimate: postings.count(for: code)) {
+                Array(postings.rows(for: code))
+            }
+        case .reference(let column):
+            guard op == .equal, let target = store.table(column.target) else { return nil }
+            return listIndex(field: field, constants: [constant], table: table, text: text, targetTable: target)
+        case .int, .date:
+            guard let key = orderedKey(constant, field: field, table: table) else { return nil }
+            if name == "id", op == .equal, table.isKeyedByID {
+                let row = table.row(id: key)
+                return IndexChoice(description: "KEY id (\(text))", estimate: row == nil ? 0 : 1) { row.map { [Int32($0)] } ?? [] }
+            }
+            switch op {
+            case .equal: return rangeIndex(field: field, lower: key, upper: key, table: table, text: text)
+            case .less: return rangeIndex(field: field, lower: nil, upper: key, upperStrict: true, table: table, text: text)
+            case .lessOrEqual: return rangeIndex(field: field, lower: nil, upper: key, table: table, text: text)
+            case .greater: return rangeIndex(field: field, lower: key, lowerStrict: true, upper: nil, table: table, text: text)
+            case .greaterOrEqual: return rangeIndex(field: field, lower: key, upper: nil, table: table, text: text)
+            default: return nil
+            }
+        case .textSet:
+            return nil
+        }
+    }
+
+    func rangeIndex(field: Int, lower: Int?, lowerStrict: Bool = false, upper: Int?, upperStrict: Bool = false,
+                    table: Table, text: String) -> IndexChoice {
+        let index = table.sortedIndex(field: field)
+        let positions = index.positions(lower: lower, lowerStrict: lowerStrict, upper: upper, upperStrict: upperStrict)
+        let name = table.schema.fields[field].name
+        return IndexChoice(description: "RANGE \(name) (\(text))", estimate: positions.count) {
+            index.rows[positions].sorted()
+        }
+    }
+
+    func listIndex(field: Int, constants: [Value], table: Table, text: String, targetTable: Table? = nil) -> IndexChoice? {
+        let name = table.schema.fields[field].name
+        var keys: [Int] = []
+        switch table.columns[field] {
+        case .text(let column):
+            keys = constants.compactMap { v -> Int? in
+                if case .text(let s) = v { return column.dictionary.code(of: s).map(Int.init) }
+                return nil
+            }
+        case .reference(let column):
+            let target = targetTable ?? store.table(column.target)!
+            keys = constants.flatMap { target.rows(keyText: $0.description).map(Int.init) }
+        default:
+            return nil
+        }
+        let postings = table.postings(field: field)
+        let unique = Array(Set(keys)).sorted()
+        let estimate = unique.reduce(0) { $0 + postings.count(for: $1) }
+        return IndexChoice(description: "INDEX \(name) (\(text))", estimate: estimate) {
+            if unique.count == 1 { return Array(postings.rows(for: unique[0])) }
+            return unique.flatMap { postings.rows(for: $0) }.sorted()
+        }
+    }
+
+    func setIndex(field: Int, element: String, table: Table, text: String) -> IndexChoice? {
+        guard case .textSet(let column) = table.columns[field] else { return nil }
+        let postings = table.postings(field: field)
+        let code = column.dictionary.code(of: element).map(Int.init) ?? -1
+        let name = table.schema.fields[field].name
+        return IndexChoice(description: "INDEX \(name) (\(text))", estimate: postings.count(for: code)) {
+            Array(postings.rows(for: code))
+        }
+    }
+}

@@ -1,0 +1,149 @@
+// A session: a dataset, the rules checked against it, today's date, and a way to run
+// statements. This is the embedding API (cli.md, "Embedding"): a Swift program creates a
+// `Session`, calls `run` with source text, and gets typed results or positioned errors.
+
+import Engine
+import Foundation
+
+public enum StatementOutcome: Sendable, Equatable {
+    /// A query's rows (also `plan` and `explain`, whose results are tables too).
+    case rows(QueryResult)
+    /// `count QUERY`.
+    case count(Int)
+    /// A standalone expression.
+    case value(Value, ResultColumn)
+    /// A statement with no result (`define`, `param` …); the text says what happened.
+    case done(String)
+}
+
+public final class Session {
+    public let store: Store
+    public private(set) var catalog: Catalog
+    public var today: Int32
+    /// Read by `plan` tests: force full scans.
+    public var useIndexes = true
+
+    public init(store: Store, catalog: Catalog, today: Int32) {
+        self.store = store
+        self.catalog = catalog
+        self.today = today
+    }
+
+    /// Loads rule sources and checks them against the store.
+    public convenience init(store: Store, ruleSources: [SourceFile], today: Int32, params: [(String, String)] = []) throws {
+        let catalog = try RuleFiles.catalog(from: ruleSources, store: store, paramOverrides: params)
+        self.init(store: store, catalog: catalog, today: today)
+    }
+
+    /// Today's date from the system clock, in the local time zone.
+    public static func systemToday() -> Int32 {
+        let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return CivilDate.days(year: c.year!, month: c.month!, day: c.day!)
+    }
+
+    /// Parses and runs every statement of `text`, returning an outcome per statement. A
+    /// statement that fails yields its error; with `keepGoing` false, nothing after it runs.
+    public func run(_ text: String, name: String = "<input>", keepGoing: Bool = false) -> [Result<StatementOutcome, DiagnosticError>] {
+        let file = SourceFile(name: name, text: text)
+        var outcomes: [Result<StatementOutcome, DiagnosticError>] = []
+        for parsed in Parser.parseStatements(file) {
+            let outcome = parsed.flatMap { statement in
+                Result { try execute(statement) }.mapError { $0 as? DiagnosticError ?? DiagnosticError(Diagnostic(file, statement.range, "\($0)")) }
+            }
+            outcomes.append(outcome)
+            if case .failure = outcome, !keepGoing { break }
+        }
+        return outcomes
+    }
+
+    /// Runs one parsed statement.
+    public func execute(_ statement: Statement) throws -> StatementOutcome {
+        let file = statement.file
+        switch statement.kind {
+        case .query(let q):
+            let checked = try check(q, file: file)
+            return .rows(evaluator(file).run(checked))
+        case .count(let q):
+            let checked = try check(q, file: file)
+            return .count(evaluator(file).count(checked))
+        case .expression(let e):
+            let checker = Checker(store: store, catalog: catalog)
+            guard let typed = checker.checkExpression(e, file: file) else { throw DiagnosticError(checker.diagnostics) }
+            if case .rows = typed.type {
+                throw DiagnosticError(Diagnostic(file, e.range, "a query starts with a collection name"))
+            }
+            let planner = evaluator(file).makePlanner()
+            let value = planner.compile(typed).valueGetter(store: store)(0)
+            let name = Checker(store: store, catalog: catalog).columnName(e, file: file)
+            return .value(value, ResultColumn(name: name, type: typed.type, masking: typed.masking))
+        case .plan(let q):
+            let checked = try check(q, file: file)
+            return .rows(PlanExplainer(store: store, catalog: catalog, today: today, source: file, useIndexes: useIndexes).plan(checked))
+        case .explain(let name, let nameRange, let q):
+            let checked = try check(q, file: file)
+            guard let info = catalog.define(checked.collection, name) else {
+                let names = catalog.defines(of: checked.collection).map(\.name)
+                throw DiagnosticError(Diagnostic(file, nameRange, Message.unknownField(name, in: checked.collection, suggestion: Suggest.closest(name, among: names)) + " (explain takes a define or rule)"))
+            }
+            return .rows(RuleExplainer(store: store, catalog: catalog, today: today).explain(info, rows: evaluator(file).select(checked, planner: evaluator(file).makePlanner()).rows))
+        case .definition(let d):
+            let errors = RuleFiles.enter(d, file: file, catalog: catalog, store: store)
+            if !errors.isEmpty { throw DiagnosticError(errors) }
+            let info = catalog.define(d.collection, d.name)!
+            let checker = Checker(store: store, catalog: catalog)
+            _ = checker.checkDefine(info, usedAt: d.nameRange, scope: Checker.Scope(file: file))
+            if !checker.diagnostics.isEmpty {
+                catalog.remove(info)
+                throw DiagnosticError(checker.diagnostics)
+            }
+            return .done("\(d.kind.rawValue) \(d.collection).\(d.name)")
+        case .param(let name, let nameRange, let value):
+            switch RuleFiles.paramValue(value) {
+            case .failure(let error): throw DiagnosticError(Diagnostic(file, value.range, error.message))
+            case .success(let (v, t)):
+                if let existing = catalog.params[name], existing.type != t {
+                    throw DiagnosticError(Diagnostic(file, value.range, Message.badParamValue(name, "expected \(existing.type), got \(t)")))
+                }
+                catalog.addParam(ParamInfo(name: name, value: v, type: t, file: file, range: nameRange))
+                for info in catalog.ordered { info.resetCheck() }
+                try recheck()
+                return .done("param \(name) = \(v)")
+            }
+        case .test(let t):
+            catalog.addTest(TestInfo(test: t, file: file))
+            return .done("test \(t.name)")
+        }
+    }
+
+    /// Overrides a param (`.param NAME VALUE`) and re-checks every define against it.
+    public func setParam(_ name: String, _ text: String) throws {
+        try RuleFiles.override(param: name, with: text, in: catalog)
+        try recheck()
+    }
+
+    func recheck() throws {
+        let checker = Checker(store: store, catalog: catalog)
+        for info in catalog.ordered {
+            _ = checker.checkDefine(info, usedAt: info.definition.nameRange, scope: Checker.Scope(file: info.file))
+        }
+        if !checker.diagnostics.isEmpty { throw DiagnosticError(checker.diagnostics) }
+    }
+
+    func check(_ q: Query, file: SourceFile) throws -> TQuery {
+        let checker = Checker(store: store, catalog: catalog)
+        guard let checked = checker.checkQuery(q, file: file) else { throw DiagnosticError(checker.diagnostics) }
+        return checked
+    }
+
+    func evaluator(_ file: SourceFile) -> Evaluator {
+        var e = Evaluator(store: store, catalog: catalog, today: today, source: file)
+        e.useIndexes = useIndexes
+        return e
+    }
+}
+
+extension Catalog {
+    func remove(_ info: DefineInfo) {
+        removeDefinition(info)
+    }
+}

@@ -1,0 +1,63 @@
+// `mql check`: every constraint violation of the dataset, grouped by constraint with its
+// citation first, then the rows (keys and names; personal data never shown). Exit 1 if any.
+
+import ArgumentParser
+import Foundation
+import MQL
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "List every row that breaks a constraint of the rules; exit 1 if any."
+    )
+
+    @OptionGroup var session: SessionOptions
+
+    @Flag(name: .long, help: "JSON Lines: one object per violation.")
+    var json = false
+
+    func run() throws {
+        let session = self.session.makeSession()
+        let report = CheckReport(session: session)
+        Terminal.write(json ? report.json() : report.text())
+        if report.total > 0 { throw ExitCode(1) }
+    }
+}
+
+struct CheckReport {
+    let session: Session
+    let violations: [Violation]
+
+    init(session: Session) {
+        self.session = session
+        self.violations = session.violations()
+    }
+
+    var total: Int { violations.reduce(0) { $0 + $1.rows.count } }
+
+    func text() -> String {
+        var out = ""
+        for v in violations where !v.rows.isEmpty {
+            out += "\(v.constraint.citation ?? "")\n"
+            out += "  constraint \(v.constraint.qualifiedName): \(v.rows.count) row\(v.rows.count == 1 ? "" : "s")\n"
+            for row in v.rows { out += "    \(v.constraint.collection) \(session.describeRow(v.constraint.collection, Int(row)))\n" }
+        }
+        let broken = violations.filter { !$0.rows.isEmpty }.count
+        out += total == 0 ? "no violations (\(violations.count) constraints)\n"
+            : "\(total) violation\(total == 1 ? "" : "s") of \(broken) constraint\(broken == 1 ? "" : "s")\n"
+        return out
+    }
+
+    func json() -> String {
+        let writer = OutputWriter(format: .json, unmask: false)
+        var out = ""
+        for v in violations {
+            guard let table = session.store.table(v.constraint.collection) else { continue }
+            for row in v.rows {
+                let key = table.isKeyedByID ? String(table.id(row: Int(row))!) : writer.jsonString(table.keyText(row: Int(row)))
+                out += "{\"constraint\":\(writer.jsonString(v.constraint.qualifiedName)),\"citation\":\(writer.jsonString(v.constraint.citation ?? "")),\"collection\":\(writer.jsonString(v.constraint.collection)),\"key\":\(key),\"row\":\(writer.jsonString(session.describeRow(v.constraint.collection, Int(row))))}\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,116 @@
+// Command-line options shared by `mql`, `mql check` and `mql test`, and turning them into
+// a loaded session. Every failure here is reported on stderr with the exit code cli.md
+// fixes: 1 for bad data or rules, 2 for bad usage.
+
+import ArgumentParser
+import Engine
+import Foundation
+import MQL
+
+struct SessionOptions: ParsableArguments {
+    @Option(name: .long, help: "The dataset directory (default: the shipped example data).")
+    var data: String?
+
+    @Option(name: .long, help: "A rule file or directory of them; repeatable; replaces the shipped rules.")
+    var rules: [String] = []
+
+    @Option(name: .long, help: "Fix today's date (YYYY-MM-DD) for the whole run.")
+    var today: String?
+
+    @Option(name: .long, help: "Override a param of the rule files: NAME=VALUE (repeatable).")
+    var param: [String] = []
+
+    @Flag(name: .long, help: "Show personal data (phones, addresses) unmasked.")
+    var unmask = false
+
+    func validate() throws {
+        if let today, CivilDate.parse(today, allowMonth: false) == nil {
+            throw ValidationError("--today takes a date YYYY-MM-DD, not '\(today)'")
+        }
+        for p in param where !p.contains("=") || p.hasPrefix("=") {
+            throw ValidationError("--param takes NAME=VALUE, not '\(p)'")
+        }
+    }
+
+    var todayDays: Int32 {
+        today.flatMap { CivilDate.parse($0, allowMonth: false) } ?? Session.systemToday()
+    }
+
+    var paramPairs: [(String, String)] {
+        param.map { p in
+            let parts = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+
+    var dataDirectory: String { data ?? Defaults.dataDirectory }
+
+    func ruleFilePaths(extra: [String] = []) throws -> [String] {
+        let roots = rules.isEmpty ? [Defaults.rulesDirectory] : rules
+        var files: [String] = []
+        for root in roots + extra {
+            for f in try RuleFiles.files(at: root) where !files.contains(f) { files.append(f) }
+        }
+        return files
+    }
+
+    /// Loads data and rules; on failure prints why and exits.
+    func makeSession(extraRules: [String] = []) -> Session {
+        let store: Store
+        do {
+            store = try Terminal.withProgress("loading \(dataDirectory)") { try DatasetLoader.load(directory: dataDirectory) }
+        } catch let error as LoadError {
+            Terminal.error(error.description)
+            Foundation.exit(1)
+        } catch {
+            Terminal.error("error: \(error)")
+            Foundation.exit(1)
+        }
+        do {
+            let sources = try ruleFilePaths(extra: extraRules).map(RuleFiles.readSource)
+            return try Session(store: store, ruleSources: sources, today: todayDays, params: paramPairs)
+        } catch let error as DiagnosticError {
+            Terminal.report(error)
+            Foundation.exit(1)
+        } catch let error as RuleFileError {
+            Terminal.error(error.description)
+            if case .unknownParam = error { Foundation.exit(2) }
+            if case .badParam = error { Foundation.exit(2) }
+            Foundation.exit(1)
+        } catch {
+            Terminal.error("error: \(error)")
+            Foundation.exit(1)
+        }
+    }
+}
+
+enum Terminal {
+    static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+    static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+    static let stdinIsTerminal = isatty(STDIN_FILENO) == 1
+
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Diagnostics on stderr; with the source line and a caret when stderr is a terminal.
+    static func report(_ error: DiagnosticError) {
+        for d in error.diagnostics {
+            Self.error(stderrIsTerminal ? d.renderWithSource() : d.description)
+        }
+    }
+
+    /// Runs work, telling a terminal user on stderr when it takes a while.
+    static func withProgress<T>(_ what: String, _ work: () throws -> T) rethrows -> T {
+        guard stderrIsTerminal else { return try work() }
+        let start = Date()
+        let result = try work()
+        let seconds = Date().timeIntervalSince(start)
+        if seconds > 0.5 { Self.error(String(format: "%@ took %.1f s", what, seconds)) }
+        return result
+    }
+}

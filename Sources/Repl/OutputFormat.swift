@@ -1,0 +1,150 @@
+// Output formats for results (cli.md, "Output"): an aligned table for people, RFC 4180
+// CSV, TSV, and JSON Lines for scripts. Values render the same way everywhere: dates as
+// YYYY-MM-DD, sets as `a;b` (arrays in JSON), references as their key, null as an empty
+// cell (`null` in JSON); personal data masked unless `--unmask`.
+
+import ArgumentParser
+import Engine
+import MQL
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, tsv, json
+}
+
+struct OutputWriter {
+    var format: OutputFormat
+    var unmask: Bool
+    /// Results written so far (csv/tsv/table put a blank line between results).
+    private(set) var written = 0
+
+    init(format: OutputFormat, unmask: Bool) {
+        self.format = format
+        self.unmask = unmask
+    }
+
+    /// The text for one statement's outcome, or nil when it has none.
+    mutating func render(_ outcome: StatementOutcome) -> String? {
+        let text: String?
+        switch outcome {
+        case .rows(let result): text = render(result)
+        case .count(let n): text = format == .json ? "\(n)\n" : (format == .table ? "\(n)\n" : "count\n\(n)\n")
+        case .value(let v, let column): text = render(QueryResult(columns: [column], rows: [[v]]), single: true)
+        case .done: text = nil
+        }
+        guard var out = text else { return nil }
+        if written > 0 && format != .json { out = (format == .csv ? "\r\n" : "\n") + out }
+        written += 1
+        return out
+    }
+
+    func cell(_ v: Value, _ column: ResultColumn) -> String {
+        let text = v.description
+        if unmask || column.masking == .none || v.isNull { return text }
+        return Masking.apply(column.masking, to: text)
+    }
+
+    func render(_ result: QueryResult, single: Bool = false) -> String {
+        switch format {
+        case .json:
+            if single, let v = result.rows.first?.first { return jsonValue(v, result.columns[0]) + "\n" }
+            return "[" + result.rows.map { row in
+                "{" + zip(result.columns, row).map { column, v in jsonString(column.name) + ":" + jsonValue(v, column) }.joined(separator: ",") + "}"
+            }.joined(separator: ",") + "]\n"
+        case .csv:
+            let lines = [result.columns.map { csvField($0.name) }] + result.rows.map { row in zip(result.columns, row).map { csvField(cell($1, $0)) } }
+            return lines.map { $0.joined(separator: ",") + "\r\n" }.joined()
+        case .tsv:
+            let lines = [result.columns.map { tsvField($0.name) }] + result.rows.map { row in zip(result.columns, row).map { tsvField(cell($1, $0)) } }
+            return lines.map { $0.joined(separator: "\t") + "\n" }.joined()
+        case .table:
+            return table(result)
+        }
+    }
+
+    func csvField(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    /// TSV has no quoting: tabs, newlines and backslashes are escaped as `\t`, `\n`, `\\`.
+    func tsvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\\" || $0 == "\r" || $0 == "\r\n" }) else { return s }
+        var out = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\\": out += "\\\\"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    func jsonValue(_ v: Value, _ column: ResultColumn) -> String {
+        switch v {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .number(let d): return d.isFinite ? Value.formatNumber(d) : "null"
+        case .set(let items): return "[" + items.map(jsonString).joined(separator: ",") + "]"
+        case .text, .date, .duration: return jsonString(cell(v, column))
+        }
+    }
+
+    func jsonString(_ s: String) -> String {
+        var out = "\""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if ch.value < 0x20 {
+                    let hex = String(ch.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(ch)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Columns aligned by display width (CJK = 2); numbers right-aligned; a row count.
+    func table(_ result: QueryResult) -> String {
+        let header = result.columns.map(\.name)
+        let body = result.rows.map { row in zip(result.columns, row).map { column, v in tableCell(cell(v, column)) } }
+        var widths = header.map { DisplayWidth.of($0) }
+        for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
+        let numeric = result.columns.map { $0.type == .int || $0.type == .number }
+        func line(_ cells: [String], alignNumbers: Bool) -> String {
+            var parts: [String] = []
+            for (i, c) in cells.enumerated() {
+                let pad = String(repeating: " ", count: widths[i] - DisplayWidth.of(c))
+                parts.append(alignNumbers && numeric[i] ? pad + c : (i == cells.count - 1 ? c : c + pad))
+            }
+            var text = parts.joined(separator: "  ")
+            while text.hasSuffix(" ") { text.removeLast() }
+            return text
+        }
+        var lines = [line(header, alignNumbers: false), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        lines += body.map { line($0, alignNumbers: true) }
+        let n = result.rows.count
+        lines.append("(\(n) row\(n == 1 ? "" : "s"))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A cell on one line: newlines and tabs shown as spaces.
+    func tableCell(_ s: String) -> String {
+        guard s.contains(where: { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" }) else { return s }
+        return s.map { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" ? " " : String($0) }.joined()
+    }
+}
+
+import Foundation
