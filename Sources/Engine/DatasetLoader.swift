@@ -228,8 +228,8 @@ struct CollectionLoader {
         } else {
             let keys = (0..<count).map { table.keyText(row: $0) }
             let scopes = (0..<count).map { table.keyTextOfScope(row: $0) ?? "" }
-            let ranks = PinyinCollation.sortedIndices(Array(Set(scopes + keys)))
             let all = Array(Set(scopes + keys))
+            let ranks = PinyinCollation.sortedIndices(all)
             var rankOf: [String: Int] = [:]
             for (rank, index) in ranks.enumerated() { rankOf[all[index]] = rank }
             order.sort { a, b in

@@ -267,8 +267,13 @@ struct Evaluator {
         groupPlanner.selectItemCompiled = { items[$0] }
         var groups = Array(0..<context.groupCount)
         if q.groupBy.isEmpty && rows.isEmpty { groups = [0] }
-        if !q.orderBy.isEmpty {
-            let keys = q.orderBy.map { SortKey(groupPlanner.compile($0.expr), expr: $0.expr, descending: $0.descending, planner: groupPlanner) }
+        if !q.groupBy.isEmpty {
+            // Groups that tie on every order key (or all groups, without one) come in the
+            // order of their keys.
+            var keys = q.orderBy.map { SortKey(groupPlanner.compile($0.expr), expr: $0.expr, descending: $0.descending, planner: groupPlanner) }
+            for (i, key) in q.groupBy.enumerated() {
+                keys.append(SortKey(context.key(i, planner: groupPlanner), expr: key, descending: false, planner: rowPlanner, remap: context.representatives))
+            }
             groups = Sorter.sort(groups, keys: keys, limit: q.limit.map { $0 + (q.offset ?? 0) })
         }
         groups = window(groups, q)
@@ -290,12 +295,16 @@ struct SortKey {
     let value: (Int) -> Int?
     let descending: Bool
 
-    init(_ c: Compiled, expr: TExpr, descending: Bool, planner: Planner) {
+    init(_ c: Compiled, expr: TExpr, descending: Bool, planner: Planner, remap: [Int]? = nil) {
         self.descending = descending
         if let (column, baseRow) = planner.textColumnAccess(expr) {
             let ranks = column.dictionary.collationRanks()
             let codes = column.codes
-            if let b = baseRow {
+            if let remap {
+                // A group key read from each group's first row.
+                let b = baseRow ?? { Int32($0) }
+                value = { g in let x = b(remap[g]); guard x >= 0 else { return nil }; let code = codes[Int(x)]; return code < 0 ? nil : Int(ranks[Int(code)]) }
+            } else if let b = baseRow {
                 value = { r in let x = b(r); guard x >= 0 else { return nil }; let code = codes[Int(x)]; return code < 0 ? nil : Int(ranks[Int(code)]) }
             } else {
                 value = { r in let code = codes[r]; return code < 0 ? nil : Int(ranks[Int(code)]) }

@@ -18,7 +18,11 @@ extension Parser {
     /// or -> and ('or' and)*
     mutating func disjunction() throws -> Expr {
         var left = try conjunction()
+        var chain = 0
+        defer { depth -= chain }
         while accept(.or) {
+            try enter()
+            chain += 1
             let right = try conjunction()
             left = Expr(.binary(.or, left, right), left.range.union(right.range))
         }
@@ -28,7 +32,11 @@ extension Parser {
     /// and -> not ('and' not)*
     mutating func conjunction() throws -> Expr {
         var left = try negation()
+        var chain = 0
+        defer { depth -= chain }
         while accept(.and) {
+            try enter()
+            chain += 1
             let right = try negation()
             left = Expr(.binary(.and, left, right), left.range.union(right.range))
         }
@@ -92,7 +100,11 @@ extension Parser {
     /// additive -> multiplicative (('+' | '-') multiplicative)*
     mutating func additive() throws -> Expr {
         var left = try multiplicative()
+        var chain = 0
+        defer { depth -= chain }
         while current.is("+") || current.is("-") {
+            try enter()
+            chain += 1
             let op: BinaryOperator = advance().is("+") ? .add : .subtract
             let right = try multiplicative()
             left = Expr(.binary(op, left, right), left.range.union(right.range))
@@ -103,7 +115,11 @@ extension Parser {
     /// multiplicative -> unary (('*' | '/') unary)*
     mutating func multiplicative() throws -> Expr {
         var left = try unary()
+        var chain = 0
+        defer { depth -= chain }
         while current.is("*") || current.is("/") {
+            try enter()
+            chain += 1
             let op: BinaryOperator = advance().is("*") ? .multiply : .divide
             let right = try unary()
             left = Expr(.binary(op, left, right), left.range.union(right.range))
@@ -131,8 +147,12 @@ extension Parser {
     /// postfix -> primary ('.' IDENT)*
     mutating func postfix() throws -> Expr {
         var base = try primary()
+        var chain = 0
+        defer { depth -= chain }
         while current.is(".") {
             _ = advance()
+            try enter()
+            chain += 1
             let (name, range) = try expectIdentifier("a field name after '.'")
             base = Expr(.member(base, name), base.range.union(range))
         }

@@ -27,7 +27,8 @@ struct OutputWriter {
         let text: String?
         switch outcome {
         case .rows(let result): text = render(result)
-        case .count(let n): text = format == .json ? "\(n)\n" : (format == .table ? "\(n)\n" : "count\n\(n)\n")
+        // A count is one number in every format, so `mql -c 'count …'` pipes cleanly.
+        case .count(let n): text = "\(n)\n"
         case .value(let v, let column): text = render(QueryResult(columns: [column], rows: [[v]]), single: true)
         case .done: text = nil
         }
