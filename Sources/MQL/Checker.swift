@@ -67,9 +67,6 @@ public final class Checker {
         if let select = q.select {
             for item in select {
                 let typed = check(item.expr, scope: selectScope)
-                if case .rows = typed.type, !grouped {
-                    error(scope, item.expr.range, "a select item must be a value, not \(typed.type); count(…) or exists(…) turns rows into a value")
-                }
                 items.append(TSelectItem(name: item.alias ?? columnName(item.expr, file: file), expr: typed))
             }
         } else if grouped {
@@ -543,8 +540,18 @@ public final class Checker {
             probe.inAggregate = true
             let typed = check(args[0], scope: probe)
             if typed.isInvalid { return typed }
+            let grouping = scope.groupKeys != nil && !scope.inAggregate
             switch typed.type {
+            case .textSet where grouping:
+                // count(roles) over a group counts its rows (a set is never null).
+                return groupAggregate(aggregate, typed, range: range, scope: scope)
             case .rows, .values, .list, .textSet:
+                if grouping {
+                    // Re-check under the group's scope: only group keys may be used.
+                    let regrouped = check(args[0], scope: scope)
+                    if regrouped.isInvalid { return regrouped }
+                    return subqueryAggregate(aggregate, regrouped, range: range, scope: scope)
+                }
                 return subqueryAggregate(aggregate, typed, range: range, scope: scope)
             default:
                 if typed.hasAggregate {

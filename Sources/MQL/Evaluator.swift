@@ -240,7 +240,9 @@ struct Evaluator {
     func columns(_ q: TQuery) -> [ResultColumn] {
         q.select.map { item in
             var type = item.expr.type
+            // Rows show as the list of their keys, selected values as a list.
             if case .values = type { type = .textSet }
+            if case .rows = type { type = .textSet }
             return ResultColumn(name: item.name, type: type, masking: item.expr.masking)
         }
     }
