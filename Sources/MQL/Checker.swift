@@ -626,6 +626,9 @@ public final class Checker {
                 if type == .null { type = a.type; continue }
                 if a.type == .null || a.type == type { continue }
                 if type.isNumeric && a.type.isNumeric { type = .number; continue }
+                // A reference mixed with its key type reads as its key (street → "布吉").
+                if case .row(let c) = type, keyType(c) == a.type { type = a.type; continue }
+                if case .row(let c) = a.type, keyType(c) == type { continue }
                 error(scope, a.range, "coalesce() needs arguments of one type: \(type) and \(a.type)")
                 return invalid(range)
             }

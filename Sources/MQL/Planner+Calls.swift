@@ -75,7 +75,7 @@ extension Planner {
                 return (x * scale).rounded(.toNearestOrAwayFromZero) / scale
             }
         case .coalesce:
-            return coalesce(args.map(compile), type: type)
+            return coalesce(args.map { keyed(compile($0), as: type) }, type: type)
         case .if:
             let condition = compile(args[0]).asBool
             return choose(condition, compile(args[1]), compile(args[2]), type: type)
@@ -107,6 +107,16 @@ extension Planner {
             }
         case .count, .sum, .avg, .min, .max:
             return subqueryAggregate(builtin, compile(args[0]), type: type)
+        }
+    }
+
+    /// A reference read as its key when text or an int is wanted.
+    func keyed(_ c: Compiled, as type: MType) -> Compiled {
+        guard case .row(let collection, let f) = c, let table = store.table(collection) else { return c }
+        switch type {
+        case .text: return .text { r in let row = f(r); return row < 0 ? nil : table.keyText(row: Int(row)) }
+        case .int: return .int { r in let row = f(r); return row < 0 ? nil : table.id(row: Int(row)) }
+        default: return c
         }
     }
 
