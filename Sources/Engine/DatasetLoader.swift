@@ -120,97 +120,23 @@ struct CollectionLoader {
 
     private mutating func appendRow(cells: [CSVCell], fieldOfColumn: [Int?], streetColumn: Int?,
                                     reader: CSVReader, line: Int) {
-        var values = [ParsedCell](repeating: .null, count: schema.fields.count)
-        var ok = true
+        var fieldBytes = [ArraySlice<UInt8>?](repeating: nil, count: schema.fields.count)
         for (columnIndex, cell) in cells.enumerated() {
             guard let fieldIndex = fieldOfColumn[columnIndex] else { continue }
-            let field = schema.fields[fieldIndex]
-            let bytes = reader.value(cell)
-            if bytes.isEmpty {
-                if field.required { report(line, "empty \(field.name)"); ok = false }
-                values[fieldIndex] = field.type == .textSet ? .set([]) : .null
-                continue
-            }
-            switch field.type {
-            case .int:
-                guard let value = Self.parseInt(bytes) else {
-                    report(line, "bad int '\(String(decoding: bytes, as: UTF8.self))' in column \(field.name)")
-                    ok = false
-                    continue
-                }
-                values[fieldIndex] = .int(value)
-            case .date:
-                guard let day = CivilDate.parse(bytes, allowMonth: field.acceptsMonth) else {
-                    let form = field.acceptsMonth ? "YYYY-MM-DD or YYYY-MM" : "YYYY-MM-DD"
-                    report(line, "bad date '\(String(decoding: bytes, as: UTF8.self))' in column \(field.name) (expected \(form))")
-                    ok = false
-                    continue
-                }
-                values[fieldIndex] = .date(day)
-            case .text:
-                values[fieldIndex] = .text(String(decoding: bytes, as: UTF8.self))
-            case .textSet:
-                let elements = bytes.split(separator: 0x3B).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
-                values[fieldIndex] = .set(elements.filter { !$0.isEmpty })
-            case .reference(let target):
-                let key = String(decoding: bytes, as: UTF8.self)
-                guard let targetTable = loaded[target] else { continue }
-                if let scope = field.scopedBy {
-                    guard let streetIndex = streetColumn, !cells[streetIndex].isEmpty else {
-                        report(line, "\(field.name) '\(key)' needs a \(scope) to be resolved in")
-                        ok = false
-                        continue
-                    }
-                    let street = reader.string(cells[streetIndex])
-                    let candidates = targetTable.rows(keyText: key).filter { targetTable.keyTextOfScope(row: Int($0)) == street }
-                    guard let row = candidates.first else {
-                        report(line, "unknown \(field.name) '\(key)' in \(scope) '\(street)'")
-                        ok = false
-                        continue
-                    }
-                    values[fieldIndex] = .reference(row)
-                } else {
-                    guard let row = targetTable.rows(keyText: key).first else {
-                        report(line, "unknown \(field.name) '\(key)' (no such key in \(target))")
-                        ok = false
-                        continue
-                    }
-                    values[fieldIndex] = .reference(row)
-                }
-            }
+            fieldBytes[fieldIndex] = reader.value(cell)
         }
-        guard ok else { return }
-        for (fieldIndex, value) in values.enumerated() {
-            switch (table.columns[fieldIndex], value) {
-            case (.int(let c), .int(let v)): c.values.append(v)
-            case (.int(let c), _): c.values.append(IntColumn.null)
-            case (.date(let c), .date(let v)): c.values.append(v)
-            case (.date(let c), _): c.values.append(DateColumn.null)
-            case (.text(let c), .text(let v)): c.codes.append(c.dictionary.intern(v))
-            case (.text(let c), _): c.codes.append(TextColumn.null)
-            case (.textSet(let c), .set(let v)): c.append(v.map { c.dictionary.intern($0) })
-            case (.textSet(let c), _): c.append([])
-            case (.reference(let c), .reference(let v)): c.rows.append(v)
-            case (.reference(let c), _): c.rows.append(RefColumn.null)
-            }
+        let street = streetColumn.flatMap { cells[$0].isEmpty ? nil : reader.string(cells[$0]) }
+        switch RowParser(schema: schema, tables: loaded).parse(fieldBytes, street: street) {
+        case .failure(let problems):
+            for problem in problems.messages { report(line, problem) }
+        case .success(let values):
+            table.append(values)
+            rowLines.append(line)
         }
-        rowLines.append(line)
-        table.rowCount += 1
     }
 
     static func parseInt(_ bytes: ArraySlice<UInt8>) -> Int? {
-        var i = bytes.startIndex
-        var negative = false
-        if bytes[i] == 0x2D { negative = true; i += 1 }
-        guard i < bytes.endIndex, bytes.endIndex - i <= 18 else { return nil }
-        var value = 0
-        while i < bytes.endIndex {
-            let b = bytes[i]
-            guard b >= 48 && b <= 57 else { return nil }
-            value = value * 10 + Int(b - 48)
-            i += 1
-        }
-        return negative ? -value : value
+        RowParser.parseInt(bytes)
     }
 
     /// Puts rows in key order and reports duplicate keys.
@@ -251,20 +177,13 @@ struct CollectionLoader {
     }
 }
 
-private enum ParsedCell {
-    case null
-    case int(Int)
-    case date(Int32)
-    case text(String)
-    case set([String])
-    case reference(Int32)
-}
-
 extension Table {
     /// For communities, the name of the street a row belongs to (its key's scope).
     func keyTextOfScope(row: Int) -> String? {
         guard schema.name == "communities", case .reference(let streets) = column(named: "street")!,
               streets.rows[row] >= 0 else { return nil }
-        return scopeNames?[Int(streets.rows[row])]
+        let street = Int(streets.rows[row])
+        guard let names = scopeNames, street < names.count else { return nil }
+        return names[street]
     }
 }

@@ -127,5 +127,17 @@ public enum ProgrammeSchema {
             FieldSchema("kind", .text),
             FieldSchema("note", .text),
         ], key: ["id"]),
+        // The audit trail (四(三) 严禁弄虚作假): one row per row changed, written by changes
+        // and kept across checkpoints in changes.csv.
+        CollectionSchema(name: "changes", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("at", .date),
+            FieldSchema("time", .text),
+            FieldSchema("user", .text),
+            FieldSchema("op", .text),
+            FieldSchema("collection", .text),
+            FieldSchema("key", .text),
+            FieldSchema("statement", .text),
+        ], key: ["id"]),
     ]
 }

@@ -38,6 +38,9 @@ public final class Store {
     }
 
     func linkReferences() {
+        if let streets = table("streets"), let communities = table("communities") {
+            communities.scopeNames = (0..<streets.rowCount).map { streets.keyText(row: $0) }
+        }
         for table in tables {
             for (i, field) in table.schema.fields.enumerated() {
                 if case .reference(let target) = field.type {

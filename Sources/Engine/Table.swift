@@ -26,6 +26,44 @@ public final class Table {
         self.columns = schema.fields.map { Column.empty(for: $0.type) }
     }
 
+    init(schema: CollectionSchema, columns: [Column]) {
+        self.schema = schema
+        self.columns = columns
+    }
+
+    /// Set when rows were removed or keys changed, so the key index must be rebuilt.
+    var keyIndexStale = false
+
+    /// Keeps the key index current after appending a row; an id that does not come after
+    /// every other marks the table for reordering.
+    func noteAppended(row: Int) {
+        if isKeyedByID, case .int(let ids) = columns[0] {
+            rowOfID[ids.values[row]] = Int32(row)
+        } else {
+            keyIndexStale = true
+        }
+    }
+
+    /// The permutation that puts rows in key order, or nil when they already are.
+    func keyOrderIfUnsorted() -> [Int]? {
+        if isKeyedByID, case .int(let ids) = columns[0] {
+            let v = ids.values
+            var sorted = true
+            for i in 1..<max(rowCount, 1) where v[i - 1] > v[i] { sorted = false; break }
+            if sorted { return nil }
+            return (0..<rowCount).sorted { v[$0] != v[$1] ? v[$0] < v[$1] : $0 < $1 }
+        }
+        let keys = (0..<rowCount).map { (keyTextOfScope(row: $0) ?? "", keyText(row: $0)) }
+        let all = Array(Set(keys.map(\.0) + keys.map(\.1)))
+        var rank: [String: Int] = [:]
+        for (r, i) in PinyinCollation.sortedIndices(all).enumerated() { rank[all[i]] = r }
+        let order = (0..<rowCount).sorted { a, b in
+            let x = (rank[keys[a].0]!, rank[keys[a].1]!), y = (rank[keys[b].0]!, rank[keys[b].1]!)
+            return x != y ? x < y : a < b
+        }
+        return order == Array(0..<rowCount) ? nil : order
+    }
+
     public var name: String { schema.name }
 
     public func column(named name: String) -> Column? {

@@ -126,6 +126,23 @@ public struct TestCase: Sendable {
     }
 }
 
+/// `name: value` in `insert`, and `name = value` in `update … set`.
+public struct FieldValue: Sendable {
+    public var name: String
+    public var range: SourceRange
+    public var value: Expr
+}
+
+/// Statements that change data (language.md, "Changing data").
+public enum Change: Sendable {
+    case insert(collection: String, collectionRange: SourceRange, fields: [FieldValue])
+    case update(Query, assignments: [FieldValue])
+    case delete(Query)
+    case pair(mother: Expr, child: Expr, since: Expr?, channels: Expr?, note: Expr?)
+    case endPairing(pairing: Expr, on: Expr?, note: Expr?)
+    case visit(child: Expr, on: Expr, kind: Expr?, note: Expr?)
+}
+
 public enum StatementKind: Sendable {
     case query(Query)
     case count(Query)
@@ -135,6 +152,8 @@ public enum StatementKind: Sendable {
     case plan(Query)
     case explain(name: String, nameRange: SourceRange, query: Query)
     case test(TestCase)
+    case change(Change)
+    case begin, commit, rollback
 }
 
 public struct Statement: Sendable {

@@ -169,6 +169,8 @@ public struct Parser {
             kind = .explain(name: name, nameRange: nameRange, query: try query())
         } else if current.isWord("test"), case .string = peek().kind {
             kind = .test(try testCase())
+        } else if let change = try changeStatement() {
+            kind = change
         } else {
             let expr = try expressionOrQuery()
             if case .query(let q) = expr.kind { kind = .query(q) }
@@ -271,6 +273,89 @@ public struct Parser {
         }
         query.range = SourceRange(source.range.start, tokens[index - 1].range.end)
         return Expr(.query(query), query.range)
+    }
+
+    // MARK: - Changing data
+
+    /// change -> 'insert' IDENT '{' fields '}' | 'update' query 'set' assignments
+    ///         | 'delete' query | 'pair' 'mother' primary 'with' 'child' primary options
+    ///         | 'end' 'pairing' primary options | 'visit' 'child' primary 'on' primary options
+    ///         | 'begin' | 'commit' | 'rollback'
+    mutating func changeStatement() throws -> StatementKind? {
+        let next = peek()
+        let endsHere = next.kind == .newline || next.kind == .eof
+        if current.isWord("begin") && endsHere { _ = advance(); return .begin }
+        if current.isWord("commit") && endsHere { _ = advance(); return .commit }
+        if current.isWord("rollback") && endsHere { _ = advance(); return .rollback }
+        if current.isWord("insert"), case .identifier = next.kind, peek(2).is("{") {
+            _ = advance()
+            let (collection, range) = try expectIdentifier("a collection")
+            _ = try expect("{")
+            var fields: [FieldValue] = []
+            while !current.is("}") {
+                let (name, nameRange) = try expectIdentifier("a field name")
+                _ = try expect(":", "':' after the field name")
+                fields.append(FieldValue(name: name, range: nameRange, value: try expression()))
+                if !acceptPunct(",") { break }
+            }
+            _ = try expect("}", "'}' or ','")
+            return .change(.insert(collection: collection, collectionRange: range, fields: fields))
+        }
+        if current.isWord("update"), case .identifier = next.kind {
+            _ = advance()
+            let q = try query()
+            guard current.isWord("set") else { throw fail(Message.expected("'set' and the fields to change", found: current.describe)) }
+            _ = advance()
+            var assignments: [FieldValue] = []
+            repeat {
+                let (name, nameRange) = try expectIdentifier("a field name")
+                _ = try expect("=", "'=' after the field name")
+                assignments.append(FieldValue(name: name, range: nameRange, value: try expression()))
+            } while acceptPunct(",")
+            return .change(.update(q, assignments: assignments))
+        }
+        if current.isWord("delete"), case .identifier = next.kind {
+            _ = advance()
+            return .change(.delete(try query()))
+        }
+        if current.isWord("pair"), next.isWord("mother") {
+            _ = advance(); _ = advance()
+            let mother = try postfix()
+            guard current.isWord("with"), peek().isWord("child") else { throw fail(Message.expected("'with child ID'", found: current.describe)) }
+            _ = advance(); _ = advance()
+            let child = try postfix()
+            let options = try changeOptions(["since", "channels", "note"])
+            return .change(.pair(mother: mother, child: child, since: options["since"], channels: options["channels"], note: options["note"]))
+        }
+        if current.isWord("end"), next.isWord("pairing") {
+            _ = advance(); _ = advance()
+            let pairing = try postfix()
+            let options = try changeOptions(["on", "note"])
+            return .change(.endPairing(pairing: pairing, on: options["on"], note: options["note"]))
+        }
+        if current.isWord("visit"), next.isWord("child") {
+            _ = advance(); _ = advance()
+            let child = try postfix()
+            let options = try changeOptions(["on", "kind", "note"])
+            guard let on = options["on"] else { throw fail(Message.expected("'on DATE'", found: current.describe)) }
+            return .change(.visit(child: child, on: on, kind: options["kind"], note: options["note"]))
+        }
+        return nil
+    }
+
+    /// Trailing `WORD value` options of a change, each at most once, in any order.
+    mutating func changeOptions(_ words: [String]) throws -> [String: Expr] {
+        var options: [String: Expr] = [:]
+        while case .identifier(let w) = current.kind, words.contains(w.lowercased()) {
+            let word = w.lowercased()
+            guard options[word] == nil else { throw fail(Message.duplicateClause(word)) }
+            _ = advance()
+            options[word] = try additive()
+        }
+        if case .identifier = current.kind {
+            throw fail(Message.expected(words.map { "'\($0)'" }.joined(separator: ", ") + " or the end of the statement", found: current.describe))
+        }
+        return options
     }
 
     // MARK: - Tests in rule files

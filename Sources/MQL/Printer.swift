@@ -16,6 +16,28 @@ public enum Printer {
             if let c = d.citation { text += " " + quote(c) }
             return text + " = " + expr(d.expr)
         case .test(let t): return test(t)
+        case .begin: return "begin"
+        case .commit: return "commit"
+        case .rollback: return "rollback"
+        case .change(let c): return change(c)
+        }
+    }
+
+    public static func change(_ c: Change) -> String {
+        func fields(_ items: [FieldValue], _ separator: String) -> String {
+            items.map { "\($0.name)\(separator)\(expr($0.value))" }.joined(separator: ", ")
+        }
+        func optional(_ word: String, _ e: Expr?) -> String { e.map { " \(word) \(expr($0))" } ?? "" }
+        switch c {
+        case .insert(let collection, _, let items): return "insert \(collection) {\(fields(items, ": "))}"
+        case .update(let q, let items): return "update \(query(q)) set \(fields(items, " = "))"
+        case .delete(let q): return "delete \(query(q))"
+        case .pair(let mother, let child, let since, let channels, let note):
+            return "pair mother \(expr(mother, precedence: 7)) with child \(expr(child, precedence: 7))" + optional("since", since) + optional("channels", channels) + optional("note", note)
+        case .endPairing(let pairing, let on, let note):
+            return "end pairing \(expr(pairing, precedence: 7))" + optional("on", on) + optional("note", note)
+        case .visit(let child, let on, let kind, let note):
+            return "visit child \(expr(child, precedence: 7)) on \(expr(on, precedence: 7))" + optional("kind", kind) + optional("note", note)
         }
     }
 

@@ -59,6 +59,8 @@ public enum RuleFiles {
                     queries.append((statement, q))
                 case .expression:
                     break
+                case .change, .begin, .commit, .rollback:
+                    diagnostics.append(Diagnostic(file, statement.range, "a rule file states policy; it cannot change data (run changes with -c, a script or the REPL)"))
                 }
             }
         }

@@ -14,10 +14,19 @@ public enum StatementOutcome: Sendable, Equatable {
     case value(Value, ResultColumn)
     /// A statement with no result (`define`, `param` …); the text says what happened.
     case done(String)
+    /// A change: how many rows it changed, and the id a single insert assigned.
+    case changed(Int, id: Int?)
 }
 
 public final class Session {
-    public let store: Store
+    public internal(set) var store: Store
+    /// The dataset directory changes are made durable in; nil for an in-memory store
+    /// (changes then last for the session only).
+    public var dataset: Dataset?
+    /// Who changes are recorded as made by (`--user`, else the OS user).
+    public var user: String = Session.osUser()
+    /// The open `begin … commit` transaction, if any.
+    var transaction: Transaction?
     public private(set) var catalog: Catalog
     public var today: Int32
     /// Read by `plan` tests: force full scans.
@@ -112,6 +121,11 @@ public final class Session {
         case .test(let t):
             catalog.addTest(TestInfo(test: t, file: file))
             return .done("test \(t.name)")
+        case .change(let change):
+            return try execute(change, statement: statement)
+        case .begin: return try begin(statement)
+        case .commit: return try commit(statement)
+        case .rollback: return try rollback(statement)
         }
     }
 

@@ -23,6 +23,9 @@ struct SessionOptions: ParsableArguments {
     @Flag(name: .long, help: "Show personal data (phones, addresses) unmasked.")
     var unmask = false
 
+    @Option(name: .long, help: "Who changes are recorded as made by (default: the OS user).")
+    var user: String?
+
     func validate() throws {
         if let today, CivilDate.parse(today, allowMonth: false) == nil {
             throw ValidationError("--today takes a date YYYY-MM-DD, not '\(today)'")
@@ -57,8 +60,10 @@ struct SessionOptions: ParsableArguments {
     /// Loads data and rules; on failure prints why and exits.
     func makeSession(extraRules: [String] = []) -> Session {
         let store: Store
+        let dataset = Dataset(directory: dataDirectory)
         do {
-            store = try Terminal.withProgress("loading \(dataDirectory)") { try DatasetLoader.load(directory: dataDirectory) }
+            store = try Terminal.withProgress("loading \(dataDirectory)") { try dataset.load() }
+            for warning in dataset.warnings { Terminal.error(warning) }
         } catch let error as LoadError {
             Terminal.error(error.description)
             Foundation.exit(1)
@@ -68,7 +73,10 @@ struct SessionOptions: ParsableArguments {
         }
         do {
             let sources = try ruleFilePaths(extra: extraRules).map(RuleFiles.readSource)
-            return try Session(store: store, ruleSources: sources, today: todayDays, params: paramPairs)
+            let session = try Session(store: store, ruleSources: sources, today: todayDays, params: paramPairs)
+            session.dataset = dataset
+            if let user { session.user = user }
+            return session
         } catch let error as DiagnosticError {
             Terminal.report(error)
             Foundation.exit(1)

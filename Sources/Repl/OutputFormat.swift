@@ -31,6 +31,15 @@ struct OutputWriter {
         case .count(let n): text = "\(n)\n"
         case .value(let v, let column): text = render(QueryResult(columns: [column], rows: [[v]]), single: true)
         case .done: text = nil
+        case .changed(let n, let id):
+            switch format {
+            case .json: text = "{\"changed\":\(n)" + (id.map { ",\"id\":\($0)" } ?? "") + "}\n"
+            case .table: text = "changed \(n) row\(n == 1 ? "" : "s")" + (id.map { " (id \($0))" } ?? "") + "\n"
+            default:
+                let separator = format == .csv ? "," : "\t"
+                let end = format == .csv ? "\r\n" : "\n"
+                text = "changed" + (id == nil ? "" : separator + "id") + end + "\(n)" + (id.map { separator + String($0) } ?? "") + end
+            }
         }
         guard var out = text else { return nil }
         if written > 0 && format != .json { out = (format == .csv ? "\r\n" : "\n") + out }

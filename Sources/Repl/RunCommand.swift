@@ -54,6 +54,12 @@ struct RunCommand: ParsableCommand {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             runner.run(bytes: [UInt8](data), name: "<stdin>")
         }
+        if session.inTransaction {
+            // All or none: a transaction the script did not commit changes nothing.
+            session.abandonTransaction()
+            Terminal.error("warning: the script ended inside 'begin' without 'commit'; nothing of the transaction was applied")
+            throw ExitCode(1)
+        }
         if runner.failed { throw ExitCode(1) }
     }
 }

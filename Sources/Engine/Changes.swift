@@ -1,0 +1,224 @@
+// Changing a store: row edits (insert, update, delete) applied to a copy, so the original
+// stays untouched until the caller adopts the result — a change is all or nothing. Each
+// edit is checked the way the loader checks a row (types, references, keys) and deletes
+// keep referential integrity. Edits are plain data (cells in the dataset file format) so
+// the journal can store and replay them.
+
+public struct RowEdit: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case insert, update, delete }
+    public var kind: Kind
+    public var collection: String
+    /// The row's key as text: the id, a street's name, or `street/name` for a community.
+    public var key: String
+    /// Field → cell text in the dataset file format ("" = null). All fields for an
+    /// insert, the changed ones for an update, none for a delete.
+    public var cells: [String: String]
+
+    public init(kind: Kind, collection: String, key: String, cells: [String: String] = [:]) {
+        self.kind = kind
+        self.collection = collection
+        self.key = key
+        self.cells = cells
+    }
+}
+
+public struct ChangeError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension Table {
+    /// A table sharing this one's arrays until either is written (copy on write).
+    func copy() -> Table {
+        let t = Table(schema: schema, columns: columns.map { $0.copy() })
+        t.rowCount = rowCount
+        t.rowOfID = rowOfID
+        t.rowsOfKeyText = rowsOfKeyText
+        t.scopeNames = scopeNames
+        t.targetRowCount = targetRowCount
+        return t
+    }
+
+    /// The row of a key as edits name it.
+    public func row(editKey key: String) -> Int? {
+        if isKeyedByID { return Int(key).flatMap { row(id: $0) } }
+        if schema.name == "communities" {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            return rows(keyText: parts[1]).first { keyTextOfScope(row: Int($0)) == parts[0] }.map(Int.init)
+        }
+        return rows(keyText: key).first.map(Int.init)
+    }
+
+    /// The key of a row as edits name it.
+    public func editKey(row: Int) -> String {
+        if schema.name == "communities" { return "\(keyTextOfScope(row: row) ?? "")/\(keyText(row: row))" }
+        return keyText(row: row)
+    }
+}
+
+extension Column {
+    func copy() -> Column {
+        switch self {
+        case .int(let c): return .int(IntColumn(values: c.values))
+        case .date(let c): return .date(DateColumn(values: c.values))
+        case .text(let c): return .text(TextColumn(codes: c.codes, dictionary: c.dictionary))
+        case .reference(let c): return .reference(RefColumn(target: c.target, rows: c.rows))
+        case .textSet(let c):
+            let s = SetColumn(dictionary: c.dictionary)
+            s.offsets = c.offsets
+            s.elements = c.elements
+            return .textSet(s)
+        }
+    }
+}
+
+extension Store {
+    /// A store sharing this one's data until written.
+    public func copy() -> Store {
+        Store(tables: tables.map { $0.copy() })
+    }
+
+    /// This store with `edits` applied, in order; self is unchanged. With `replaying`, an
+    /// edit is made to apply whatever the current state (insert of an existing key
+    /// overwrites it, update or delete of a missing row does nothing), so replaying a
+    /// journal over a dataset that already holds some of it converges to the same state.
+    public func applying(_ edits: [RowEdit], replaying: Bool = false) throws -> Store {
+        let result = copy()
+        var touched = Set<String>()
+        for edit in edits {
+            try result.apply(edit, replaying: replaying)
+            touched.insert(edit.collection)
+        }
+        result.finishChanges(touched)
+        return result
+    }
+
+    func tablesByName() -> [String: Table] {
+        var byName: [String: Table] = [:]
+        for t in tables { byName[t.name] = t }
+        return byName
+    }
+
+    private func apply(_ edit: RowEdit, replaying: Bool) throws {
+        guard let table = table(edit.collection) else { throw ChangeError("unknown collection '\(edit.collection)'") }
+        let parser = RowParser(schema: table.schema, tables: tablesByName())
+        switch edit.kind {
+        case .insert:
+            if let existing = table.row(editKey: edit.key) {
+                guard replaying else { throw ChangeError("\(edit.collection) already has a row with key \(edit.key)") }
+                try update(table, row: existing, cells: edit.cells, parser: parser)
+                return
+            }
+            var cells = [ArraySlice<UInt8>?](repeating: nil, count: table.schema.fields.count)
+            for (name, text) in edit.cells {
+                guard let i = table.schema.fieldIndex(name) else { throw ChangeError("unknown field '\(name)' in \(edit.collection)") }
+                cells[i] = ArraySlice(Array(text.utf8))
+            }
+            switch parser.parse(cells, street: edit.cells["street"]) {
+            case .failure(let problems): throw ChangeError(problems.messages.joined(separator: "; "))
+            case .success(let values):
+                table.append(values)
+                table.noteAppended(row: table.rowCount - 1)
+            }
+        case .update:
+            guard let row = table.row(editKey: edit.key) else {
+                if replaying { return }
+                throw ChangeError("no row of \(edit.collection) has key \(edit.key)")
+            }
+            try update(table, row: row, cells: edit.cells, parser: parser)
+        case .delete:
+            guard let row = table.row(editKey: edit.key) else {
+                if replaying { return }
+                throw ChangeError("no row of \(edit.collection) has key \(edit.key)")
+            }
+            var referrers: [String] = []
+            for (source, field) in referencesTo(table.name) {
+                guard case .reference(let refs) = source.columns[field] else { continue }
+                let rows = refs.rows.indices.filter { refs.rows[$0] == Int32(row) }
+                if !rows.isEmpty {
+                    let keys = rows.prefix(10).map { source.keyText(row: $0) }.joined(separator: ", ")
+                    referrers.append("\(source.name) \(keys)\(rows.count > 10 ? " and \(rows.count - 10) more" : "")")
+                }
+            }
+            if !referrers.isEmpty {
+                if replaying { return }
+                throw ChangeError("cannot delete \(edit.collection) \(edit.key): it is referred to by \(referrers.joined(separator: "; "))")
+            }
+            remove(row: row, from: table)
+        }
+    }
+
+    private func update(_ table: Table, row: Int, cells: [String: String], parser: RowParser) throws {
+        let keyFields = table.schema.name == "communities" ? ["street", "name"] : table.schema.key
+        var street = cells["street"]
+        if street == nil, let streetField = table.schema.fieldIndex("street"), case .reference(let refs) = table.columns[streetField] {
+            let target = refs.rows[row]
+            street = target < 0 ? nil : self.table("streets")?.keyText(row: Int(target))
+        }
+        var parsed: [(Int, ParsedCell)] = []
+        var problems: [String] = []
+        for (name, text) in cells.sorted(by: { $0.key < $1.key }) {
+            guard let i = table.schema.fieldIndex(name) else { throw ChangeError("unknown field '\(name)' in \(table.name)") }
+            let field = table.schema.fields[i]
+            if keyFields.contains(name) {
+                let current = name == "street" ? (table.editKey(row: row).split(separator: "/").first.map(String.init) ?? "") : table.keyText(row: row)
+                if text != current { problems.append("cannot change the key field '\(name)' of \(table.name)"); continue }
+                continue
+            }
+            if text.isEmpty {
+                if field.required { problems.append("empty \(name)") }
+                parsed.append((i, field.type == .textSet ? .set([]) : .null))
+                continue
+            }
+            switch parser.parseCell(field, ArraySlice(Array(text.utf8)), street: street) {
+            case .success(let v): parsed.append((i, v))
+            case .failure(let p): problems.append(contentsOf: p.messages)
+            }
+        }
+        // A street changed without its community leaves the community in the old street.
+        if cells["street"] != nil, cells["community"] == nil, let communityField = table.schema.fieldIndex("community"),
+           case .reference(let refs) = table.columns[communityField], refs.rows[row] >= 0 {
+            problems.append("changing street needs the community in the new street too")
+        }
+        if !problems.isEmpty { throw ChangeError(problems.joined(separator: "; ")) }
+        for (i, v) in parsed { table.set(row: row, field: i, v) }
+    }
+
+    /// Removes a row, renumbering references to the rows after it.
+    private func remove(row: Int, from table: Table) {
+        var order = Array(0..<table.rowCount)
+        order.remove(at: row)
+        table.reorder(order)
+        table.rowCount -= 1
+        for (source, field) in referencesTo(table.name) {
+            guard case .reference(let refs) = source.columns[field] else { continue }
+            for i in refs.rows.indices where refs.rows[i] > Int32(row) { refs.rows[i] -= 1 }
+            source.invalidateIndexes()
+        }
+        table.keyIndexStale = true
+    }
+
+    /// Restores key order, key indexes and links after edits.
+    func finishChanges(_ touched: Set<String>) {
+        for name in touched {
+            guard let table = table(name) else { continue }
+            if let order = table.keyOrderIfUnsorted() {
+                var newRowOfOld = [Int32](repeating: -1, count: order.count)
+                for (new, old) in order.enumerated() { newRowOfOld[old] = Int32(new) }
+                table.reorder(order)
+                for (source, field) in referencesTo(table.name) {
+                    guard case .reference(let refs) = source.columns[field] else { continue }
+                    for i in refs.rows.indices where refs.rows[i] >= 0 { refs.rows[i] = newRowOfOld[Int(refs.rows[i])] }
+                    source.invalidateIndexes()
+                }
+                table.keyIndexStale = true
+            }
+            if table.keyIndexStale { table.rebuildKeyIndex() }
+            table.keyIndexStale = false
+            table.invalidateIndexes()
+        }
+        linkReferences()
+    }
+}

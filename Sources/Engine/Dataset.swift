@@ -1,0 +1,74 @@
+// A dataset directory opened for reading and changing: its store (the CSV files plus the
+// journal replayed), the journal, and the steps of a durable change — lock, catch up with
+// other writers, append, fsync — and of a checkpoint.
+
+import Foundation
+
+public final class Dataset {
+    public let directory: String
+    public let journal: Journal
+    /// Warnings from loading (a torn journal tail), for stderr.
+    public private(set) var warnings: [String] = []
+
+    public init(directory: String) {
+        self.directory = directory
+        self.journal = Journal(directory: directory)
+    }
+
+    /// Loads the CSV files and replays the journal.
+    public func load() throws -> Store {
+        try journal.withCheckpointLock(exclusive: false) {
+            let base = try DatasetLoader.load(directory: directory)
+            let read = journal.read()
+            if let warning = read.warning { warnings.append(warning) }
+            journal.markConsumed(read.validBytes)
+            return try Self.replay(read.entries, onto: base)
+        }
+    }
+
+    static func replay(_ entries: [JournalEntry], onto store: Store) throws -> Store {
+        guard !entries.isEmpty else { return store }
+        var edits: [RowEdit] = []
+        for entry in entries { edits += entry.edits + entry.auditEdits }
+        do {
+            return try store.applying(edits, replaying: true)
+        } catch let error as ChangeError {
+            throw JournalError(message: "journal does not apply to the dataset files: \(error.message)")
+        }
+    }
+
+    /// Takes the writer lock and brings `store` up to date with entries other processes
+    /// appended since it was loaded.
+    public func beginChange(_ store: Store) throws -> Store {
+        try journal.lockForWriting()
+        let read = journal.read(from: journal.consumed)
+        journal.markConsumed(read.validBytes)
+        return try Self.replay(read.entries, onto: store)
+    }
+
+    /// Appends the change to the journal (fsynced) and returns the store with its audit rows.
+    public func commit(_ entry: JournalEntry, changed store: Store) throws -> Store {
+        try journal.append(entry)
+        return try store.applying(entry.auditEdits, replaying: true)
+    }
+
+    public func endChange() {
+        journal.unlockWriting()
+    }
+
+    /// Writes every collection's file anew and empties the journal. The caller holds the
+    /// writer lock; a crash at any point loses nothing (the journal is emptied only once
+    /// every file is in place, and replaying it over new files changes nothing).
+    public func checkpoint(_ store: Store) throws {
+        try journal.withCheckpointLock(exclusive: true) {
+            for table in store.tables {
+                try DatasetWriter.writeAtomically(DatasetWriter.csv(table, store: store), to: directory + "/\(table.name).csv", syncDirectory: false)
+            }
+            try Journal.syncDirectory(directory)
+            try journal.reset()
+        }
+    }
+
+    /// The journal's size, for automatic checkpoints.
+    public var journalBytes: Int { journal.consumed }
+}

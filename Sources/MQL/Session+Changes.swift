@@ -1,0 +1,302 @@
+// Changing data from MQL statements: `insert`, `update … set`, `delete`, `pair`, `end
+// pairing`, `visit`, and `begin … commit | rollback`. A statement becomes row edits
+// (Engine's `RowEdit`), applied to a copy of the store; the copy is checked — types,
+// references, keys, referential integrity, and every constraint of the rules for rows it
+// newly breaks — and only then journalled (fsynced) and adopted. A refusal names the
+// statement's position, the constraint with its citation, and the rows; nothing changes.
+
+import Engine
+import Foundation
+
+struct Transaction {
+    /// The store when the transaction began (constraints compare against it).
+    let base: Store
+    var edits: [RowEdit] = []
+    var statements: [String] = []
+    let range: SourceRange
+    let file: SourceFile
+}
+
+extension Session {
+    static func osUser() -> String {
+        let env = ProcessInfo.processInfo.environment
+        return env["USER"] ?? env["LOGNAME"] ?? NSUserName()
+    }
+
+    func fail(_ statement: Statement, _ message: String, at range: SourceRange? = nil) -> DiagnosticError {
+        DiagnosticError(Diagnostic(statement.file, range ?? statement.range, message))
+    }
+
+    // MARK: - Statements to edits
+
+    func execute(_ change: Change, statement: Statement) throws -> StatementOutcome {
+        // Outside a transaction each statement is one: catch up with other writers first,
+        // so ids and checks see the newest data.
+        let standalone = transaction == nil
+        let current: Store
+        if standalone, let dataset {
+            do { current = try dataset.beginChange(store) } catch let e as JournalError { throw fail(statement, e.message) }
+        } else {
+            current = store
+        }
+        defer { if standalone { dataset?.endChange() } }
+        let (edits, insertedID) = try edits(for: change, statement: statement, on: current)
+        let changed: Store
+        do {
+            changed = try current.applying(edits)
+        } catch let e as ChangeError {
+            throw fail(statement, e.message)
+        }
+        let text = statement.file.text(of: statement.range)
+        if var open = transaction {
+            open.edits += edits
+            open.statements.append(text)
+            transaction = open
+            store = changed
+        } else {
+            try checkConstraints(before: current, after: changed, statement: statement)
+            store = try durable(edits, statementText: text, changed: changed, statement: statement)
+        }
+        return .changed(edits.count, id: insertedID)
+    }
+
+    /// Journals the edits (when the session has a dataset) and returns the store to adopt.
+    func durable(_ edits: [RowEdit], statementText: String, changed: Store, statement: Statement) throws -> Store {
+        guard let dataset, !edits.isEmpty else { return changed }
+        let entry = JournalEntry(at: Self.timestamp(), user: user, statement: statementText,
+                                 firstChangeID: changed.table("changes")?.nextFreeID ?? 1, edits: edits)
+        do {
+            let adopted = try dataset.commit(entry, changed: changed)
+            if dataset.journalBytes > Journal.checkpointBytes { try dataset.checkpoint(adopted) }
+            return adopted
+        } catch let e as JournalError {
+            throw fail(statement, e.message)
+        } catch let e as ChangeError {
+            throw fail(statement, e.message)
+        }
+    }
+
+    static func timestamp() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return f.string(from: Date())
+    }
+
+    func edits(for change: Change, statement: Statement, on store: Store) throws -> ([RowEdit], Int?) {
+        switch change {
+        case .insert(let collection, let collectionRange, let fields):
+            guard let table = store.table(collection) else {
+                throw fail(statement, Message.unknownCollection(collection, suggestion: Suggest.closest(collection, among: store.collectionNames)), at: collectionRange)
+            }
+            var cells: [String: String] = [:]
+            for field in fields {
+                guard table.schema.fieldIndex(field.name) != nil else {
+                    throw fail(statement, Message.unknownField(field.name, in: collection, suggestion: Suggest.closest(field.name, among: table.schema.fields.map(\.name))), at: field.range)
+                }
+                if cells[field.name] != nil { throw fail(statement, "field '\(field.name)' given twice", at: field.range) }
+                cells[field.name] = try constantCell(field.value, statement: statement, store: store)
+            }
+            var id: Int?
+            if table.isKeyedByID {
+                if let given = cells["id"], !given.isEmpty {
+                    id = Int(given)
+                } else {
+                    id = table.nextFreeID
+                    cells["id"] = String(id!)
+                }
+            }
+            for field in table.schema.fields where cells[field.name] == nil { cells[field.name] = "" }
+            let key = table.isKeyedByID ? cells["id"]! : (collection == "communities" ? "\(cells["street"] ?? "")/\(cells["name"] ?? "")" : cells["name"] ?? "")
+            return ([RowEdit(kind: .insert, collection: collection, key: key, cells: cells)], id)
+        case .update(let q, let assignments):
+            let checked = try check(q, file: statement.file, on: store)
+            guard let table = store.table(checked.collection) else { return ([], nil) }
+            let checker = Checker(store: store, catalog: catalog)
+            var scope = Checker.Scope(file: statement.file, collection: checked.collection)
+            scope.clause = "set"
+            var setters: [(String, TExpr)] = []
+            for a in assignments {
+                guard table.schema.fieldIndex(a.name) != nil else {
+                    let names = table.schema.fields.map(\.name)
+                    let isDefine = catalog.define(checked.collection, a.name) != nil
+                    throw fail(statement, isDefine ? "'\(a.name)' is computed by a define; change the fields it is computed from"
+                               : Message.unknownField(a.name, in: checked.collection, suggestion: Suggest.closest(a.name, among: names)), at: a.range)
+                }
+                setters.append((a.name, checker.check(a.value, scope: scope)))
+            }
+            if !checker.diagnostics.isEmpty { throw DiagnosticError(checker.diagnostics) }
+            let evaluator = Evaluator(store: store, catalog: catalog, today: today, source: statement.file)
+            let planner = evaluator.makePlanner()
+            let rows = evaluator.select(checked, planner: planner).rows
+            let getters = setters.map { (name, typed) in (name, planner.compile(typed).valueGetter(store: store), typed.type) }
+            var edits: [RowEdit] = []
+            for row in rows {
+                var cells: [String: String] = [:]
+                for (name, get, _) in getters { cells[name] = cellText(get(Int(row))) }
+                edits.append(RowEdit(kind: .update, collection: checked.collection, key: table.editKey(row: Int(row)), cells: cells))
+            }
+            return (edits, nil)
+        case .delete(let q):
+            let checked = try check(q, file: statement.file, on: store)
+            guard let table = store.table(checked.collection) else { return ([], nil) }
+            let evaluator = Evaluator(store: store, catalog: catalog, today: today, source: statement.file)
+            let rows = evaluator.select(checked, planner: evaluator.makePlanner()).rows
+            return (rows.map { RowEdit(kind: .delete, collection: checked.collection, key: table.editKey(row: Int($0))) }, nil)
+        case .pair(let mother, let child, let since, let channels, let note):
+            let pairings = store.table("pairings")!
+            let id = pairings.nextFreeID
+            var cells = ["id": String(id), "until": ""]
+            cells["mother"] = try constantCell(mother, statement: statement, store: store)
+            cells["child"] = try constantCell(child, statement: statement, store: store)
+            cells["since"] = try since.map { try constantCell($0, statement: statement, store: store) } ?? CivilDate.format(today)
+            cells["channels"] = try channels.map { try constantCell($0, statement: statement, store: store) } ?? ""
+            cells["note"] = try note.map { try constantCell($0, statement: statement, store: store) } ?? ""
+            return ([RowEdit(kind: .insert, collection: "pairings", key: String(id), cells: cells)], id)
+        case .endPairing(let pairing, let on, let note):
+            let key = try constantCell(pairing, statement: statement, store: store)
+            guard let pairings = store.table("pairings"), let row = pairings.row(editKey: key) else {
+                throw fail(statement, "no pairing has id \(key)", at: pairing.range)
+            }
+            if case .date(let until) = pairings.column(named: "until")!, until.values[row] != DateColumn.null {
+                throw fail(statement, "pairing \(key) already ended on \(CivilDate.format(until.values[row]))", at: pairing.range)
+            }
+            var cells = ["until": try on.map { try constantCell($0, statement: statement, store: store) } ?? CivilDate.format(today)]
+            if let note { cells["note"] = try constantCell(note, statement: statement, store: store) }
+            return ([RowEdit(kind: .update, collection: "pairings", key: key, cells: cells)], nil)
+        case .visit(let child, let on, let kind, let note):
+            let childKey = try constantCell(child, statement: statement, store: store)
+            guard let children = store.table("children"), let childRow = children.row(editKey: childKey) else {
+                throw fail(statement, "no child has id \(childKey)", at: child.range)
+            }
+            let pairingRows = activePairings(ofChild: childRow, store: store)
+            guard pairingRows.count == 1 else {
+                throw fail(statement, pairingRows.isEmpty ? "child \(childKey) has no active pairing to record a visit on"
+                           : "child \(childKey) has \(pairingRows.count) active pairings; end the extra ones first", at: child.range)
+            }
+            let pairings = store.table("pairings")!
+            let visits = store.table("visits")!
+            let id = visits.nextFreeID
+            var cells = ["id": String(id), "pairing": pairings.keyText(row: pairingRows[0])]
+            cells["date"] = try constantCell(on, statement: statement, store: store)
+            cells["kind"] = try kind.map { try constantCell($0, statement: statement, store: store) } ?? "家访"
+            cells["note"] = try note.map { try constantCell($0, statement: statement, store: store) } ?? ""
+            return ([RowEdit(kind: .insert, collection: "visits", key: String(id), cells: cells)], id)
+        }
+    }
+
+    func activePairings(ofChild child: Int, store: Store) -> [Int] {
+        guard let pairings = store.table("pairings"), let childField = pairings.schema.fieldIndex("child"),
+              case .date(let until) = pairings.column(named: "until")! else { return [] }
+        return pairings.postings(field: childField).rows(for: child).map(Int.init).filter {
+            until.values[$0] == DateColumn.null || until.values[$0] > today
+        }
+    }
+
+    /// A value written in a change statement: any expression that needs no row.
+    func constantCell(_ e: Expr, statement: Statement, store: Store) throws -> String {
+        let checker = Checker(store: store, catalog: catalog)
+        guard let typed = checker.checkExpression(e, file: statement.file) else { throw DiagnosticError(checker.diagnostics) }
+        let planner = Planner(store: store, catalog: catalog, today: today)
+        return cellText(planner.compile(typed).valueGetter(store: store)(0))
+    }
+
+    func cellText(_ v: Value) -> String {
+        switch v {
+        case .null: return ""
+        case .set(let items): return items.joined(separator: ";")
+        default: return v.description
+        }
+    }
+
+    func check(_ q: Query, file: SourceFile, on store: Store) throws -> TQuery {
+        let checker = Checker(store: store, catalog: catalog)
+        guard let checked = checker.checkQuery(q, file: file) else { throw DiagnosticError(checker.diagnostics) }
+        return checked
+    }
+
+    // MARK: - Constraints
+
+    /// Refuses a change after which a row that satisfied a constraint no longer does.
+    func checkConstraints(before: Store, after: Store, statement: Statement) throws {
+        let old = Session(store: before, catalog: catalog, today: today).violationKeys()
+        let new = Session(store: after, catalog: catalog, today: today)
+        var problems: [String] = []
+        for violation in new.violations() {
+            guard let table = after.table(violation.constraint.collection) else { continue }
+            let already = old[violation.constraint.qualifiedName] ?? []
+            let broken = violation.rows.filter { !already.contains(table.editKey(row: Int($0))) }
+            guard !broken.isEmpty else { continue }
+            let rows = broken.prefix(10).map { "\(violation.constraint.collection) \(new.describeRow(violation.constraint.collection, Int($0)))" }
+            problems.append("refused by constraint \(violation.constraint.qualifiedName) \"\(violation.constraint.citation ?? "")\": " + rows.joined(separator: "; ") + (broken.count > 10 ? " and \(broken.count - 10) more" : ""))
+        }
+        if !problems.isEmpty { throw fail(statement, problems.joined(separator: "\n  ")) }
+    }
+
+    func violationKeys() -> [String: Set<String>] {
+        var keys: [String: Set<String>] = [:]
+        for v in violations() {
+            guard let table = store.table(v.constraint.collection) else { continue }
+            keys[v.constraint.qualifiedName] = Set(v.rows.map { table.editKey(row: Int($0)) })
+        }
+        return keys
+    }
+
+    // MARK: - Transactions
+
+    func begin(_ statement: Statement) throws -> StatementOutcome {
+        guard transaction == nil else { throw fail(statement, "a transaction is already open; commit or rollback it first") }
+        var base = store
+        if let dataset {
+            do { base = try dataset.beginChange(store) } catch let e as JournalError { throw fail(statement, e.message) }
+        }
+        store = base
+        transaction = Transaction(base: base, range: statement.range, file: statement.file)
+        return .done("begin")
+    }
+
+    func commit(_ statement: Statement) throws -> StatementOutcome {
+        guard let open = transaction else { throw fail(statement, "commit without begin") }
+        do {
+            try checkConstraints(before: open.base, after: store, statement: statement)
+            store = try durable(open.edits, statementText: (["begin"] + open.statements + ["commit"]).joined(separator: "\n"), changed: store, statement: statement)
+        } catch {
+            // A refused commit rolls the whole transaction back: all or none.
+            store = open.base
+            transaction = nil
+            dataset?.endChange()
+            throw error
+        }
+        transaction = nil
+        dataset?.endChange()
+        return .changed(open.edits.count, id: nil)
+    }
+
+    func rollback(_ statement: Statement) throws -> StatementOutcome {
+        guard let open = transaction else { throw fail(statement, "rollback without begin") }
+        store = open.base
+        transaction = nil
+        dataset?.endChange()
+        return .done("rollback")
+    }
+
+    /// Abandons an open transaction (end of a script or session): nothing of it applies.
+    public func abandonTransaction() {
+        guard let open = transaction else { return }
+        store = open.base
+        transaction = nil
+        dataset?.endChange()
+    }
+
+    public var inTransaction: Bool { transaction != nil }
+
+    /// Writes the dataset files anew and empties the journal (`.checkpoint`).
+    public func checkpoint() throws {
+        guard let dataset else { throw ChangeError("no dataset directory to checkpoint") }
+        guard transaction == nil else { throw ChangeError("commit or rollback the open transaction first") }
+        let current = try dataset.beginChange(store)
+        defer { dataset.endChange() }
+        try dataset.checkpoint(current)
+        store = current
+    }
+}
