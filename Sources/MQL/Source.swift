@@ -21,10 +21,13 @@ public final class SourceFile: Sendable {
     public let bytes: [UInt8]
     /// Byte offset where each line starts.
     private let lineStarts: [Int]
+    /// The line number of the text's first line (a statement read from a stream).
+    public let firstLine: Int
 
-    public init(name: String, text: String) {
+    public init(name: String, text: String, firstLine: Int = 1) {
         self.name = name
         self.text = text
+        self.firstLine = firstLine
         self.bytes = Array(text.utf8)
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
@@ -41,11 +44,12 @@ public final class SourceFile: Sendable {
         }
         let start = lineStarts[low]
         let prefix = String(decoding: bytes[start..<clamped], as: UTF8.self)
-        return (low + 1, prefix.unicodeScalars.count + 1)
+        return (low + firstLine, prefix.unicodeScalars.count + 1)
     }
 
     /// The text of a 1-based line, without its newline.
-    public func lineText(_ line: Int) -> String {
+    public func lineText(_ numberedLine: Int) -> String {
+        let line = numberedLine - firstLine + 1
         guard line >= 1 && line <= lineStarts.count else { return "" }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count

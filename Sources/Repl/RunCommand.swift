@@ -51,8 +51,13 @@ struct RunCommand: ParsableCommand {
             interactive.loop()
             return
         } else {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            runner.run(bytes: [UInt8](data), name: "<stdin>")
+            // Statements run as they arrive, so a pipe gets each result (and each change is
+            // durable) before the next statement is read.
+            var chunks = StatementStream(fileDescriptor: STDIN_FILENO)
+            while let chunk = chunks.next() {
+                runner.run(bytes: chunk.bytes, name: "<stdin>", firstLine: chunk.firstLine)
+                if runner.failed && !keepGoing { break }
+            }
         }
         if session.inTransaction {
             // All or none: a transaction the script did not commit changes nothing.
@@ -80,20 +85,20 @@ struct ScriptRunner {
         self.timer = timer
     }
 
-    mutating func run(bytes: [UInt8], name: String) {
+    mutating func run(bytes: [UInt8], name: String, firstLine: Int = 1) {
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
-            let prefix = SourceFile(name: name, text: String(decoding: bytes[..<bad], as: UTF8.self))
+            let prefix = SourceFile(name: name, text: String(decoding: bytes[..<bad], as: UTF8.self), firstLine: firstLine)
             let (line, column) = prefix.location(of: prefix.bytes.count)
             Terminal.error("\(name):\(line):\(column): error: source is not valid UTF-8 (byte \(bad))")
             failed = true
             return
         }
-        run(source: String(decoding: bytes, as: UTF8.self), name: name)
+        run(source: String(decoding: bytes, as: UTF8.self), name: name, firstLine: firstLine)
     }
 
-    mutating func run(source: String, name: String) {
+    mutating func run(source: String, name: String, firstLine: Int = 1) {
         guard !stopped else { return }
-        let file = SourceFile(name: name, text: source)
+        let file = SourceFile(name: name, text: source, firstLine: firstLine)
         for parsed in Parser.parseStatements(file) {
             let start = DispatchTime.now()
             let outcome: Result<StatementOutcome, DiagnosticError> = parsed.flatMap { statement in
