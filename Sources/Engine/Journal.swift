@@ -91,29 +91,34 @@ public final class Journal {
 
     /// Entries from byte `offset` on; a torn or corrupt entry ends the read with a warning.
     public func read(from offset: Int = 0) -> ReadResult {
-        guard let data = FileManager.default.contents(atPath: path) else { return ReadResult(entries: [], validBytes: 0) }
+        // Only the part after `offset` is read: a writer catching up reads what is new.
+        guard let handle = FileHandle(forReadingAtPath: path) else { return ReadResult(entries: [], validBytes: 0) }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.readToEnd() else {
+            return ReadResult(entries: [], validBytes: offset)
+        }
         let bytes = [UInt8](data)
         var entries: [JournalEntry] = []
-        var position = offset
+        var position = 0
         let decoder = JSONDecoder()
         while position < bytes.count {
             guard let newline = bytes[position...].firstIndex(of: 0x0A) else {
-                return ReadResult(entries: entries, validBytes: position, warning: tornWarning(position, bytes.count))
+                return ReadResult(entries: entries, validBytes: offset + position, warning: tornWarning(offset + position, offset + bytes.count))
             }
             let header = String(decoding: bytes[position..<newline], as: UTF8.self).split(separator: " ")
             guard header.count == 3, header[0] == "MQLJ", let length = Int(header[1]), length >= 0,
                   let crc = UInt32(header[2], radix: 16) else {
-                return ReadResult(entries: entries, validBytes: position, warning: tornWarning(position, bytes.count))
+                return ReadResult(entries: entries, validBytes: offset + position, warning: tornWarning(offset + position, offset + bytes.count))
             }
             let start = newline + 1, end = start + length
             guard end < bytes.count, bytes[end] == 0x0A, CRC32.checksum(bytes[start..<end]) == crc,
                   let entry = try? decoder.decode(JournalEntry.self, from: Data(bytes[start..<end])) else {
-                return ReadResult(entries: entries, validBytes: position, warning: tornWarning(position, bytes.count))
+                return ReadResult(entries: entries, validBytes: offset + position, warning: tornWarning(offset + position, offset + bytes.count))
             }
             entries.append(entry)
             position = end + 1
         }
-        return ReadResult(entries: entries, validBytes: position)
+        return ReadResult(entries: entries, validBytes: offset + position)
     }
 
     private func tornWarning(_ at: Int, _ total: Int) -> String {

@@ -48,9 +48,10 @@ public struct Parser {
                 let failedAt = parser.index
                 if let split = parser.softBreaks.first(where: { $0 > start && $0 <= failedAt }) {
                     // Report the first line as the incomplete statement it is; go on at the next.
+                    let lineEnd = parser.tokens[split - 1].range.end
                     var head = Parser(file: file, tokens: Array(parser.tokens[start..<split]) + [
-                        Token(kind: .newline, range: SourceRange(parser.tokens[split].range.start, parser.tokens[split].range.start)),
-                        Token(kind: .eof, range: SourceRange(parser.tokens[split].range.start, parser.tokens[split].range.start)),
+                        Token(kind: .newline, range: SourceRange(lineEnd, lineEnd)),
+                        Token(kind: .eof, range: SourceRange(lineEnd, lineEnd)),
                     ])
                     _ = try? head.statement()
                     if !head.diagnostics.isEmpty {

@@ -56,6 +56,8 @@ extension Session {
         } else {
             try checkConstraints(before: current, after: changed, statement: statement)
             store = try durable(edits, statementText: text, changed: changed, statement: statement)
+            // The audit rows added on the way change no constraint: keep the check's result.
+            if let cache = violationCache, cache.store === changed { violationCache = (store, cache.keys) }
         }
         return .changed(edits.count, id: insertedID)
     }
@@ -219,10 +221,11 @@ extension Session {
 
     /// Refuses a change after which a row that satisfied a constraint no longer does.
     func checkConstraints(before: Store, after: Store, statement: Statement) throws {
-        let old = Session(store: before, catalog: catalog, today: today).violationKeys()
+        let old = violationKeys(of: before)
         let new = Session(store: after, catalog: catalog, today: today)
         var problems: [String] = []
-        for violation in new.violations() {
+        let violations = new.violations()
+        for violation in violations {
             guard let table = after.table(violation.constraint.collection) else { continue }
             let already = old[violation.constraint.qualifiedName] ?? []
             let broken = violation.rows.filter { !already.contains(table.editKey(row: Int($0))) }
@@ -231,11 +234,21 @@ extension Session {
             problems.append("refused by constraint \(violation.constraint.qualifiedName) \"\(violation.constraint.citation ?? "")\": " + rows.joined(separator: "; ") + (broken.count > 10 ? " and \(broken.count - 10) more" : ""))
         }
         if !problems.isEmpty { throw fail(statement, problems.joined(separator: "\n  ")) }
+        violationCache = (after, Self.keys(of: violations, in: after))
     }
 
-    func violationKeys() -> [String: Set<String>] {
+    /// The rows breaking each constraint, by key: remembered for the store the last change
+    /// produced, so a stream of changes evaluates the constraints once per change, not twice.
+    func violationKeys(of store: Store) -> [String: Set<String>] {
+        if let cache = violationCache, cache.store === store { return cache.keys }
+        let keys = Self.keys(of: Session(store: store, catalog: catalog, today: today).violations(), in: store)
+        violationCache = (store, keys)
+        return keys
+    }
+
+    static func keys(of violations: [Violation], in store: Store) -> [String: Set<String>] {
         var keys: [String: Set<String>] = [:]
-        for v in violations() {
+        for v in violations {
             guard let table = store.table(v.constraint.collection) else { continue }
             keys[v.constraint.qualifiedName] = Set(v.rows.map { table.editKey(row: Int($0)) })
         }
