@@ -103,7 +103,7 @@ extension Store {
 
     private func apply(_ edit: RowEdit, replaying: Bool) throws {
         guard let table = table(edit.collection) else { throw ChangeError("unknown collection '\(edit.collection)'") }
-        let parser = RowParser(schema: table.schema, tables: tablesByName())
+        let parser = RowParser(table: table, tables: tablesByName())
         switch edit.kind {
         case .insert:
             if let existing = table.row(editKey: edit.key) {
@@ -116,7 +116,7 @@ extension Store {
                 guard let i = table.schema.fieldIndex(name) else { throw ChangeError("unknown field '\(name)' in \(edit.collection)") }
                 cells[i] = ArraySlice(Array(text.utf8))
             }
-            switch parser.parse(cells, street: edit.cells["street"]) {
+            switch parser.parse(cells) {
             case .failure(let problems): throw ChangeError(problems.messages.joined(separator: "; "))
             case .success(let values):
                 table.append(values)
@@ -152,10 +152,17 @@ extension Store {
 
     private func update(_ table: Table, row: Int, cells: [String: String], parser: RowParser) throws {
         let keyFields = table.schema.name == "communities" ? ["street", "name"] : table.schema.key
-        var street = cells["street"]
-        if street == nil, let streetField = table.schema.fieldIndex("street"), case .reference(let refs) = table.columns[streetField] {
-            let target = refs.rows[row]
-            street = target < 0 ? nil : self.table("streets")?.keyText(row: Int(target))
+        // A community is resolved in the row's street: the new one, or the one it has.
+        var streetRow: Int32 = -1
+        var streetText: ArraySlice<UInt8>?
+        if let streetField = table.schema.fieldIndex("street"), case .reference(let refs) = table.columns[streetField] {
+            streetRow = refs.rows[row]
+            if let given = cells["street"] {
+                streetText = ArraySlice(Array(given.utf8))
+                streetRow = given.isEmpty ? -1 : (self.table("streets")?.row(keyBytes: streetText!) ?? -1)
+            } else if streetRow >= 0, let name = self.table("streets")?.keyText(row: Int(streetRow)) {
+                streetText = ArraySlice(Array(name.utf8))
+            }
         }
         var parsed: [(Int, ParsedCell)] = []
         var problems: [String] = []
@@ -169,10 +176,10 @@ extension Store {
             }
             if text.isEmpty {
                 if field.required { problems.append("empty \(name)") }
-                parsed.append((i, field.type == .textSet ? .set([]) : .null))
+                parsed.append((i, field.type == .textSet ? .codes([]) : .null))
                 continue
             }
-            switch parser.parseCell(field, ArraySlice(Array(text.utf8)), street: street) {
+            switch parser.parseCell(i, ArraySlice(Array(text.utf8)), streetRow: streetRow, streetText: streetText) {
             case .success(let v): parsed.append((i, v))
             case .failure(let p): problems.append(contentsOf: p.messages)
             }

@@ -75,36 +75,20 @@ public enum CivilDate {
 
     /// `YYYY-MM-DD`, or `YYYY-MM` meaning the 1st when `allowMonth`; nil when malformed or invalid.
     public static func parse<S: Collection>(_ text: S, allowMonth: Bool = true) -> Int32? where S.Element == UInt8 {
-        var digits: [Int] = []
-        var parts: [Int] = []
-        var count = 0
-        for byte in text {
-            count += 1
-            if count > 10 { return nil }
-            if byte >= 48 && byte <= 57 {
-                digits.append(Int(byte - 48))
-            } else if byte == 45 {  // '-'
-                parts.append(digits.count)
-                digits.append(-1)
-            } else {
-                return nil
+        let count = text.count
+        guard count == 10 || (allowMonth && count == 7) else { return nil }
+        var y = 0, m = 0, d = 0
+        for (i, byte) in text.enumerated() {
+            if i == 4 || i == 7 {
+                guard byte == 0x2D else { return nil }
+                continue
             }
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let digit = Int(byte - 0x30)
+            if i < 4 { y = y * 10 + digit } else if i < 7 { m = m * 10 + digit } else { d = d * 10 + digit }
         }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                guard digits[i] >= 0 else { return nil }
-                value = value * 10 + digits[i]
-            }
-            return value
-        }
-        if digits.count == 10, parts == [4, 7], let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) {
-            return isValid(year: y, month: m, day: d) ? days(year: y, month: m, day: d) : nil
-        }
-        if allowMonth, digits.count == 7, parts == [4], let y = number(0..<4), let m = number(5..<7) {
-            return isValid(year: y, month: m, day: 1) ? days(year: y, month: m, day: 1) : nil
-        }
-        return nil
+        if count == 7 { d = 1 }
+        return isValid(year: y, month: m, day: d) ? days(year: y, month: m, day: d) : nil
     }
 
     public static func parse(_ text: String, allowMonth: Bool = true) -> Int32? {

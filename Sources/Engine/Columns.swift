@@ -6,27 +6,96 @@
 
 import Foundation
 
-/// Interned text values of one column. Codes are dense, in first-seen order.
+/// Interned text values of one column. Codes are dense, in first-seen order. Lookup is by
+/// UTF-8 bytes in an open-addressing table of our own, so loading a cell costs a hash of
+/// its bytes and no String at all unless the value is new (Swift's String hashing
+/// normalises Unicode, which dominated load time). Equality is byte equality.
 public final class TextDictionary {
     public private(set) var values: [String] = []
-    private var codeOf: [String: Int32] = [:]
+    private var hashes: [UInt32] = []
+    /// Codes by hash slot; -1 is empty. Its size is a power of two, at most half full.
+    private var slots = [Int32](repeating: -1, count: 16)
     private var cachedRanks: [Int32]?
 
     public init() {}
 
     public var count: Int { values.count }
 
-    /// The code of `text`, adding it when new.
-    public func intern(_ text: String) -> Int32 {
-        if let code = codeOf[text] { return code }
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h ^ (h >> 29)
+    }
+
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (slot: Int, code: Int32?) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        let short = UInt32(truncatingIfNeeded: hash)
+        while true {
+            let code = slots[slot]
+            if code < 0 { return (slot, nil) }
+            if hashes[Int(code)] == short && Self.equal(values[Int(code)], bytes) { return (slot, code) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private static func equal(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var s = s
+        return s.withUTF8 { stored in
+            stored.count == bytes.count && (bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        }
+    }
+
+    /// The code of the text in `bytes` (valid UTF-8), adding it when new.
+    public func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let h = Self.hash(bytes)
+        let (slot, found) = find(bytes, hash: h)
+        if let found { return found }
         let code = Int32(values.count)
-        values.append(text)
-        codeOf[text] = code
+        values.append(String(decoding: bytes, as: UTF8.self))
+        hashes.append(UInt32(truncatingIfNeeded: h))
+        slots[slot] = code
         cachedRanks = nil
+        if values.count * 2 > slots.count { grow() }
         return code
     }
 
-    public func code(of text: String) -> Int32? { codeOf[text] }
+    public func code(of bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        find(bytes, hash: Self.hash(bytes)).code
+    }
+
+    public func intern(_ text: String) -> Int32 {
+        var text = text
+        return text.withUTF8 { intern($0) }
+    }
+
+    public func code(of text: String) -> Int32? {
+        var text = text
+        return text.withUTF8 { code(of: $0) }
+    }
+
+    public func intern<C: Collection>(bytes: C) -> Int32 where C.Element == UInt8 {
+        if let done = bytes.withContiguousStorageIfAvailable({ intern($0) }) { return done }
+        return Array(bytes).withUnsafeBufferPointer { intern($0) }
+    }
+
+    public func code<C: Collection>(ofBytes bytes: C) -> Int32? where C.Element == UInt8 {
+        if let done = bytes.withContiguousStorageIfAvailable({ code(of: $0) }) { return done }
+        return Array(bytes).withUnsafeBufferPointer { code(of: $0) }
+    }
+
+    private func grow() {
+        var bigger = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = bigger.count - 1
+        for code in 0..<values.count {
+            var s = values[code]
+            let h = s.withUTF8 { Self.hash($0) }
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while bigger[slot] >= 0 { slot = (slot + 1) & mask }
+            bigger[slot] = Int32(code)
+        }
+        slots = bigger
+    }
 
     /// Rank of each code in Chinese pinyin order (ICU's zh collation via Foundation), so
     /// sorting rows compares two integers. Computed once per distinct value and cached

@@ -27,22 +27,24 @@ public enum DatasetLoader {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw LoadError(diagnostics: [LoadDiagnostic(file: directory, line: 0, message: "no dataset directory at '\(directory)'")])
         }
-        var files: [String: [UInt8]] = [:]
-        for schema in ProgrammeSchema.collections {
-            let path = (directory as NSString).appendingPathComponent(schema.name + ".csv")
-            if let data = FileManager.default.contents(atPath: path) { files[schema.name] = [UInt8](data) }
+        // One file in memory at a time: read, parse, let go.
+        return try load(directory: directory) { name in
+            try readFile((directory as NSString).appendingPathComponent(name + ".csv"))
         }
-        return try load(files: files, directory: directory)
     }
 
     /// Loads from file contents by collection name (missing = empty collection).
     public static func load(files: [String: [UInt8]], directory: String = ".") throws -> Store {
+        try load(directory: directory) { files[$0] }
+    }
+
+    static func load(directory: String, contents: (String) throws -> [UInt8]?) throws -> Store {
         var tables: [Table] = []
         var diagnostics: [LoadDiagnostic] = []
         for schema in ProgrammeSchema.collections {
             let path = directory == "." ? schema.name + ".csv" : (directory as NSString).appendingPathComponent(schema.name + ".csv")
             var loader = CollectionLoader(schema: schema, path: path, loaded: tables)
-            if let bytes = files[schema.name] { loader.read(bytes) }
+            if let bytes = try contents(schema.name) { loader.read(bytes) }
             loader.finish()
             diagnostics.append(contentsOf: loader.diagnostics)
             tables.append(loader.table)
@@ -52,6 +54,29 @@ public enum DatasetLoader {
             throw LoadError(diagnostics: Array(diagnostics.prefix(maximumDiagnostics)))
         }
         return Store(tables: tables)
+    }
+
+    /// A whole file as bytes, read straight into one array; nil when it does not exist.
+    static func readFile(_ path: String) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw LoadError(diagnostics: [LoadDiagnostic(file: path, line: 0, message: "cannot read: \(String(cString: strerror(errno)))")])
+        }
+        defer { close(fd) }
+        var size = Int(lseek(fd, 0, SEEK_END))
+        lseek(fd, 0, SEEK_SET)
+        if size < 0 { size = 0 }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, size - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            filled += n
+        }
+        if filled < size { bytes.removeLast(size - filled) }
+        return bytes
     }
 }
 
@@ -102,13 +127,16 @@ struct CollectionLoader {
                 report(headerLine, "missing column '\(field.name)'")
             }
             guard diagnostics.isEmpty else { return }
-            let streetColumn = header.firstIndex(of: "street")
+            let parser = RowParser(table: table, tables: loaded)
+            var scratch = [ArraySlice<UInt8>?](repeating: nil, count: schema.fields.count)
+            var values = [ParsedCell](repeating: .null, count: schema.fields.count)
             while let line = try reader.next(into: &cells) {
                 if cells.count != header.count {
                     report(line, "expected \(header.count) columns, found \(cells.count)")
                     continue
                 }
-                appendRow(cells: cells, fieldOfColumn: fieldOfColumn, streetColumn: streetColumn, reader: reader, line: line)
+                appendRow(cells: cells, fieldOfColumn: fieldOfColumn, reader: reader, line: line,
+                          parser: parser, scratch: &scratch, values: &values)
                 if diagnostics.count >= DatasetLoader.maximumDiagnostics { return }
             }
         } catch let error as CSVError {
@@ -118,20 +146,19 @@ struct CollectionLoader {
         }
     }
 
-    private mutating func appendRow(cells: [CSVCell], fieldOfColumn: [Int?], streetColumn: Int?,
-                                    reader: CSVReader, line: Int) {
-        var fieldBytes = [ArraySlice<UInt8>?](repeating: nil, count: schema.fields.count)
+    private mutating func appendRow(cells: [CSVCell], fieldOfColumn: [Int?], reader: CSVReader, line: Int,
+                                    parser: RowParser, scratch: inout [ArraySlice<UInt8>?], values: inout [ParsedCell]) {
+        for i in scratch.indices { scratch[i] = nil }
         for (columnIndex, cell) in cells.enumerated() {
             guard let fieldIndex = fieldOfColumn[columnIndex] else { continue }
-            fieldBytes[fieldIndex] = reader.value(cell)
+            scratch[fieldIndex] = reader.value(cell)
         }
-        let street = streetColumn.flatMap { cells[$0].isEmpty ? nil : reader.string(cells[$0]) }
-        switch RowParser(schema: schema, tables: loaded).parse(fieldBytes, street: street) {
-        case .failure(let problems):
-            for problem in problems.messages { report(line, problem) }
-        case .success(let values):
+        let problems = parser.parse(scratch, into: &values)
+        if problems.isEmpty {
             table.append(values)
             rowLines.append(line)
+        } else {
+            for problem in problems { report(line, problem) }
         }
     }
 

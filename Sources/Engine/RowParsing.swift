@@ -3,12 +3,14 @@
 // wherever it comes from. Cells are bytes in the data.md formats (dates YYYY-MM-DD or
 // YYYY-MM, sets joined with `;`, references by key, a community within the row's street).
 
+/// A cell read into its column's representation: text already interned in the column's
+/// dictionary, a reference already resolved to the target's row.
 public enum ParsedCell: Equatable, Sendable {
     case null
     case int(Int)
     case date(Int32)
-    case text(String)
-    case set([String])
+    case code(Int32)
+    case codes([Int32])
     case reference(Int32)
 }
 
@@ -17,37 +19,52 @@ public struct RowProblems: Error, Sendable {
 }
 
 public struct RowParser {
-    let schema: CollectionSchema
+    let table: Table
     let tables: [String: Table]
+    /// Fields in parsing order: a community after the street it is resolved in.
+    let order: [Int]
+    let streetField: Int?
 
-    public init(schema: CollectionSchema, tables: [String: Table]) {
-        self.schema = schema
+    public init(table: Table, tables: [String: Table]) {
+        self.table = table
         self.tables = tables
+        let fields = table.schema.fields
+        order = fields.indices.filter { fields[$0].scopedBy == nil } + fields.indices.filter { fields[$0].scopedBy != nil }
+        streetField = table.schema.fieldIndex("street")
     }
 
-    /// Parses one cell per field (nil or empty = null; an empty set cell = the empty set).
-    public func parse(_ cells: [ArraySlice<UInt8>?], street: String?) -> Result<[ParsedCell], RowProblems> {
-        var values = [ParsedCell](repeating: .null, count: schema.fields.count)
+    /// Parses one cell per field into `values` (nil or empty = null; an empty set cell is
+    /// the empty set). Returns the problems, empty when the row is good.
+    public func parse(_ cells: [ArraySlice<UInt8>?], into values: inout [ParsedCell]) -> [String] {
         var problems: [String] = []
-        for (fieldIndex, field) in schema.fields.enumerated() {
-            let bytes = cells[fieldIndex] ?? []
-            if bytes.isEmpty {
+        for fieldIndex in order {
+            let field = table.schema.fields[fieldIndex]
+            guard let bytes = cells[fieldIndex], !bytes.isEmpty else {
                 if field.required { problems.append("empty \(field.name)") }
-                values[fieldIndex] = field.type == .textSet ? .set([]) : .null
+                values[fieldIndex] = field.type == .textSet ? .codes([]) : .null
                 continue
             }
-            switch parseCell(field, bytes, street: street) {
+            var streetRow: Int32 = -1
+            if field.scopedBy != nil, let s = streetField, case .reference(let row) = values[s] { streetRow = row }
+            switch parseCell(fieldIndex, bytes, streetRow: streetRow, streetText: streetField.flatMap { cells[$0] }) {
             case .success(let v): values[fieldIndex] = v
             case .failure(let p): problems.append(contentsOf: p.messages)
             }
         }
+        return problems
+    }
+
+    public func parse(_ cells: [ArraySlice<UInt8>?]) -> Result<[ParsedCell], RowProblems> {
+        var values = [ParsedCell](repeating: .null, count: table.schema.fields.count)
+        let problems = parse(cells, into: &values)
         return problems.isEmpty ? .success(values) : .failure(RowProblems(messages: problems))
     }
 
-    public func parseCell(_ field: FieldSchema, _ bytes: ArraySlice<UInt8>, street: String?) -> Result<ParsedCell, RowProblems> {
+    public func parseCell(_ fieldIndex: Int, _ bytes: ArraySlice<UInt8>, streetRow: Int32, streetText: ArraySlice<UInt8>?) -> Result<ParsedCell, RowProblems> {
+        let field = table.schema.fields[fieldIndex]
         func fail(_ message: String) -> Result<ParsedCell, RowProblems> { .failure(RowProblems(messages: [message])) }
         let text = { String(decoding: bytes, as: UTF8.self) }
-        switch field.type {
+        switch table.columns[fieldIndex] {
         case .int:
             guard let value = Self.parseInt(bytes) else { return fail("bad int '\(text())' in column \(field.name)") }
             return .success(.int(value))
@@ -57,22 +74,36 @@ public struct RowParser {
                 return fail("bad date '\(text())' in column \(field.name) (expected \(form))")
             }
             return .success(.date(day))
-        case .text:
-            return .success(.text(text()))
-        case .textSet:
-            let elements = bytes.split(separator: 0x3B).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
-            return .success(.set(elements.filter { !$0.isEmpty }))
-        case .reference(let target):
-            let key = text()
-            guard let targetTable = tables[target] else { return fail("no collection \(target) to resolve \(field.name) '\(key)' in") }
+        case .text(let column):
+            return .success(.code(column.dictionary.intern(bytes: bytes)))
+        case .textSet(let column):
+            var codes: [Int32] = []
+            var start = bytes.startIndex
+            var i = bytes.startIndex
+            while i <= bytes.endIndex {
+                if i == bytes.endIndex || bytes[i] == 0x3B {
+                    var a = start, b = i
+                    while a < b && (bytes[a] == 0x20 || bytes[a] == 0x09) { a += 1 }
+                    while b > a && (bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09) { b -= 1 }
+                    if a < b { codes.append(column.dictionary.intern(bytes: bytes[a..<b])) }
+                    start = i + 1
+                }
+                i += 1
+            }
+            return .success(.codes(codes))
+        case .reference(let column):
+            guard let target = tables[column.target] else { return fail("no collection \(column.target) to resolve \(field.name) in") }
             if let scope = field.scopedBy {
-                guard let street, !street.isEmpty else { return fail("\(field.name) '\(key)' needs a \(scope) to be resolved in") }
-                let candidates = targetTable.rows(keyText: key).filter { targetTable.keyTextOfScope(row: Int($0)) == street }
-                guard let row = candidates.first else { return fail("unknown \(field.name) '\(key)' in \(scope) '\(street)'") }
+                guard streetRow >= 0 else {
+                    return fail("\(field.name) '\(text())' needs a \(scope) to be resolved in")
+                }
+                guard let row = target.row(name: bytes, scope: streetRow) else {
+                    return fail("unknown \(field.name) '\(text())' in \(scope) '\(streetText.map { String(decoding: $0, as: UTF8.self) } ?? "")'")
+                }
                 return .success(.reference(row))
             }
-            guard let row = targetTable.rows(keyText: key).first else {
-                return fail("unknown \(field.name) '\(key)' (no such key in \(target))")
+            guard let row = target.row(keyBytes: bytes) else {
+                return fail("unknown \(field.name) '\(text())' (no such key in \(column.target))")
             }
             return .success(.reference(row))
         }
@@ -103,9 +134,9 @@ extension Table {
             case (.int(let c), _): c.values.append(IntColumn.null)
             case (.date(let c), .date(let v)): c.values.append(v)
             case (.date(let c), _): c.values.append(DateColumn.null)
-            case (.text(let c), .text(let v)): c.codes.append(c.dictionary.intern(v))
+            case (.text(let c), .code(let v)): c.codes.append(v)
             case (.text(let c), _): c.codes.append(TextColumn.null)
-            case (.textSet(let c), .set(let v)): c.append(v.map { c.dictionary.intern($0) })
+            case (.textSet(let c), .codes(let v)): c.append(v)
             case (.textSet(let c), _): c.append([])
             case (.reference(let c), .reference(let v)): c.rows.append(v)
             case (.reference(let c), _): c.rows.append(RefColumn.null)
@@ -121,15 +152,38 @@ extension Table {
         case (.int(let c), _): c.values[row] = IntColumn.null
         case (.date(let c), .date(let v)): c.values[row] = v
         case (.date(let c), _): c.values[row] = DateColumn.null
-        case (.text(let c), .text(let v)): c.codes[row] = c.dictionary.intern(v)
+        case (.text(let c), .code(let v)): c.codes[row] = v
         case (.text(let c), _): c.codes[row] = TextColumn.null
         case (.reference(let c), .reference(let v)): c.rows[row] = v
         case (.reference(let c), _): c.rows[row] = RefColumn.null
         case (.textSet(let c), let v):
-            let codes: [Int32]
-            if case .set(let items) = v { codes = items.map { c.dictionary.intern($0) } } else { codes = [] }
-            c.replace(row: row, with: codes)
+            if case .codes(let codes) = v { c.replace(row: row, with: codes) } else { c.replace(row: row, with: []) }
         }
+    }
+}
+
+extension Table {
+    /// The row whose key is `bytes`: an id, or a street's name.
+    func row(keyBytes bytes: ArraySlice<UInt8>) -> Int32? {
+        if isKeyedByID {
+            return RowParser.parseInt(bytes).flatMap { rowOfID[$0] }
+        }
+        guard case .text(let names) = column(named: "name")!, let code = names.dictionary.code(ofBytes: bytes) else { return nil }
+        return rowOfNameCode(code)
+    }
+
+    /// A community's row by its name within a street's row.
+    func row(name bytes: ArraySlice<UInt8>, scope: Int32) -> Int32? {
+        guard case .text(let names) = column(named: "name")!, let code = names.dictionary.code(ofBytes: bytes),
+              case .reference(let streets) = column(named: "street")! else { return nil }
+        for row in postings(field: schema.fieldIndex("name")!).rows(for: Int(code)) where streets.rows[Int(row)] == scope {
+            return row
+        }
+        return nil
+    }
+
+    func rowOfNameCode(_ code: Int32) -> Int32? {
+        postings(field: schema.fieldIndex("name")!).rows(for: Int(code)).first
     }
 }
 

@@ -40,7 +40,9 @@ public final class Table {
         if isKeyedByID, case .int(let ids) = columns[0] {
             rowOfID[ids.values[row]] = Int32(row)
         } else {
+            // Streets and communities are found by their name postings: rebuild them.
             keyIndexStale = true
+            invalidateIndexes()
         }
     }
 
