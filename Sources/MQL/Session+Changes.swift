@@ -255,6 +255,23 @@ extension Session {
         return keys
     }
 
+    /// Applies edits made outside MQL statements (an import) as one change: checked like a
+    /// statement, refused as a whole, journalled under `description`.
+    public func apply(_ edits: [RowEdit], description: String) throws {
+        let file = SourceFile(name: "<import>", text: description)
+        let statement = Statement(kind: .begin, range: SourceRange(0, file.bytes.count), file: file)
+        guard transaction == nil else { throw fail(statement, "commit or rollback the open transaction first") }
+        var current = store
+        if let dataset {
+            do { current = try dataset.beginChange(store) } catch let e as JournalError { throw fail(statement, e.message) }
+        }
+        defer { dataset?.endChange() }
+        let changed: Store
+        do { changed = try current.applying(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
+        try checkConstraints(before: current, after: changed, statement: statement)
+        store = try durable(edits, statementText: description, changed: changed, statement: statement)
+    }
+
     // MARK: - Transactions
 
     func begin(_ statement: Statement) throws -> StatementOutcome {

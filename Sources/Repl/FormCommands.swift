@@ -1,0 +1,141 @@
+// `mql import FORM FILE --street S` and `mql export FORM --street S --out FILE`: the
+// notice's forms (附件1/2/3) in and out of the dataset, for staff who keep them in Excel.
+
+import ArgumentParser
+import Engine
+import Foundation
+import MQL
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add the rows of a form (附件1, 附件2 or 附件3, as CSV in UTF-8 or GB18030) — all or nothing."
+    )
+
+    @OptionGroup var session: SessionOptions
+
+    @Argument(help: "The form: 附件1 (streets and quotas), 附件2 (children of a street) or 附件3 (mothers and pairings).")
+    var form: String
+
+    @Argument(help: "The form saved as CSV.")
+    var file: String
+
+    @Option(name: .long, help: "The street the form is from (附件2, 附件3).")
+    var street: String?
+
+    @Option(name: .long, help: "Add the good rows and write the bad ones to this CSV file.")
+    var skipBad: String?
+
+    @Flag(name: .long, help: "Check the form and report, changing nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        guard Form.named(form) != nil else { throw ValidationError("unknown form '\(form)': use 附件1, 附件2 or 附件3") }
+    }
+
+    func run() throws {
+        let session = self.session.makeSession()
+        let ok = FormImportRunner.run(session: session, form: Form.named(form)!, path: file, street: street, skipBad: skipBad, dryRun: dryRun)
+        if !ok { throw ExitCode(1) }
+    }
+}
+
+enum FormImportRunner {
+    /// Imports a form, reporting on stderr; returns whether it succeeded.
+    static func run(session: Session, form: Form, path: String, street: String?, skipBad: String?, dryRun: Bool) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            Terminal.error("\(path): error: cannot read file")
+            return false
+        }
+        let result: FormImport
+        do {
+            result = try FormImporter.read(form, bytes: [UInt8](data), street: street, store: session.store, today: session.today)
+        } catch {
+            Terminal.error("\(path): error: \(error)")
+            return false
+        }
+        for error in result.errors { Terminal.error("\(path):\(error.line): error: \(error.message)") }
+        for (line, text) in result.unmapped {
+            Terminal.error("\(path):\(line): note: 贫困原因 not fully mapped to tags: \(text)")
+        }
+        if !result.errors.isEmpty {
+            guard let skipBad else {
+                Terminal.error("\(path): \(result.errors.count) bad row\(result.errors.count == 1 ? "" : "s") of \(result.rows); nothing imported (--skip-bad FILE imports the good rows)")
+                return false
+            }
+            let bad = FormExporter.csv(header: result.header + ["错误"], rows: result.errors.map { $0.raw + [$0.message] })
+            do { try DatasetWriter.writeAtomically(bad, to: skipBad) } catch {
+                Terminal.error("\(skipBad): error: \(error)")
+                return false
+            }
+        }
+        if dryRun {
+            Terminal.error("\(path): \(result.rows - result.errors.count) of \(result.rows) rows would be imported (\(result.edits.count) changes)")
+            return result.errors.isEmpty
+        }
+        do {
+            try session.apply(result.edits, description: "import \(form.rawValue) \(path)" + (street.map { " --street \($0)" } ?? ""))
+        } catch let error as DiagnosticError {
+            for d in error.diagnostics { Terminal.error("\(path): error: \(d.message)") }
+            return false
+        } catch {
+            Terminal.error("\(path): error: \(error)")
+            return false
+        }
+        Terminal.error("\(path): imported \(result.rows - result.errors.count) of \(result.rows) rows (\(result.edits.count) changes)" + (skipBad.map { "; bad rows in \($0)" } ?? ""))
+        return true
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write 附件2 or 附件3 of a street, or any query, as CSV for Excel (BOM, formulas neutralised)."
+    )
+
+    @OptionGroup var session: SessionOptions
+
+    @Argument(help: "附件2, 附件3, or an MQL query or collection name.")
+    var what: String
+
+    @Option(name: .long, help: "The street (附件2, 附件3).")
+    var street: String?
+
+    @Option(name: .long, help: "Output file.")
+    var out: String
+
+    func run() throws {
+        let session = self.session.makeSession()
+        if !FormExportRunner.run(session: session, what: what, street: street, path: out, unmask: self.session.unmask) { throw ExitCode(1) }
+    }
+}
+
+enum FormExportRunner {
+    static func run(session: Session, what: String, street: String?, path: String, unmask: Bool) -> Bool {
+        let bytes: [UInt8]
+        if let form = Form.named(what), form != .streets {
+            guard let street, session.store.table("streets")?.row(editKey: street) != nil else {
+                Terminal.error("error: \(form.rawValue) is one street's form: give --street with a street's name")
+                return false
+            }
+            bytes = form == .children
+                ? FormExporter.children(street: street, store: session.store, today: session.today, unmask: unmask)
+                : FormExporter.mothers(street: street, store: session.store, today: session.today, unmask: unmask)
+        } else {
+            let outcomes = session.run(what, name: "<export>")
+            guard case .success(.rows(let result))? = outcomes.first, outcomes.count == 1 else {
+                if case .failure(let e)? = outcomes.first { Terminal.report(e) } else { Terminal.error("error: export takes one query") }
+                return false
+            }
+            let writer = OutputWriter(format: .csv, unmask: unmask)
+            bytes = FormExporter.csv(header: result.columns.map(\.name), rows: result.rows.map { row in
+                zip(result.columns, row).map { writer.cell($1, $0) }
+            })
+        }
+        do { try DatasetWriter.writeAtomically(bytes, to: path) } catch {
+            Terminal.error("\(path): error: \(error)")
+            return false
+        }
+        return true
+    }
+}
