@@ -177,7 +177,7 @@ extension DatasetGenerator {
         let crlf: Bool
 
         init(_ url: URL, bom: Bool = false, crlf: Bool = false) throws {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
             }
             handle = try FileHandle(forWritingTo: url)
