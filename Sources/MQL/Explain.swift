@@ -80,6 +80,16 @@ struct RuleExplainer {
                 lines.append(("\(info.name)", value, info.citation ?? "", ""))
                 walk(typed, file: info.file, row: Int(row), depth: 1, planner: planner, into: &lines)
             }
+            // The facts that were missing where a rule came out false: what to ask at the
+            // next home visit.
+            var missing: [String] = []
+            for (_, value, _, note) in lines where value == .bool(false) {
+                for part in note.components(separatedBy: "; ") where part.hasPrefix("missing: ") {
+                    let fact = String(part.dropFirst("missing: ".count))
+                    if !missing.contains(fact) && !fact.contains("(") { missing.append(fact) }
+                }
+            }
+            if !missing.isEmpty { lines.append(("missing facts", .null, "", missing.joined(separator: ", "))) }
             for (node, value, citation, note) in lines {
                 out.append([key, .text(node), value, citation.isEmpty ? .null : .text(citation), note.isEmpty ? .null : .text(note)])
             }

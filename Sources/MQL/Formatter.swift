@@ -23,50 +23,41 @@ public enum Formatter {
         return .success(out)
     }
 
-    /// Comments between statements, each on its own line; at most one blank line in a row.
+    /// What lies between two statements: a comment trailing the previous line, then whole
+    /// lines that are blank or comments — blank runs folded to one, none at the start.
     static func gap(_ file: SourceFile, from: Int, to: Int, first: Bool) -> String {
         let text = file.text(of: SourceRange(from, to))
-        var lines: [String] = []
-        var trailing: String?
-        var sawNewline = false
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if let hash = line.firstIndex(of: "#") {
-                let comment = String(line[hash...])
-                if !sawNewline && !first { trailing = comment } else { lines.append(comment) }
-            } else if sawNewline {
-                lines.append("")
-            }
-            sawNewline = true
+        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        // The last part is the indentation before the next statement (or the file's end).
+        if !parts.isEmpty { parts.removeLast() }
+        var out = ""
+        if !first {
+            if let trailing = parts.first, trailing.hasPrefix("#") { out += "  " + trailing }
+            if !parts.isEmpty { parts.removeFirst() }
+            out += "\n"
         }
-        var out = trailing.map { "  " + $0 } ?? ""
-        if !first { out += "\n" }
-        var blank = false
-        var kept: [String] = []
-        for line in lines {
+        var lastBlank = first
+        for line in parts {
             if line.isEmpty {
-                if !blank && !kept.isEmpty || (!blank && !first && kept.isEmpty) { kept.append("") }
-                blank = true
+                if !lastBlank { out += "\n" }
+                lastBlank = true
             } else {
-                kept.append(line)
-                blank = false
+                out += line + "\n"
+                lastBlank = false
             }
         }
-        if first { while kept.first == "" { kept.removeFirst() } }
-        while kept.count >= 2 && kept.last == "" && kept[kept.count - 2] == "" { kept.removeLast() }
-        if kept.last == "" { kept.removeLast(); kept.append("") }
-        for line in kept { out += line + "\n" }
         return out
     }
 
     static func layout(_ statement: Statement) -> String {
         let flat = Printer.statement(statement)
-        guard case .definition(let d) = statement.kind, flat.count > width || flat.contains("\n") else { return flat }
+        // Rules and constraints put their condition under the citation; anything long breaks.
+        guard case .definition(let d) = statement.kind, d.kind != .define || DisplayWidth.of(flat) > width else { return flat }
         var header = "\(d.kind.rawValue) \(d.collection).\(d.name)"
         if let c = d.citation { header += " " + Printer.quote(c) }
         let parts = conditions(d.expr)
-        if parts.count > 1 {
-            return header + " =\n    " + parts.joined(separator: "\n    " + (isOr(d.expr) ? "or " : "and ")).replacingOccurrences(of: "\n    and ", with: "\n    and ")
+        if parts.count > 1 && DisplayWidth.of(parts.joined(separator: " and ")) + 4 > width {
+            return header + " =\n    " + parts.joined(separator: "\n    " + (isOr(d.expr) ? "or " : "and "))
         }
         return header + " =\n    " + Printer.expr(d.expr)
     }
@@ -82,6 +73,6 @@ public enum Formatter {
             if case .binary(let o, let l, let r) = x.kind, o == op { return flatten(l) + flatten(r) }
             return [x]
         }
-        return flatten(e).map { Printer.expr($0, precedence: op == .and ? 3 : 2) }
+        return flatten(e).map { Printer.expr($0, precedence: 3) }
     }
 }
