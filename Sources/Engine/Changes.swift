@@ -111,12 +111,7 @@ extension Store {
                 try update(table, row: existing, cells: edit.cells, parser: parser)
                 return
             }
-            var cells = [ArraySlice<UInt8>?](repeating: nil, count: table.schema.fields.count)
-            for (name, text) in edit.cells {
-                guard let i = table.schema.fieldIndex(name) else { throw ChangeError("unknown field '\(name)' in \(edit.collection)") }
-                cells[i] = ArraySlice(Array(text.utf8))
-            }
-            switch parser.parse(cells) {
+            switch parser.parse(texts: edit.cells) {
             case .failure(let problems): throw ChangeError(problems.messages.joined(separator: "; "))
             case .success(let values):
                 table.append(values)
@@ -154,14 +149,14 @@ extension Store {
         let keyFields = table.schema.name == "communities" ? ["street", "name"] : table.schema.key
         // A community is resolved in the row's street: the new one, or the one it has.
         var streetRow: Int32 = -1
-        var streetText: ArraySlice<UInt8>?
+        var streetText: String?
         if let streetField = table.schema.fieldIndex("street"), case .reference(let refs) = table.columns[streetField] {
             streetRow = refs.rows[row]
             if let given = cells["street"] {
-                streetText = ArraySlice(Array(given.utf8))
-                streetRow = given.isEmpty ? -1 : (self.table("streets")?.row(keyBytes: streetText!) ?? -1)
-            } else if streetRow >= 0, let name = self.table("streets")?.keyText(row: Int(streetRow)) {
-                streetText = ArraySlice(Array(name.utf8))
+                streetText = given
+                streetRow = given.isEmpty ? -1 : (self.table("streets")?.row(keyBytes: Array(given.utf8)) ?? -1)
+            } else if streetRow >= 0 {
+                streetText = self.table("streets")?.keyText(row: Int(streetRow))
             }
         }
         var parsed: [(Int, ParsedCell)] = []
@@ -179,7 +174,7 @@ extension Store {
                 parsed.append((i, field.type == .textSet ? .codes([]) : .null))
                 continue
             }
-            switch parser.parseCell(i, ArraySlice(Array(text.utf8)), streetRow: streetRow, streetText: streetText) {
+            switch parser.parseCell(i, text: text, streetRow: streetRow, streetText: streetText) {
             case .success(let v): parsed.append((i, v))
             case .failure(let p): problems.append(contentsOf: p.messages)
             }

@@ -107,63 +107,62 @@ struct CollectionLoader {
         }
     }
 
-    mutating func read(_ bytes: [UInt8]) {
+    mutating func read(_ file: consuming [UInt8]) {
+        var bytes = file
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
             report(UTF8Validation.line(of: bad, in: bytes), "invalid UTF-8 (byte \(bad))")
             return
         }
-        var reader = CSVReader(bytes: bytes)
-        var cells: [CSVCell] = []
-        do {
-            guard let headerLine = try reader.next(into: &cells) else { return }
-            let header = cells.map { reader.string($0).trimmingCharacters(in: .whitespaces) }
-            var fieldOfColumn: [Int?] = []
-            var seen = Set<String>()
-            for name in header {
-                if !seen.insert(name).inserted { report(headerLine, "column '\(name)' appears twice in the header") }
-                fieldOfColumn.append(schema.fieldIndex(name))
+        // One pass over raw memory: cells are byte ranges, unescaped in place, handed to
+        // the row parser as pointers (no per-cell allocation or reference counting).
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var position = CSVScanner.start(buffer), line = 1
+            var cells: [CSVCell] = []
+            func text(_ cell: CSVCell) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: buffer[cell.start..<cell.end]), as: UTF8.self)
             }
-            for field in schema.fields where field.required && !header.contains(field.name) {
-                report(headerLine, "missing column '\(field.name)'")
-            }
-            guard diagnostics.isEmpty else { return }
-            let parser = RowParser(table: table, tables: loaded)
-            var scratch = [ArraySlice<UInt8>?](repeating: nil, count: schema.fields.count)
-            var values = [ParsedCell](repeating: .null, count: schema.fields.count)
-            while let line = try reader.next(into: &cells) {
-                if cells.count != header.count {
-                    report(line, "expected \(header.count) columns, found \(cells.count)")
-                    continue
+            do {
+                guard let headerLine = try CSVScanner.next(buffer, position: &position, line: &line, into: &cells) else { return }
+                let header = cells.map { text($0).trimmingCharacters(in: .whitespaces) }
+                var fieldOfColumn: [Int?] = []
+                var seen = Set<String>()
+                for name in header {
+                    if !seen.insert(name).inserted { report(headerLine, "column '\(name)' appears twice in the header") }
+                    fieldOfColumn.append(schema.fieldIndex(name))
                 }
-                appendRow(cells: cells, fieldOfColumn: fieldOfColumn, reader: reader, line: line,
-                          parser: parser, scratch: &scratch, values: &values)
-                if diagnostics.count >= DatasetLoader.maximumDiagnostics { return }
+                for field in schema.fields where field.required && !header.contains(field.name) {
+                    report(headerLine, "missing column '\(field.name)'")
+                }
+                guard diagnostics.isEmpty else { return }
+                let parser = RowParser(table: table, tables: loaded)
+                var scratch = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: schema.fields.count)
+                var values = [ParsedCell](repeating: .null, count: schema.fields.count)
+                let base = UnsafeBufferPointer(buffer)
+                while let line = try CSVScanner.next(buffer, position: &position, line: &line, into: &cells) {
+                    if cells.count != header.count {
+                        report(line, "expected \(header.count) columns, found \(cells.count)")
+                        continue
+                    }
+                    for i in scratch.indices { scratch[i] = nil }
+                    for (columnIndex, cell) in cells.enumerated() {
+                        guard let fieldIndex = fieldOfColumn[columnIndex] else { continue }
+                        scratch[fieldIndex] = UnsafeBufferPointer(rebasing: base[cell.start..<cell.end])
+                    }
+                    let problems = parser.parse(scratch, into: &values)
+                    if problems.isEmpty {
+                        table.append(values)
+                        rowLines.append(line)
+                    } else {
+                        for problem in problems { report(line, problem) }
+                    }
+                    if diagnostics.count >= DatasetLoader.maximumDiagnostics { return }
+                }
+            } catch let error as CSVError {
+                report(error.line, error.message)
+            } catch {
+                report(0, "\(error)")
             }
-        } catch let error as CSVError {
-            report(error.line, error.message)
-        } catch {
-            report(0, "\(error)")
         }
-    }
-
-    private mutating func appendRow(cells: [CSVCell], fieldOfColumn: [Int?], reader: CSVReader, line: Int,
-                                    parser: RowParser, scratch: inout [ArraySlice<UInt8>?], values: inout [ParsedCell]) {
-        for i in scratch.indices { scratch[i] = nil }
-        for (columnIndex, cell) in cells.enumerated() {
-            guard let fieldIndex = fieldOfColumn[columnIndex] else { continue }
-            scratch[fieldIndex] = reader.value(cell)
-        }
-        let problems = parser.parse(scratch, into: &values)
-        if problems.isEmpty {
-            table.append(values)
-            rowLines.append(line)
-        } else {
-            for problem in problems { report(line, problem) }
-        }
-    }
-
-    static func parseInt(_ bytes: ArraySlice<UInt8>) -> Int? {
-        RowParser.parseInt(bytes)
     }
 
     /// Puts rows in key order and reports duplicate keys.

@@ -45,18 +45,27 @@ public struct Postings: Sendable {
     public init(sets: SetColumn, rowCount: Int) {
         let keyCount = sets.dictionary.count
         var counts = [Int32](repeating: 0, count: keyCount + 1)
+        // A row is listed once per distinct element; rows hold a handful, so a linear
+        // look back is cheaper than a set.
+        let offsets = sets.offsets, elements = sets.elements
+        func isFirst(_ i: Int, _ start: Int) -> Bool {
+            var j = start
+            while j < i { if elements[j] == elements[i] { return false }; j += 1 }
+            return true
+        }
         for row in 0..<rowCount {
-            var seen = Set<Int32>()
-            for code in sets.codes(at: row) where seen.insert(code).inserted { counts[Int(code) + 1] += 1 }
+            let start = Int(offsets[row]), end = Int(offsets[row + 1])
+            for i in start..<end where isFirst(i, start) { counts[Int(elements[i]) + 1] += 1 }
         }
         for i in 0..<keyCount { counts[i + 1] += counts[i] }
         var fill = counts
         var rows = [Int32](repeating: 0, count: Int(counts[keyCount]))
         for row in 0..<rowCount {
-            var seen = Set<Int32>()
-            for code in sets.codes(at: row) where seen.insert(code).inserted {
-                rows[Int(fill[Int(code)])] = Int32(row)
-                fill[Int(code)] += 1
+            let start = Int(offsets[row]), end = Int(offsets[row + 1])
+            for i in start..<end where isFirst(i, start) {
+                let code = Int(elements[i])
+                rows[Int(fill[code])] = Int32(row)
+                fill[code] += 1
             }
         }
         self.offsets = counts

@@ -35,11 +35,11 @@ public struct RowParser {
 
     /// Parses one cell per field into `values` (nil or empty = null; an empty set cell is
     /// the empty set). Returns the problems, empty when the row is good.
-    public func parse(_ cells: [ArraySlice<UInt8>?], into values: inout [ParsedCell]) -> [String] {
+    public func parse(_ cells: [UnsafeBufferPointer<UInt8>?], into values: inout [ParsedCell]) -> [String] {
         var problems: [String] = []
         for fieldIndex in order {
             let field = table.schema.fields[fieldIndex]
-            guard let bytes = cells[fieldIndex], !bytes.isEmpty else {
+            guard let bytes = cells[fieldIndex], bytes.count > 0 else {
                 if field.required { problems.append("empty \(field.name)") }
                 values[fieldIndex] = field.type == .textSet ? .codes([]) : .null
                 continue
@@ -54,13 +54,34 @@ public struct RowParser {
         return problems
     }
 
-    public func parse(_ cells: [ArraySlice<UInt8>?]) -> Result<[ParsedCell], RowProblems> {
+    /// Parses cells given as text by field name (a change or a test's given row).
+    public func parse(texts: [String: String]) -> Result<[ParsedCell], RowProblems> {
+        var storage: [UInt8] = []
+        var ranges = [Range<Int>?](repeating: nil, count: table.schema.fields.count)
+        for (name, text) in texts {
+            guard let i = table.schema.fieldIndex(name) else { return .failure(RowProblems(messages: ["unknown field '\(name)' in \(table.name)"])) }
+            let start = storage.count
+            storage.append(contentsOf: text.utf8)
+            ranges[i] = start..<storage.count
+        }
         var values = [ParsedCell](repeating: .null, count: table.schema.fields.count)
-        let problems = parse(cells, into: &values)
+        let problems = storage.withUnsafeBufferPointer { buffer in
+            parse(ranges.map { $0.map { UnsafeBufferPointer(rebasing: buffer[$0]) } }, into: &values)
+        }
         return problems.isEmpty ? .success(values) : .failure(RowProblems(messages: problems))
     }
 
-    public func parseCell(_ fieldIndex: Int, _ bytes: ArraySlice<UInt8>, streetRow: Int32, streetText: ArraySlice<UInt8>?) -> Result<ParsedCell, RowProblems> {
+    /// Parses one field's text.
+    public func parseCell(_ fieldIndex: Int, text: String, streetRow: Int32, streetText: String?) -> Result<ParsedCell, RowProblems> {
+        var text = text, street = streetText ?? ""
+        return text.withUTF8 { bytes in
+            street.withUTF8 { streetBytes in
+                parseCell(fieldIndex, bytes, streetRow: streetRow, streetText: streetText == nil ? nil : streetBytes)
+            }
+        }
+    }
+
+    public func parseCell(_ fieldIndex: Int, _ bytes: UnsafeBufferPointer<UInt8>, streetRow: Int32, streetText: UnsafeBufferPointer<UInt8>?) -> Result<ParsedCell, RowProblems> {
         let field = table.schema.fields[fieldIndex]
         func fail(_ message: String) -> Result<ParsedCell, RowProblems> { .failure(RowProblems(messages: [message])) }
         let text = { String(decoding: bytes, as: UTF8.self) }
@@ -75,7 +96,7 @@ public struct RowParser {
             }
             return .success(.date(day))
         case .text(let column):
-            return .success(.code(column.dictionary.intern(bytes: bytes)))
+            return .success(.code(column.dictionary.intern(bytes)))
         case .textSet(let column):
             var codes: [Int32] = []
             var start = bytes.startIndex
@@ -85,7 +106,7 @@ public struct RowParser {
                     var a = start, b = i
                     while a < b && (bytes[a] == 0x20 || bytes[a] == 0x09) { a += 1 }
                     while b > a && (bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09) { b -= 1 }
-                    if a < b { codes.append(column.dictionary.intern(bytes: bytes[a..<b])) }
+                    if a < b { codes.append(column.dictionary.intern(UnsafeBufferPointer(rebasing: bytes[a..<b]))) }
                     start = i + 1
                 }
                 i += 1
@@ -109,7 +130,8 @@ public struct RowParser {
         }
     }
 
-    public static func parseInt(_ bytes: ArraySlice<UInt8>) -> Int? {
+    public static func parseInt<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
+        guard !bytes.isEmpty else { return nil }
         var i = bytes.startIndex
         var negative = false
         if bytes[i] == 0x2D { negative = true; i += 1 }
@@ -164,7 +186,7 @@ extension Table {
 
 extension Table {
     /// The row whose key is `bytes`: an id, or a street's name.
-    func row(keyBytes bytes: ArraySlice<UInt8>) -> Int32? {
+    func row<C: Collection>(keyBytes bytes: C) -> Int32? where C.Element == UInt8, C.Index == Int {
         if isKeyedByID {
             return RowParser.parseInt(bytes).flatMap { rowOfID[$0] }
         }
@@ -173,8 +195,8 @@ extension Table {
     }
 
     /// A community's row by its name within a street's row.
-    func row(name bytes: ArraySlice<UInt8>, scope: Int32) -> Int32? {
-        guard case .text(let names) = column(named: "name")!, let code = names.dictionary.code(ofBytes: bytes),
+    func row(name bytes: UnsafeBufferPointer<UInt8>, scope: Int32) -> Int32? {
+        guard case .text(let names) = column(named: "name")!, let code = names.dictionary.code(of: bytes),
               case .reference(let streets) = column(named: "street")! else { return nil }
         for row in postings(field: schema.fieldIndex("name")!).rows(for: Int(code)) where streets.rows[Int(row)] == scope {
             return row
