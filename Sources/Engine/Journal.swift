@@ -172,7 +172,11 @@ public final class Journal {
         }
         try Self.writeAll(fd, record, path: path)
         guard fsync(fd) == 0 else { throw JournalError(message: "fsync \(path): \(String(cString: strerror(errno)))") }
-        if isNew { try Self.syncDirectory(directory) }
+        if isNew {
+            let lock = open(directory + "/.mql-checkpoint.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if lock >= 0 { close(lock) }
+            try Self.syncDirectory(directory)
+        }
         consumed += record.count
     }
 
@@ -199,9 +203,12 @@ public final class Journal {
 
     /// Runs `body` holding the checkpoint lock shared (loading) or exclusive (checkpoint).
     public func withCheckpointLock<T>(exclusive: Bool, _ body: () throws -> T) throws -> T {
-        let fd = open(directory + "/.mql-checkpoint.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // Readers never create the lock file: loading writes nothing. Writers create it with
+        // their first journal entry, so whenever there is a journal to lose, the file exists.
+        let fd = exclusive ? open(directory + "/.mql-checkpoint.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            : open(directory + "/.mql-checkpoint.lock", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            // A read-only dataset directory: nobody can be checkpointing it either.
+            // No lock file (never written) or a read-only directory: nobody is checkpointing.
             if !exclusive { return try body() }
             throw JournalError(message: "cannot lock \(directory): \(String(cString: strerror(errno)))")
         }
