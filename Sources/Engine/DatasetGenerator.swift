@@ -131,37 +131,16 @@ extension DatasetGenerator {
         }
     }
 
-    /// Proleptic Gregorian days since 1970-01-01 (Howard Hinnant's algorithms).
+    /// Day numbers as Int, over the engine's calendar (`CivilDate`).
     fileprivate enum Day {
-        static func of(_ y: Int, _ m: Int, _ d: Int) -> Int {
-            let yy = m <= 2 ? y - 1 : y
-            let era = (yy >= 0 ? yy : yy - 399) / 400
-            let yoe = yy - era * 400
-            let mp = (m + 9) % 12
-            let doy = (153 * mp + 2) / 5 + d - 1
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-            return era * 146_097 + doe - 719_468
+        static func of(_ y: Int, _ m: Int, _ d: Int) -> Int { Int(CivilDate.days(year: y, month: m, day: d)) }
+
+        static func civil(_ z: Int) -> (y: Int, m: Int, d: Int) {
+            let c = CivilDate.components(Int32(z))
+            return (c.year, c.month, c.day)
         }
 
-        static func civil(_ z0: Int) -> (y: Int, m: Int, d: Int) {
-            let z = z0 + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let doe = z - era * 146_097
-            let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-            let mp = (5 * doy + 2) / 153
-            let d = doy - (153 * mp + 2) / 5 + 1
-            let m = mp < 10 ? mp + 3 : mp - 9
-            return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-        }
-
-        static func daysIn(_ y: Int, _ m: Int) -> Int {
-            switch m {
-            case 2: return (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28
-            case 4, 6, 9, 11: return 30
-            default: return 31
-            }
-        }
+        static func daysIn(_ y: Int, _ m: Int) -> Int { CivilDate.daysInMonth(year: y, month: m) }
 
         static let today = of(2019, 11, 30)
         /// today − 2 calendar months: a last home visit earlier than this is overdue.
