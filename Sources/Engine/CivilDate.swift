@@ -4,6 +4,10 @@
 // It does not parse or print: see `CivilDate.parse` callers in the loader and the lexer.
 
 public enum CivilDate {
+    /// 0001-01-01 and 9999-12-31: the dates MQL holds.
+    public static let earliest = days(year: 1, month: 1, day: 1)
+    public static let latest = days(year: 9999, month: 12, day: 31)
+
     /// Day number for a year/month/day (Howard Hinnant's days_from_civil).
     public static func days(year: Int, month: Int, day: Int) -> Int32 {
         let y = month <= 2 ? year - 1 : year

@@ -138,7 +138,8 @@ public final class Checker {
 
     func constantCount(_ e: Expr, scope: Scope) -> Int? {
         let typed = check(e, scope: Scope(file: scope.file))
-        if case .constant(.int(let n)) = typed.node, n >= 0 { return n }
+        // TUNING: no result is longer than this; clamping keeps limit + offset from overflowing.
+        if case .constant(.int(let n)) = typed.node, n >= 0 { return min(n, 1 << 40) }
         if !typed.isInvalid { error(scope, e.range, Message.limitNotNumber) }
         return nil
     }

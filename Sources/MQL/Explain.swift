@@ -49,7 +49,8 @@ struct PlanExplainer {
         if q.limit != nil || q.offset != nil {
             steps.append([.text("LIMIT"), .text("\(q.limit.map(String.init) ?? "all") offset \(q.offset ?? 0)"), .int(q.limit ?? 0), .int(result.rows.count)])
         }
-        steps.append([.text("RESULT"), .text("\(result.columns.count) columns"), .null, .int(result.rows.count)])
+        let columnCount = result.columns.count
+        steps.append([.text("RESULT"), .text("\(columnCount) column\(columnCount == 1 ? "" : "s")"), .null, .int(result.rows.count)])
         let columns = [
             ResultColumn(name: "step", type: .text, masking: .none),
             ResultColumn(name: "detail", type: .text, masking: .none),

@@ -17,6 +17,8 @@ public struct Lexer {
     /// ended with an operator or keyword. A statement that fails to parse across such a
     /// join is split there, so `children where` alone on a line is its own error.
     var softBreaks: [Int] = []
+    /// Brackets still open when the text ended (the statement goes on).
+    var openBracketsAtEnd = 0
 
     /// TUNING: a literal longer than this is almost certainly a mistake (a missing quote
     /// swallowing a file); it is still read, just refused.
@@ -46,7 +48,7 @@ public struct Lexer {
     public static func isIncomplete(_ text: String) -> Bool {
         var lexer = Lexer(file: SourceFile(name: "", text: text))
         lexer.run()
-        if lexer.bracketDepth > 0 { return true }
+        if lexer.openBracketsAtEnd > 0 { return true }
         if lexer.diagnostics.contains(where: { $0.message == Message.unterminatedString }) { return true }
         let significant = lexer.tokens.filter { $0.kind != .newline && $0.kind != .eof }
         if let last = significant.last, last.isOperatorThatContinues || last.isKeywordThatContinues {
@@ -102,6 +104,7 @@ public struct Lexer {
             }
             lexPunctuation(scalar)
         }
+        openBracketsAtEnd = bracketDepth
         emitStatementEnd(position)
         tokens.append(Token(kind: .eof, range: SourceRange(bytes.count, bytes.count)))
     }

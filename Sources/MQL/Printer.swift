@@ -73,9 +73,19 @@ public enum Printer {
         if !q.orderBy.isEmpty {
             parts.append("order by " + q.orderBy.map { expr($0.expr) + ($0.descending ? " desc" : "") }.joined(separator: ", "))
         }
-        if let l = q.limit { parts.append("limit " + expr(l, precedence: 4)) }
-        if let o = q.offset { parts.append("offset " + expr(o, precedence: 4)) }
+        if let l = q.limit { parts.append("limit " + expr(l, precedence: 5)) }
+        if let o = q.offset { parts.append("offset " + expr(o, precedence: 5)) }
         return parts.joined(separator: " ")
+    }
+
+    /// A decimal as the lexer reads it back: digits and a point, never an exponent.
+    static func decimal(_ v: Double) -> String {
+        var s = String(v)
+        guard s.contains("e") else { return s }
+        s = String(format: "%.20f", v)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s += "0" }
+        return s
     }
 
     public static func quote(_ s: String) -> String {
@@ -115,9 +125,7 @@ public enum Printer {
         switch e.kind {
         case .integer(let v): return (String(v), v < 0 ? 5 : 7)
         case .decimal(let v):
-            var s = String(v)
-            if s.hasSuffix(".0") { s = String(s.dropLast(2)) + ".0" }
-            return (s, v < 0 ? 5 : 7)
+            return (decimal(v), v < 0 ? 5 : 7)
         case .text(let s): return (quote(s), 7)
         case .boolean(let b): return (b ? "true" : "false", 7)
         case .null: return ("null", 7)
@@ -139,8 +147,10 @@ public enum Printer {
         case .between(let x, let lo, let hi, let negated):
             return (expr(x, precedence: 5) + (negated ? " not between " : " between ") + expr(lo, precedence: 5) + " and " + expr(hi, precedence: 5), 4)
         case .call(let name, let args):
+            // A lone query argument needs no parentheses (`count(pairings where active)`);
+            // among several, a query's clauses would swallow the comma.
             return (name + "(" + args.map { arg -> String in
-                if case .query(let q) = arg.kind { return query(q) }
+                if case .query(let q) = arg.kind, args.count == 1 { return query(q) }
                 return expr(arg)
             }.joined(separator: ", ") + ")", 7)
         case .query(let q): return ("(" + query(q) + ")", 7)

@@ -85,7 +85,7 @@ public enum RuleFiles {
         }
         var errors: [Diagnostic] = []
         if d.kind != .define && (d.citation ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            errors.append(Diagnostic(file, d.nameRange, Message.missingCitation(d.kind.rawValue)))
+            return [Diagnostic(file, d.nameRange, Message.missingCitation(d.kind.rawValue))]
         }
         if table.schema.fieldIndex(d.name) != nil {
             errors.append(Diagnostic(file, d.nameRange, Message.shadowsField(d.name, collection: d.collection)))

@@ -50,14 +50,26 @@ public struct Duration: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var amount: Int
     public var unit: DurationUnit
 
-    public func added(to day: Int32, sign: Int = 1) -> Int32 {
-        let n = amount * sign
+    /// The date `amount` units after (or before, with sign -1) `day`; nil past the years
+    /// 1–9999 that dates can hold.
+    public func added(to day: Int32, sign: Int = 1) -> Int32? {
+        let (n, o1) = amount.multipliedReportingOverflow(by: sign)
+        guard !o1 else { return nil }
+        let result: Int
         switch unit {
-        case .day: return day &+ Int32(clamping: n)
-        case .week: return day &+ Int32(clamping: n * 7)
-        case .month: return CivilDate.addingMonths(day, n)
-        case .year: return CivilDate.addingMonths(day, n * 12)
+        case .day, .week:
+            let (days, o2) = n.multipliedReportingOverflow(by: unit == .week ? 7 : 1)
+            let (sum, o3) = Int(day).addingReportingOverflow(days)
+            guard !o2, !o3 else { return nil }
+            result = sum
+        case .month, .year:
+            let (months, o2) = n.multipliedReportingOverflow(by: unit == .year ? 12 : 1)
+            // Past ±120,000 months every date leaves the years a date can hold.
+            guard !o2, abs(months) <= 120_000 else { return nil }
+            result = Int(CivilDate.addingMonths(day, months))
         }
+        guard result >= Int(CivilDate.earliest) && result <= Int(CivilDate.latest) else { return nil }
+        return Int32(result)
     }
 
     public var description: String { "\(amount) \(unit.rawValue)\(amount == 1 ? "" : "s")" }
