@@ -22,10 +22,15 @@ let package = Package(
             name: "MQL",
             dependencies: ["Engine", .product(name: "Collections", package: "swift-collections")]
         ),
+        .systemLibrary(
+            name: "CReadline",
+            path: "Sources/CReadline",
+            providers: [.apt(["libreadline-dev"])]
+        ),
         .executableTarget(
             name: "Repl",
             dependencies: [
-                "Engine", "MQL",
+                "Engine", "MQL", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

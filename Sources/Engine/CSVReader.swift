@@ -118,35 +118,46 @@ public struct CSVReader {
 public enum UTF8Validation {
     /// The offset of the first byte that is not valid UTF-8, or nil.
     public static func firstInvalidOffset(_ array: [UInt8]) -> Int? {
-        array.withUnsafeBufferPointer { bytes in
-            var i = 0
-            let n = bytes.count
-            while i < n {
-                // Eight ASCII bytes at a time.
-                if i + 8 <= n {
-                    let word = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                    if word & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
-                }
-                let b = bytes[i]
-                if b < 0x80 { i += 1; continue }
-                let length: Int
-                let minimum: UInt32
-                if b & 0xE0 == 0xC0 { length = 2; minimum = 0x80 }
-                else if b & 0xF0 == 0xE0 { length = 3; minimum = 0x800 }
-                else if b & 0xF8 == 0xF0 { length = 4; minimum = 0x10000 }
-                else { return i }
-                guard i + length <= n else { return i }
-                var scalar = UInt32(b) & (0xFF >> (length + 1))
-                for k in 1..<length {
-                    let c = bytes[i + k]
-                    guard c & 0xC0 == 0x80 else { return i }
-                    scalar = scalar << 6 | UInt32(c & 0x3F)
-                }
-                if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return i }
-                i += length
+        array.withUnsafeBufferPointer { firstInvalidOffset($0) }
+    }
+
+    /// Whether bytes are valid UTF-8.
+    @inline(__always)
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        firstInvalidOffset(bytes) == nil
+    }
+
+    /// The offset of the first byte that is not valid UTF-8, or nil. Runs of ASCII go eight
+    /// bytes at a time.
+    public static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            if i + 8 <= n {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
             }
-            return nil
+            let b = base[i]
+            if b < 0x80 { i += 1; continue }
+            let length: Int
+            let minimum: UInt32
+            if b & 0xE0 == 0xC0 { length = 2; minimum = 0x80 }
+            else if b & 0xF0 == 0xE0 { length = 3; minimum = 0x800 }
+            else if b & 0xF8 == 0xF0 { length = 4; minimum = 0x10000 }
+            else { return i }
+            guard i + length <= n else { return i }
+            var scalar = UInt32(b) & (0xFF >> (length + 1))
+            for k in 1..<length {
+                let c = base[i + k]
+                guard c & 0xC0 == 0x80 else { return i }
+                scalar = scalar << 6 | UInt32(c & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF) { return i }
+            i += length
         }
+        return nil
     }
 
     /// 1-based line of a byte offset.

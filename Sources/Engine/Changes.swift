@@ -33,7 +33,8 @@ extension Table {
     func copy() -> Table {
         let t = Table(schema: schema, columns: columns.map { $0.copy() })
         t.rowCount = rowCount
-        t.rowOfID = rowOfID
+        t.idSortedCount = idSortedCount
+        t.appendedRowOfID = appendedRowOfID
         t.rowsOfKeyText = rowsOfKeyText
         t.scopeNames = scopeNames
         t.targetRowCount = targetRowCount
@@ -199,7 +200,10 @@ extension Store {
             for i in refs.rows.indices where refs.rows[i] > Int32(row) { refs.rows[i] -= 1 }
             source.invalidateIndexes()
         }
-        table.keyIndexStale = true
+        // Rows after the removed one moved up: the key index must follow now, not at the
+        // end of the batch, or the next edit of the batch finds the wrong row by key.
+        table.rebuildKeyIndex()
+        table.invalidateIndexes()
     }
 
     /// Restores key order, key indexes and links after edits.

@@ -6,62 +6,54 @@
 
 import Foundation
 
-/// Interned text values of one column. Codes are dense, in first-seen order. Lookup is by
-/// UTF-8 bytes in an open-addressing table of our own, so loading a cell costs a hash of
-/// its bytes and no String at all unless the value is new (Swift's String hashing
-/// normalises Unicode, which dominated load time). Equality is byte equality.
+/// Interned text values of one column. Codes are dense, in first-seen order. The values
+/// live in one flat UTF-8 buffer with an end offset per code (`TextStorage`), found by an
+/// open-addressing table of our own keyed by a word-at-a-time hash of the bytes: loading a
+/// cell costs a hash, a probe and a `memcmp`, and no `String` at all (Swift's String hashing
+/// normalises Unicode, which dominated load time). Equality is byte equality. `String`s are
+/// made only when asked for (`string(at:)`, `values`).
 public final class TextDictionary {
-    public private(set) var values: [String] = []
-    private var hashes: [UInt32] = []
-    /// Codes by hash slot; -1 is empty. Its size is a power of two, at most half full.
-    private var slots = [Int32](repeating: -1, count: 16)
+    var storage = TextStorage()
+    private var cachedValues: [String]?
     private var cachedRanks: [Int32]?
 
     public init() {}
 
-    public var count: Int { values.count }
+    init(storage: TextStorage) { self.storage = storage }
 
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h ^ (h >> 29)
+    deinit { storage.deallocate() }
+
+    public var count: Int { storage.count }
+
+    /// Every value as a String, by code. Materialised on first use and cached until the
+    /// dictionary grows: O(count) the first time, so hot paths use `string(at:)` or codes.
+    public var values: [String] {
+        if let cached = cachedValues, cached.count == storage.count { return cached }
+        let all = (0..<storage.count).map { storage.string(at: $0) }
+        cachedValues = all
+        return all
     }
 
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (slot: Int, code: Int32?) {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        let short = UInt32(truncatingIfNeeded: hash)
-        while true {
-            let code = slots[slot]
-            if code < 0 { return (slot, nil) }
-            if hashes[Int(code)] == short && Self.equal(values[Int(code)], bytes) { return (slot, code) }
-            slot = (slot + 1) & mask
-        }
+    /// The value of one code.
+    public func string(at code: Int) -> String {
+        if let cached = cachedValues, code < cached.count { return cached[code] }
+        return storage.string(at: code)
     }
 
-    private static func equal(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var s = s
-        return s.withUTF8 { stored in
-            stored.count == bytes.count && (bytes.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
-        }
-    }
+    /// The UTF-8 bytes of one code (valid until the dictionary grows).
+    public func bytes(at code: Int) -> UnsafeBufferPointer<UInt8> { storage.bytes(at: code) }
 
     /// The code of the text in `bytes` (valid UTF-8), adding it when new.
     public func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let h = Self.hash(bytes)
-        let (slot, found) = find(bytes, hash: h)
-        if let found { return found }
-        let code = Int32(values.count)
-        values.append(String(decoding: bytes, as: UTF8.self))
-        hashes.append(UInt32(truncatingIfNeeded: h))
-        slots[slot] = code
-        cachedRanks = nil
-        if values.count * 2 > slots.count { grow() }
+        let before = storage.count
+        let code = storage.intern(bytes.baseAddress, bytes.count)
+        if storage.count != before { cachedRanks = nil }
         return code
     }
 
     public func code(of bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        find(bytes, hash: Self.hash(bytes)).code
+        let code = storage.find(bytes.baseAddress, bytes.count)
+        return code < 0 ? nil : code
     }
 
     public func intern(_ text: String) -> Int32 {
@@ -84,24 +76,23 @@ public final class TextDictionary {
         return Array(bytes).withUnsafeBufferPointer { code(of: $0) }
     }
 
-    private func grow() {
-        var bigger = [Int32](repeating: -1, count: slots.count * 2)
-        let mask = bigger.count - 1
-        for code in 0..<values.count {
-            var s = values[code]
-            let h = s.withUTF8 { Self.hash($0) }
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while bigger[slot] >= 0 { slot = (slot + 1) & mask }
-            bigger[slot] = Int32(code)
-        }
-        slots = bigger
-    }
+    /// Builds the lookup table now, so that `storage.lookup` may be used from several
+    /// threads at once.
+    func prepareLookup() { storage.prepareSlots() }
+
+    /// Frees the lookup table (rebuilt on the next lookup): after a load, most columns are
+    /// only read by code, and a table of a million phone numbers is 16 MB.
+    public func dropLookupTable() { storage.dropSlots() }
+
+    /// Bytes held: values, offsets and the lookup table.
+    public var memoryBytes: Int { storage.memoryBytes }
 
     /// Rank of each code in Chinese pinyin order (ICU's zh collation via Foundation), so
     /// sorting rows compares two integers. Computed once per distinct value and cached
     /// until the dictionary grows.
     public func collationRanks() -> [Int32] {
-        if let ranks = cachedRanks, ranks.count == values.count { return ranks }
+        if let ranks = cachedRanks, ranks.count == storage.count { return ranks }
+        let values = self.values
         let order = PinyinCollation.sortedIndices(values)
         var ranks = [Int32](repeating: 0, count: values.count)
         var rank: Int32 = 0
@@ -111,6 +102,224 @@ public final class TextDictionary {
         }
         cachedRanks = ranks
         return ranks
+    }
+}
+
+/// The storage of a `TextDictionary`: plain pointers and counts, no reference counting, so
+/// the loader can hold one in a local variable and intern without touching a class. The
+/// owner frees it (`deallocate`); copies of the struct alias the same memory.
+struct TextStorage {
+    /// All values' bytes, back to back.
+    private(set) var bytes: UnsafeMutablePointer<UInt8>?
+    private(set) var byteCount = 0
+    private var byteCapacity = 0
+    /// `ends[c]` is where value `c` ends; it starts where `c - 1` ends (0 for the first).
+    private(set) var ends: UnsafeMutablePointer<UInt32>?
+    private(set) var count = 0
+    private var capacity = 0
+    /// Lookup table: `hash tag << 32 | code + 1` per slot, 0 when empty; at most half full.
+    /// Nil until the first lookup (and after `dropSlots`).
+    private var slots: UnsafeMutablePointer<UInt64>?
+    private var slotMask = 0
+
+    /// TUNING: after a load, dictionaries with more values than this give up their lookup
+    /// table (16 bytes a value) until something looks a value up: a million phone numbers
+    /// are read by code far more often than found by text.
+    static let keptLookupTable = 4096
+
+    init() {}
+
+    /// Storage holding `count` values given as their concatenated bytes and end offsets.
+    init(bytes source: UnsafeRawBufferPointer, ends endSource: UnsafeBufferPointer<UInt32>) {
+        reserve(values: endSource.count, bytes: source.count)
+        if source.count > 0 { bytes!.update(from: source.bindMemory(to: UInt8.self).baseAddress!, count: source.count) }
+        if endSource.count > 0 { ends!.update(from: endSource.baseAddress!, count: endSource.count) }
+        count = endSource.count
+        byteCount = source.count
+    }
+
+    func deallocate() {
+        bytes?.deallocate()
+        ends?.deallocate()
+        slots?.deallocate()
+    }
+
+    var memoryBytes: Int { byteCapacity + capacity * 4 + (slots == nil ? 0 : (slotMask + 1) * 8) }
+
+    @inline(__always) func start(of code: Int) -> Int { code == 0 ? 0 : Int(ends![code - 1]) }
+
+    @inline(__always) func bytes(at code: Int) -> UnsafeBufferPointer<UInt8> {
+        let s = start(of: code)
+        return UnsafeBufferPointer(start: bytes.map { UnsafePointer($0 + s) }, count: Int(ends![code]) - s)
+    }
+
+    func string(at code: Int) -> String {
+        String(decoding: bytes(at: code), as: UTF8.self)
+    }
+
+    /// The whole byte area and the end offsets (for snapshots).
+    var allBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes.map { UnsafePointer($0) }, count: byteCount) }
+    var allEnds: UnsafeBufferPointer<UInt32> { UnsafeBufferPointer(start: ends.map { UnsafePointer($0) }, count: count) }
+
+    mutating func reserve(values: Int, bytes wanted: Int) {
+        if values > capacity {
+            let n = max(values, 16)
+            let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+            if let ends { grown.update(from: ends, count: count); ends.deallocate() }
+            ends = grown
+            capacity = n
+        }
+        if wanted > byteCapacity {
+            let n = max(wanted, 64)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+            if let bytes { grown.update(from: bytes, count: byteCount); bytes.deallocate() }
+            bytes = grown
+            byteCapacity = n
+        }
+    }
+
+    /// Gives back unused capacity (after a load).
+    mutating func shrinkToFit() {
+        if capacity > count {
+            let n = max(count, 1)
+            let exact = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+            if let ends { exact.update(from: ends, count: count); ends.deallocate() }
+            ends = exact
+            capacity = n
+        }
+        if byteCapacity > byteCount {
+            let n = max(byteCount, 1)
+            let exact = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+            if let bytes { exact.update(from: bytes, count: byteCount); bytes.deallocate() }
+            bytes = exact
+            byteCapacity = n
+        }
+    }
+
+    mutating func dropSlots() {
+        slots?.deallocate()
+        slots = nil
+        slotMask = 0
+    }
+
+    /// 64-bit hash of a byte string, eight bytes at a time (a multiply-fold per word).
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
+        @inline(__always) func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let m = a.multipliedFullWidth(by: b)
+            return m.high ^ m.low
+        }
+        var h: UInt64 = 0x243F_6A88_85A3_08D3 ^ UInt64(truncatingIfNeeded: n)
+        guard let p, n > 0 else { return fold(h, 0x9E37_79B9_7F4A_7C15) }
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i + 8 <= n {
+            h = fold(h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), 0x9E37_79B9_7F4A_7C15)
+            i += 8
+        }
+        if i < n {
+            var w: UInt64
+            let rest = n - i
+            if rest >= 4 {
+                w = UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+            } else {
+                w = UInt64(p[i]) | UInt64(p[i + rest / 2]) << 8 | UInt64(p[n - 1]) << 16
+            }
+            h = fold(h ^ w, 0xBF58_476D_1CE4_E5B9)
+        }
+        return fold(h, 0x94D0_49BB_1331_11EB)
+    }
+
+    @inline(__always) func equal(_ code: Int, _ p: UnsafePointer<UInt8>?, _ n: Int) -> Bool {
+        let s = start(of: code)
+        guard Int(ends![code]) - s == n else { return false }
+        return n == 0 || memcmp(bytes! + s, p!, n) == 0
+    }
+
+    /// The slot holding `p[0..<n]`, or the empty slot where it would go.
+    @inline(__always) private func probe(_ p: UnsafePointer<UInt8>?, _ n: Int, _ h: UInt64) -> (slot: Int, code: Int32) {
+        let slots = self.slots!
+        let tag = h >> 32
+        var i = Int(truncatingIfNeeded: h) & slotMask
+        while true {
+            let s = slots[i]
+            if s == 0 { return (i, -1) }
+            if s >> 32 == tag {
+                let code = Int(UInt32(truncatingIfNeeded: s)) - 1
+                if equal(code, p, n) { return (i, Int32(code)) }
+            }
+            i = (i + 1) & slotMask
+        }
+    }
+
+    mutating func prepareSlots() {
+        if slots == nil { rebuildSlots(minimum: max(count, 1)) }
+    }
+
+    /// The code of `p[0..<n]`, or -1, with the lookup table already built (`prepareSlots`).
+    @inline(__always) func lookup(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
+        if count == 0 { return -1 }
+        return probe(p, n, Self.hash(p, n)).code
+    }
+
+    /// The code of `p[0..<n]`, or -1.
+    mutating func find(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
+        if count == 0 { return -1 }
+        if slots == nil { rebuildSlots(minimum: count) }
+        return probe(p, n, Self.hash(p, n)).code
+    }
+
+    /// The code of `p[0..<n]`, adding it when new.
+    @inline(__always) mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
+        if slots == nil { rebuildSlots(minimum: count + 1) }
+        let h = Self.hash(p, n)
+        let (slot, found) = probe(p, n, h)
+        if found >= 0 { return found }
+        return insert(p, n, h, slot)
+    }
+
+    /// Interns without the hash table lookup succeeding: validates new values with `valid`.
+    /// Returns -1 (and adds nothing) when a new value fails validation.
+    @inline(__always) mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int, validate: Bool) -> Int32 {
+        if slots == nil { rebuildSlots(minimum: count + 1) }
+        let h = Self.hash(p, n)
+        let (slot, found) = probe(p, n, h)
+        if found >= 0 { return found }
+        if validate, n > 0, !UTF8Validation.isValid(UnsafeBufferPointer(start: p, count: n)) { return -1 }
+        return insert(p, n, h, slot)
+    }
+
+    private mutating func insert(_ p: UnsafePointer<UInt8>?, _ n: Int, _ h: UInt64, _ slot: Int) -> Int32 {
+        if count == capacity { reserve(values: max(16, capacity * 2), bytes: 0) }
+        if byteCount + n > byteCapacity { reserve(values: 0, bytes: max(byteCapacity * 2, byteCount + n)) }
+        precondition(byteCount + n <= Int(UInt32.max), "a text column holds more than 4 GiB")
+        if n > 0 { (bytes! + byteCount).update(from: p!, count: n) }
+        byteCount += n
+        ends![count] = UInt32(byteCount)
+        let code = count
+        count += 1
+        slots![slot] = (h >> 32) << 32 | UInt64(code + 1)
+        if count * 2 > slotMask + 1 { rebuildSlots(minimum: count) }
+        return Int32(code)
+    }
+
+    /// (Re)builds the lookup table for at least `minimum` values at most half full.
+    private mutating func rebuildSlots(minimum: Int) {
+        var size = 16
+        while size < minimum * 2 + 2 { size <<= 1 }
+        slots?.deallocate()
+        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
+        table.initialize(repeating: 0, count: size)
+        let mask = size - 1
+        for code in 0..<count {
+            let b = bytes(at: code)
+            let h = Self.hash(b.baseAddress, b.count)
+            var i = Int(truncatingIfNeeded: h) & mask
+            while table[i] != 0 { i = (i + 1) & mask }
+            table[i] = (h >> 32) << 32 | UInt64(code + 1)
+        }
+        slots = table
+        slotMask = mask
     }
 }
 
@@ -153,7 +362,7 @@ public final class TextColumn {
 
     public func text(at row: Int) -> String? {
         let code = codes[row]
-        return code < 0 ? nil : dictionary.values[Int(code)]
+        return code < 0 ? nil : dictionary.string(at: Int(code))
     }
 }
 
@@ -169,7 +378,7 @@ public final class SetColumn {
     }
 
     public func texts(at row: Int) -> [String] {
-        codes(at: row).map { dictionary.values[Int($0)] }
+        codes(at: row).map { dictionary.string(at: Int($0)) }
     }
 
     public func append(_ codes: [Int32]) {

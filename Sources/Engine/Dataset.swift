@@ -15,10 +15,20 @@ public final class Dataset {
         self.journal = Journal(directory: directory)
     }
 
-    /// Loads the CSV files and replays the journal.
+    /// Loads the snapshot when it describes the CSV files as they are, else the CSV files;
+    /// then replays the journal.
     public func load() throws -> Store {
         try journal.withCheckpointLock(exclusive: false) {
-            let base = try DatasetLoader.load(directory: directory)
+            let base: Store
+            switch Snapshot.open(directory: directory) {
+            case .loaded(let store):
+                base = store
+            case .stale:
+                base = try DatasetLoader.load(directory: directory)
+            case .damaged(let why):
+                warnings.append("warning: \(Snapshot.path(in: directory)): ignoring a damaged snapshot (\(why)); loading the CSV files")
+                base = try DatasetLoader.load(directory: directory)
+            }
             let read = journal.read()
             if let warning = read.warning { warnings.append(warning) }
             journal.markConsumed(read.validBytes)
@@ -63,6 +73,14 @@ public final class Dataset {
         try journal.withCheckpointLock(exclusive: true) {
             for table in store.tables {
                 try DatasetWriter.writeAtomically(DatasetWriter.csv(table, store: store), to: directory + "/\(table.name).csv", syncDirectory: false)
+            }
+            // The snapshot, after the files it describes. It only makes loading faster: if
+            // it cannot be written, loads read the CSV files (an old snapshot no longer
+            // matches them) and the checkpoint goes on.
+            do {
+                try Snapshot.write(store, directory: directory, syncDirectory: false)
+            } catch {
+                unlink(Snapshot.path(in: directory))
             }
             try Journal.syncDirectory(directory)
             try journal.reset()

@@ -4,6 +4,9 @@
 // caller gets no store — loading never writes anything.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct LoadDiagnostic: Error, Equatable, Sendable, CustomStringConvertible {
     public let file: String
@@ -18,7 +21,73 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
+/// glibc's `malloc_trim(0)` (not in the Glibc module map), found at run time.
+func trimAllocator() {
+    #if os(Linux)
+    typealias Trim = @convention(c) (Int) -> Int32
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    }
+    #endif
+}
+
+/// The jobs of the fast path, taken by the workers largest first.
+final class FastLoadJobs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let jobs: [CollectionSchema]
+    private let loaded: [String: Table]
+    private let lookups: [String: NameLookup]
+    private let open: (String) -> DatasetLoader.FastSource?
+    let cancellation = LoadCancellation()
+    private(set) var results: [FastCollection] = []
+
+    init(jobs: [CollectionSchema], loaded: [String: Table], lookups: [String: NameLookup],
+         open: @escaping (String) -> DatasetLoader.FastSource?) {
+        self.jobs = jobs
+        self.loaded = loaded
+        self.lookups = lookups
+        self.open = open
+    }
+
+    func work() {
+        while true {
+            let job: CollectionSchema? = lock.withLock {
+                defer { next += 1 }
+                return next < jobs.count ? jobs[next] : nil
+            }
+            guard let job, !cancellation.isCancelled else { return }
+            let result: FastCollection?
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer {
+                if DatasetLoader.trace {
+                    let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                    FileHandle.standardError.write("load: \(job.name) \(String(format: "%.0f", ms)) ms\n".data(using: .utf8)!)
+                }
+            }
+            switch open(job.name) {
+            case .missing?:
+                let table = Table(schema: job)
+                table.rebuildKeyIndex()
+                result = FastCollection(table: table, deferred: [])
+            case .input(let input)?:
+                result = FastLoader.parse(job, input: input, loaded: loaded, lookups: lookups, cancellation: cancellation)
+            case nil:
+                result = nil
+            }
+            guard let result else {
+                cancellation.cancel()
+                return
+            }
+            lock.withLock { results.append(result) }
+        }
+    }
+}
+
 public enum DatasetLoader {
+    /// `MQL_TRACE_LOAD=1`: time of each step of a load on stderr.
+    static let trace = ProcessInfo.processInfo.environment["MQL_TRACE_LOAD"] != nil
+
     /// TUNING: reporting stops after this many bad rows; a file that bad is the wrong file.
     static let maximumDiagnostics = 100
 
@@ -27,15 +96,93 @@ public enum DatasetLoader {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw LoadError(diagnostics: [LoadDiagnostic(file: directory, line: 0, message: "no dataset directory at '\(directory)'")])
         }
-        // One file in memory at a time: read, parse, let go.
-        return try load(directory: directory) { name in
-            try readFile((directory as NSString).appendingPathComponent(name + ".csv"))
+        let path = { (name: String) in (directory as NSString).appendingPathComponent(name + ".csv") }
+        let read = { (name: String) in try readFile(path(name)) }
+        if let store = fastLoad(directory: directory, contents: read, size: { name in
+            var info = stat()
+            return stat(path(name), &info) == 0 ? Int(info.st_size) : 0
+        }, open: { name in
+            if access(path(name), F_OK) != 0 && errno == ENOENT { return .missing }
+            return LoadInput(path: path(name)).map { .input($0) }
+        }) {
+            return store
         }
+        // The exact loader, which reports every bad row. One file in memory at a time.
+        return try load(directory: directory, contents: read)
     }
 
     /// Loads from file contents by collection name (missing = empty collection).
     public static func load(files: [String: [UInt8]], directory: String = ".") throws -> Store {
-        try load(directory: directory) { files[$0] }
+        if let store = fastLoad(directory: directory, contents: { files[$0] }, size: { files[$0]?.count ?? 0 }, open: { name in
+            files[name].map { .input(LoadInput(bytes: $0)) } ?? .missing
+        }) {
+            return store
+        }
+        return try load(directory: directory) { files[$0] }
+    }
+
+    enum FastSource {
+        case missing
+        case input(LoadInput)
+    }
+
+    /// The fast path (`FastLoader`): collections keyed by name (streets, communities) with
+    /// the exact loader, then every collection keyed by id in parallel, then references by
+    /// id resolved. Nil at the first problem of any kind: the caller then loads everything
+    /// again with the exact loader, which reports it.
+    static func fastLoad(directory: String, contents: (String) throws -> [UInt8]?, size: (String) -> Int,
+                         open: @escaping (String) -> FastSource?) -> Store? {
+        if ProcessInfo.processInfo.environment["MQL_LOADER"] == "exact" { return nil }
+        var tables: [String: Table] = [:]
+        var small: [Table] = []
+        var jobs: [CollectionSchema] = []
+        for schema in ProgrammeSchema.collections {
+            if FastLoader.handles(schema) {
+                jobs.append(schema)
+                continue
+            }
+            // Loaded before the collections keyed by id, so it may refer only to others like it.
+            for field in schema.fields {
+                if case .reference(let target) = field.type, tables[target] == nil { return nil }
+            }
+            let path = directory == "." ? schema.name + ".csv" : (directory as NSString).appendingPathComponent(schema.name + ".csv")
+            var loader = CollectionLoader(schema: schema, path: path, loaded: small)
+            let bytes: [UInt8]?
+            do { bytes = try contents(schema.name) } catch { return nil }
+            if let bytes { loader.read(bytes) }
+            loader.finish()
+            guard loader.diagnostics.isEmpty else { return nil }
+            tables[schema.name] = loader.table
+            small.append(loader.table)
+        }
+        var lookups: [String: NameLookup] = [:]
+        for table in small { lookups[table.name] = NameLookup(table: table) }
+
+        // Largest first, two cores (or one for small datasets).
+        let sizes = Dictionary(uniqueKeysWithValues: jobs.map { ($0.name, size($0.name)) })
+        jobs.sort { sizes[$0.name]! > sizes[$1.name]! }
+        let total = sizes.values.reduce(0, +)
+        let workers = total < (4 << 20) ? 1 : min(jobs.count, max(1, min(2, ProcessInfo.processInfo.activeProcessorCount)))
+        let shared = FastLoadJobs(jobs: jobs, loaded: tables, lookups: lookups, open: open)
+        if workers == 1 {
+            shared.work()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in shared.work() }
+        }
+        guard !shared.cancellation.isCancelled else { return nil }
+        let parsed = shared.results
+        for collection in parsed { tables[collection.table.name] = collection.table }
+        let started = DispatchTime.now().uptimeNanoseconds
+        for collection in parsed where !FastLoader.resolve(collection, tables: tables) { return nil }
+        let store = Store(tables: ProgrammeSchema.collections.map { tables[$0.name]! })
+        // The parse buffers were freed; give their pages back now rather than keep them
+        // resident in the allocator's arenas.
+        trimAllocator()
+        if trace {
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+            FileHandle.standardError.write("load: references and store \(String(format: "%.0f", ms)) ms\n".data(using: .utf8)!)
+        }
+        return store
     }
 
     static func load(directory: String, contents: (String) throws -> [UInt8]?) throws -> Store {

@@ -188,7 +188,7 @@ extension Table {
     /// The row whose key is `bytes`: an id, or a street's name.
     func row<C: Collection>(keyBytes bytes: C) -> Int32? where C.Element == UInt8, C.Index == Int {
         if isKeyedByID {
-            return RowParser.parseInt(bytes).flatMap { rowOfID[$0] }
+            return RowParser.parseInt(bytes).flatMap { row(id: $0) }.map { Int32($0) }
         }
         guard case .text(let names) = column(named: "name")!, let code = names.dictionary.code(ofBytes: bytes) else { return nil }
         return rowOfNameCode(code)

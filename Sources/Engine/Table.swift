@@ -10,8 +10,13 @@ public final class Table {
     public let columns: [Column]
     public internal(set) var rowCount: Int = 0
 
-    /// id → row, for collections keyed by `id`.
-    var rowOfID: [Int: Int32] = [:]
+    /// For collections keyed by `id`: rows `0..<idSortedCount` hold strictly ascending ids
+    /// (rows are kept in key order), so an id is found by position — directly when ids are
+    /// dense, else by binary search — with no hash table (a dictionary of five million ids
+    /// was 100 MB). Rows appended out of order by a change, until it reorders the table,
+    /// are in `appendedRowOfID`.
+    var idSortedCount = 0
+    var appendedRowOfID: [Int: Int32] = [:]
     /// Key text → rows: for streets the name; for communities the name (several streets
     /// may share one); used to resolve a literal compared with a reference.
     var rowsOfKeyText: [String: [Int32]] = [:]
@@ -38,7 +43,12 @@ public final class Table {
     /// every other marks the table for reordering.
     func noteAppended(row: Int) {
         if isKeyedByID, case .int(let ids) = columns[0] {
-            rowOfID[ids.values[row]] = Int32(row)
+            let id = ids.values[row]
+            if appendedRowOfID.isEmpty && row == idSortedCount && (row == 0 || ids.values[row - 1] < id) {
+                idSortedCount += 1
+            } else {
+                appendedRowOfID[id] = Int32(row)
+            }
         } else {
             // Streets and communities are found by their name postings: rebuild them.
             keyIndexStale = true
@@ -77,13 +87,38 @@ public final class Table {
     // MARK: - Keys
 
     /// The row with id `id`.
-    public func row(id: Int) -> Int? { rowOfID[id].map(Int.init) }
+    public func row(id: Int) -> Int? {
+        guard isKeyedByID, case .int(let ids) = columns[0] else { return nil }
+        if let row = ids.values.withUnsafeBufferPointer({ Self.position(of: id, in: $0, sortedCount: idSortedCount) }) {
+            return row
+        }
+        return appendedRowOfID.isEmpty ? nil : appendedRowOfID[id].map(Int.init)
+    }
+
+    /// Where `id` is among the first `sortedCount` (strictly ascending) ids: first where it
+    /// would be if ids are dense, else by binary search.
+    @inline(__always)
+    static func position(of id: Int, in ids: UnsafeBufferPointer<Int>, sortedCount: Int) -> Int? {
+        guard sortedCount > 0 else { return nil }
+        let guess = id &- ids[0]
+        if guess >= 0 && guess < sortedCount {
+            if ids[guess] == id { return guess }
+        } else if guess < 0 || id > ids[sortedCount - 1] {
+            return nil
+        }
+        var low = 0, high = sortedCount
+        while low < high {
+            let mid = (low + high) >> 1
+            if ids[mid] < id { low = mid + 1 } else { high = mid }
+        }
+        return low < sortedCount && ids[low] == id ? low : nil
+    }
 
     /// Rows whose key, as text, is `text` (a street's name, a community's name, an id's digits).
     public func rows(keyText text: String) -> [Int32] {
         if isKeyedByID {
-            guard let id = Int(text), let row = rowOfID[id] else { return [] }
-            return [row]
+            guard let id = Int(text), let row = row(id: id) else { return [] }
+            return [Int32(row)]
         }
         return rowsOfKeyText[text] ?? []
     }
@@ -107,11 +142,17 @@ public final class Table {
     }
 
     func rebuildKeyIndex() {
-        rowOfID = [:]
+        idSortedCount = 0
+        appendedRowOfID = [:]
         rowsOfKeyText = [:]
         if isKeyedByID, case .int(let ids) = columns[0] {
-            rowOfID.reserveCapacity(rowCount)
-            for (row, id) in ids.values.enumerated() { rowOfID[id] = Int32(row) }
+            let v = ids.values
+            var sorted = 0
+            while sorted < v.count && (sorted == 0 || v[sorted - 1] < v[sorted]) { sorted += 1 }
+            idSortedCount = sorted
+            // Only after a failed load or mid-change are rows out of order; later rows win,
+            // as they did in a hash index.
+            for row in sorted..<v.count { appendedRowOfID[v[row]] = Int32(row) }
         } else {
             for row in 0..<rowCount { rowsOfKeyText[keyText(row: row), default: []].append(Int32(row)) }
         }

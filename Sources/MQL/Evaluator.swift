@@ -207,9 +207,13 @@ struct Evaluator {
     /// Full scans only (the property test compares this with indexed plans).
     var useIndexes = true
 
+    /// Polled by scans; see `Session.cancellationCheck`.
+    var cancelled: (() -> Bool)?
+
     func makePlanner() -> Planner {
         let p = Planner(store: store, catalog: catalog, today: today)
         p.source = source
+        p.cancelled = cancelled
         return p
     }
 

@@ -28,7 +28,7 @@ final class CodeAnswers {
         if code < 0 { return false }
         let i = Int(code)
         if i >= answers.count { answers += [UInt8](repeating: 0, count: i + 1 - answers.count) }
-        if answers[i] == 0 { answers[i] = decide(dictionary.values[i]) ? 2 : 1 }
+        if answers[i] == 0 { answers[i] = decide(dictionary.string(at: i)) ? 2 : 1 }
         return answers[i] == 2
     }
 }
@@ -143,9 +143,9 @@ extension Planner {
             let codes = c.codes
             let dictionary = c.dictionary
             if let b = baseRow {
-                return .text { r in let row = b(r); if row < 0 { return nil }; let code = codes[Int(row)]; return code < 0 ? nil : dictionary.values[Int(code)] }
+                return .text { r in let row = b(r); if row < 0 { return nil }; let code = codes[Int(row)]; return code < 0 ? nil : dictionary.string(at: Int(code)) }
             }
-            return .text { r in let code = codes[r]; return code < 0 ? nil : dictionary.values[Int(code)] }
+            return .text { r in let code = codes[r]; return code < 0 ? nil : dictionary.string(at: Int(code)) }
         case .textSet(let c):
             if let b = baseRow {
                 return .textSet { r in let row = b(r); return row < 0 ? nil : .stored(c, Int(row)) }

@@ -35,6 +35,8 @@ public final class Planner {
     var source: SourceFile?
     /// The enclosing rows of the subqueries being compiled, innermost last (`outer`).
     var outerRows: [OuterRow] = []
+    /// Polled by long scans (see `Session.cancellationCheck`).
+    var cancelled: (() -> Bool)?
 
     init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
         self.store = store
@@ -55,6 +57,9 @@ public final class Planner {
         let driver: IndexChoice?
         let residual: ((Int) -> Bool)?
         let residualText: [String]
+        /// Polled while rows are filtered; when it says so the scan stops early (the caller
+        /// then discards the statement, see `Session.cancellationCheck`).
+        var cancelled: (() -> Bool)? = nil
 
         /// Rows that pass, in row order.
         func run() -> [Int32] {
@@ -63,12 +68,19 @@ public final class Planner {
                 let candidates = driver.rows()
                 guard let residual else { return candidates }
                 result.reserveCapacity(candidates.count)
-                for row in candidates where residual(Int(row)) { result.append(row) }
+                for (i, row) in candidates.enumerated() {
+                    // TUNING: every 256 rows keeps Ctrl-C prompt even when each row runs a subquery.
+                    if i & 255 == 0, let cancelled, cancelled() { return result }
+                    if residual(Int(row)) { result.append(row) }
+                }
                 return result
             }
             let count = table.rowCount
             guard let residual else { return (0..<Int32(count)).map { $0 } }
-            for row in 0..<count where residual(row) { result.append(Int32(row)) }
+            for row in 0..<count {
+                if row & 255 == 0, let cancelled, cancelled() { return result }
+                if residual(row) { result.append(Int32(row)) }
+            }
             return result
         }
 
@@ -101,7 +113,7 @@ public final class Planner {
             let f = compile(part).asBool
             if let previous = residual { residual = { previous($0) && f($0) } } else { residual = f }
         }
-        return FilterPlan(table: table, driver: best?.choice, residual: residual, residualText: rest.map(describe))
+        return FilterPlan(table: table, driver: best?.choice, residual: residual, residualText: rest.map(describe), cancelled: cancelled)
     }
 
     /// The field of the current row that an expression reads directly, if any.

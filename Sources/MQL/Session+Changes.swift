@@ -41,6 +41,7 @@ extension Session {
         }
         defer { if standalone { dataset?.endChange() } }
         let (edits, insertedID) = try edits(for: change, statement: statement, on: current)
+        if let check = cancellationCheck, check() { throw fail(statement, Message.cancelled) }
         let changed: Store
         do {
             changed = try current.applying(edits)

@@ -33,6 +33,10 @@ public final class Session {
     public var today: Int32
     /// Read by `plan` tests: force full scans.
     public var useIndexes = true
+    /// Polled while a statement scans rows (every 256 rows of each filter); when it returns
+    /// true the statement stops, changes nothing, and fails with "cancelled". The REPL sets
+    /// it to its Ctrl-C flag.
+    public var cancellationCheck: (() -> Bool)?
 
     public init(store: Store, catalog: Catalog, today: Int32) {
         self.store = store
@@ -69,6 +73,16 @@ public final class Session {
 
     /// Runs one parsed statement.
     public func execute(_ statement: Statement) throws -> StatementOutcome {
+        let outcome = try executeUnchecked(statement)
+        // A change checks before it applies (once applied it is reported as done).
+        if case .changed = outcome { return outcome }
+        if let check = cancellationCheck, check() {
+            throw DiagnosticError(Diagnostic(statement.file, statement.range, Message.cancelled))
+        }
+        return outcome
+    }
+
+    func executeUnchecked(_ statement: Statement) throws -> StatementOutcome {
         let file = statement.file
         switch statement.kind {
         case .query(let q):
@@ -154,6 +168,7 @@ public final class Session {
     func evaluator(_ file: SourceFile) -> Evaluator {
         var e = Evaluator(store: store, catalog: catalog, today: today, source: file)
         e.useIndexes = useIndexes
+        e.cancelled = cancellationCheck
         return e
     }
 }

@@ -1,5 +1,6 @@
 // Output formats for results (cli.md, "Output"): an aligned table for people, RFC 4180
-// CSV, TSV, and JSON Lines for scripts. Values render the same way everywhere: dates as
+// CSV, TSV, and JSON Lines for scripts, and `line` (one field per line, a blank line
+// between rows) for reading wide rows. Values render the same way everywhere: dates as
 // YYYY-MM-DD, sets as `a;b` (arrays in JSON), references as their key, null as an empty
 // cell (`null` in JSON); personal data masked unless `--unmask`.
 
@@ -8,7 +9,7 @@ import Engine
 import MQL
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, csv, tsv, json
+    case table, csv, tsv, json, line
 }
 
 struct OutputWriter {
@@ -24,6 +25,15 @@ struct OutputWriter {
 
     /// The text for one statement's outcome, or nil when it has none.
     mutating func render(_ outcome: StatementOutcome) -> String? {
+        guard var out = body(outcome) else { return nil }
+        if written > 0 && format != .json { out = (format == .csv ? "\r\n" : "\n") + out }
+        written += 1
+        return out
+    }
+
+    /// An outcome's text without the separator from the result before it (the REPL prints
+    /// each statement's result on its own).
+    func body(_ outcome: StatementOutcome) -> String? {
         let text: String?
         switch outcome {
         case .rows(let result): text = render(result)
@@ -35,16 +45,16 @@ struct OutputWriter {
             switch format {
             case .json: text = "{\"changed\":\(n)" + (id.map { ",\"id\":\($0)" } ?? "") + "}\n"
             case .table: text = "changed \(n) row\(n == 1 ? "" : "s")" + (id.map { " (id \($0))" } ?? "") + "\n"
+            case .line:
+                text = lines(QueryResult(columns: [ResultColumn(name: "changed", type: .int)] + (id == nil ? [] : [ResultColumn(name: "id", type: .int)]),
+                                         rows: [[.int(n)] + (id.map { [.int($0)] } ?? [])]))
             default:
                 let separator = format == .csv ? "," : "\t"
                 let end = format == .csv ? "\r\n" : "\n"
                 text = "changed" + (id == nil ? "" : separator + "id") + end + "\(n)" + (id.map { separator + String($0) } ?? "") + end
             }
         }
-        guard var out = text else { return nil }
-        if written > 0 && format != .json { out = (format == .csv ? "\r\n" : "\n") + out }
-        written += 1
-        return out
+        return text
     }
 
     func cell(_ v: Value, _ column: ResultColumn) -> String {
@@ -68,7 +78,20 @@ struct OutputWriter {
             return lines.map { $0.joined(separator: "\t") + "\n" }.joined()
         case .table:
             return table(result)
+        case .line:
+            return lines(result)
         }
+    }
+
+    /// One `name = value` line per field, names right-aligned by display width, a blank
+    /// line between rows (sqlite's `.mode line`).
+    func lines(_ result: QueryResult) -> String {
+        let width = result.columns.map { DisplayWidth.of($0.name) }.max() ?? 0
+        return result.rows.map { row in
+            zip(result.columns, row).map { column, v in
+                String(repeating: " ", count: width - DisplayWidth.of(column.name)) + column.name + " = " + tableCell(cell(v, column)) + "\n"
+            }.joined()
+        }.joined(separator: "\n")
     }
 
     func csvField(_ s: String) -> String {

@@ -14,7 +14,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var session: SessionOptions
 
-    @Option(name: .long, help: "Output format: table, csv, tsv or json (default: table on a terminal, else tsv).")
+    @Option(name: .long, help: "Output format: table, csv, tsv, json or line (default: table on a terminal, else tsv).")
     var format: OutputFormat?
 
     @Flag(name: .long, help: "After a failing statement, run the rest (and still exit 1).")
@@ -30,7 +30,11 @@ struct RunCommand: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
+        // The REPL's user sees that a large dataset is loading (the line is then erased).
+        let repl = command == nil && files.isEmpty && Terminal.stdinIsTerminal && Terminal.stderrIsTerminal
+        if repl { FileHandle.standardError.write(Data((Messages.current.loading(self.session.dataDirectory) + "\r").utf8)) }
         let session = self.session.makeSession()
+        if repl { FileHandle.standardError.write(Data("\u{1B}[K".utf8)) }
         var runner = ScriptRunner(
             session: session,
             writer: OutputWriter(format: format ?? (Terminal.stdoutIsTerminal ? .table : .tsv), unmask: self.session.unmask),
@@ -44,11 +48,15 @@ struct RunCommand: ParsableCommand {
                     throw ExitCode(1)
                 }
                 runner.run(bytes: [UInt8](data), name: path)
-                if runner.failed && !keepGoing { break }
+                if (runner.failed && !keepGoing) || runner.quitRequested { break }
             }
         } else if Terminal.stdinIsTerminal {
             var interactive = Interactive(runner: runner)
             interactive.loop()
+            if session.inTransaction {
+                session.abandonTransaction()
+                Terminal.error(Messages.current.transactionAbandoned)
+            }
             return
         } else {
             // Statements run as they arrive, so a pipe gets each result (and each change is
@@ -56,7 +64,7 @@ struct RunCommand: ParsableCommand {
             var chunks = StatementStream(fileDescriptor: STDIN_FILENO)
             while let chunk = chunks.next() {
                 runner.run(bytes: chunk.bytes, name: "<stdin>", firstLine: chunk.firstLine)
-                if runner.failed && !keepGoing { break }
+                if (runner.failed && !keepGoing) || runner.quitRequested { break }
             }
         }
         if session.inTransaction {
@@ -69,14 +77,28 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Runs sources statement by statement, printing results and errors.
+/// Runs sources statement by statement, printing results and errors. A line starting with
+/// `.` where no statement is open is a dot command (DotCommands.swift), in scripts as in
+/// the REPL. In the REPL (`screen` set) tables fit the terminal, messages follow the
+/// locale, and Ctrl-C cancels; in batch mode output is exactly the formats of cli.md.
 struct ScriptRunner {
     let session: Session
     var writer: OutputWriter
     let keepGoing: Bool
-    let timer: Bool
-    private(set) var failed = false
-    private(set) var stopped = false
+    var timer: Bool
+    /// The terminal, in the REPL; nil in batch mode.
+    var screen: Screen?
+    /// `.maxrows`: nil to fit the terminal, 0 for all rows.
+    var maxRows: Int?
+    var messages = Messages.current
+    /// The last query or count that succeeded (`.save-test`).
+    var lastQuery: LastQuery?
+    /// `.read` nesting.
+    var readDepth = 0
+    var failed = false
+    var stopped = false
+    /// `.quit` was run.
+    var quitRequested = false
 
     init(session: Session, writer: OutputWriter, keepGoing: Bool, timer: Bool) {
         self.session = session
@@ -96,10 +118,27 @@ struct ScriptRunner {
         run(source: String(decoding: bytes, as: UTF8.self), name: name, firstLine: firstLine)
     }
 
+    /// Runs a source: its statements, and its dot-command lines in order among them.
     mutating func run(source: String, name: String, firstLine: Int = 1) {
+        for piece in ScriptPieces.split(source, firstLine: firstLine) {
+            guard !stopped else { return }
+            switch piece {
+            case .statements(let text, let line): runStatements(source: text, name: name, firstLine: line)
+            case .dot(let text, let line): runDot(text, name: name, lineNumber: line)
+            }
+        }
+    }
+
+    mutating func runStatements(source: String, name: String, firstLine: Int) {
         guard !stopped else { return }
         let file = SourceFile(name: name, text: source, firstLine: firstLine)
         for parsed in Parser.parseStatements(file) {
+            if screen != nil, Interrupt.take() {
+                // Ctrl-C between the statements of a `.read` file: the rest is not run.
+                Terminal.error(messages.cancelledScript)
+                noteFailure()
+                return
+            }
             let start = DispatchTime.now()
             let outcome: Result<StatementOutcome, DiagnosticError> = parsed.flatMap { statement in
                 do { return .success(try session.execute(statement)) } catch let e as DiagnosticError {
@@ -108,56 +147,130 @@ struct ScriptRunner {
                     return .failure(DiagnosticError(Diagnostic(file, statement.range, "\(error)")))
                 }
             }
-            if timer {
-                let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-                if case .success(let statement) = parsed {
-                    let (line, _) = file.location(of: statement.range.start)
-                    Terminal.error(String(format: "timer: %@:%d: %.3f ms", name, line, ms))
-                }
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+            if timer, screen == nil, case .success(let statement) = parsed {
+                let (line, _) = file.location(of: statement.range.start)
+                Terminal.error(String(format: "timer: %@:%d: %.3f ms", name, line, ms))
+            }
+            if screen != nil, Interrupt.take(), case .success(let result) = outcome, !result.isChange {
+                // Ctrl-C while the query ran (until the evaluator can stop mid-way, it runs
+                // to its end): its result is not wanted.
+                Terminal.error(messages.cancelledDiscarded)
+                noteFailure()
+                return
             }
             switch outcome {
             case .success(let result):
-                if let text = writer.render(result) { Terminal.write(text) }
-            case .failure(let error):
-                Terminal.report(error)
-                failed = true
-                if !keepGoing {
-                    stopped = true
-                    return
+                if case .success(let statement) = parsed {
+                    switch statement.kind {
+                    case .query(let q): lastQuery = LastQuery(query: q, isCount: false)
+                    case .count(let q): lastQuery = LastQuery(query: q, isCount: true)
+                    default: break
+                    }
                 }
+                emit(result)
+            case .failure(let error):
+                report(error)
+                noteFailure()
             }
+            if timer, screen != nil { Terminal.error(screen!.colourErr ? Colour.dim(messages.elapsed(ms)) : messages.elapsed(ms)) }
+            if stopped { return }
         }
+    }
+
+    /// After a failure: remember it, and stop unless --keep-going.
+    mutating func noteFailure() {
+        failed = true
+        if !keepGoing { stopped = true }
+    }
+
+    /// Errors on stderr: as cli.md says in batch mode; in the REPL with the source line
+    /// and caret (colour when allowed).
+    func report(_ error: DiagnosticError) {
+        guard let screen else {
+            Terminal.report(error)
+            return
+        }
+        for d in error.diagnostics {
+            let text = Terminal.stderrIsTerminal ? d.renderWithSource() : d.description
+            Terminal.error(screen.colourErr ? Colour.error(text) : text)
+        }
+    }
+
+    /// A statement's result on stdout.
+    mutating func emit(_ outcome: StatementOutcome) {
+        guard let screen else {
+            if let text = writer.render(outcome) { Terminal.write(text) }
+            return
+        }
+        switch (outcome, writer.format) {
+        case (.rows(let result), .table):
+            Terminal.write(TerminalTable.render(result, writer: writer, width: Screen.size().columns,
+                                                maxRows: maxRows ?? screen.effectiveMaxRows, colour: screen.colourOut, messages: messages))
+        case (.value(let value, let column), .table):
+            Terminal.write(TerminalTable.render(QueryResult(columns: [column], rows: [[value]]), writer: writer, width: Screen.size().columns,
+                                                maxRows: 0, colour: screen.colourOut, messages: messages))
+        case (.rows(let result), .line):
+            if let text = writer.body(outcome), !text.isEmpty { Terminal.write(text) }
+            Terminal.write((screen.colourOut ? Colour.dim(messages.rowCount(result.rows.count)) : messages.rowCount(result.rows.count)) + "\n")
+        case (.done(let text), _):
+            confirm(text)
+        default:
+            if let text = writer.body(outcome) { Terminal.write(text) }
+        }
+    }
+
+    /// Text that is a dot command's result (help, .check) on stdout.
+    func emitText(_ text: String) {
+        Terminal.write(text)
     }
 }
 
-/// Statements typed at a terminal, read line by line until each is complete. (The full
-/// readline REPL replaces this loop; see docs/repl.md.)
-struct Interactive {
-    var runner: ScriptRunner
-
-    mutating func loop() {
-        var buffer = ""
-        var lineNumber = 0
-        while true {
-            FileHandle.standardError.write(Data((buffer.isEmpty ? "mql> " : "...> ").utf8))
-            guard let line = readLine(strippingNewline: true) else { break }
-            lineNumber += 1
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if buffer.isEmpty && trimmed.isEmpty { continue }
-            if buffer.isEmpty && (trimmed == ".quit" || trimmed == ".exit") { break }
-            buffer += buffer.isEmpty ? line : "\n" + line
-            if Lexer.isIncomplete(buffer) { continue }
-            runner.run(source: buffer, name: "<repl>")
-            runner.resetAfterStatement()
-            buffer = ""
-        }
+extension StatementOutcome {
+    var isChange: Bool {
+        if case .changed = self { return true }
+        return false
     }
 }
 
-extension ScriptRunner {
-    /// In the interactive loop an error does not end the session.
-    mutating func resetAfterStatement() {
-        stopped = false
-        failed = false
+/// A source cut into runs of statements and dot-command lines. A line is a dot command
+/// when it starts with `.` and a letter (after blanks) and no statement is open before it
+/// (an open bracket or string, a trailing operator or keyword). A source without dot
+/// commands is one piece, so plain scripts run exactly as they always did.
+enum ScriptPieces {
+    enum Piece: Equatable {
+        case statements(String, firstLine: Int)
+        case dot(String, line: Int)
+    }
+
+    static func split(_ source: String, firstLine: Int = 1) -> [Piece] {
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.contains(where: { DotCommand.isDotLine($0.drop { $0 == " " || $0 == "\t" }) }) else {
+            return [.statements(source, firstLine: firstLine)]
+        }
+        var pieces: [Piece] = []
+        var pending: [Substring] = []
+        var pendingStart = firstLine
+        func flush() {
+            let text = pending.joined(separator: "\n")
+            if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { pieces.append(.statements(text, firstLine: pendingStart)) }
+            pending = []
+        }
+        for (i, line) in lines.enumerated() {
+            let number = firstLine + i
+            let body = line.drop { $0 == " " || $0 == "\t" }
+            if DotCommand.isDotLine(body), pending.isEmpty || !Lexer.isIncomplete(pending.joined(separator: "\n")) {
+                flush()
+                var text = String(line)
+                if text.hasSuffix("\r") { text.removeLast() }
+                pieces.append(.dot(text, line: number))
+                pendingStart = number + 1
+                continue
+            }
+            if pending.isEmpty { pendingStart = number }
+            pending.append(line)
+        }
+        flush()
+        return pieces
     }
 }

@@ -1,0 +1,657 @@
+// A binary snapshot of the store (`snapshot.mqls` in the dataset directory): the columns
+// and text dictionaries exactly as they are in memory, so opening a dataset is a few large
+// copies instead of parsing every CSV cell. A checkpoint writes it after the CSV files; a
+// load opens it when it describes the CSV files as they are now (the same sizes and
+// modification times it recorded, and it is newer than each), then replays the journal on
+// top as after a CSV load. Anything else — no snapshot, CSV files edited since, another
+// format version — loads the CSV files; a damaged snapshot (wrong length, checksum,
+// structure) does too, with a warning.
+//
+// The CSV files stay the data of record: the snapshot can always be deleted.
+//
+// Layout (little-endian; every array starts on an 8-byte boundary):
+//
+//     header   "MQLSNAP\0", format version u32, 0 u32, payload bytes u64, block count u64,
+//              checksum u64, 24 bytes of zero                                  (64 bytes)
+//     payload  sources: count, then per CSV file: name, present u64, size u64, mtime ns i64
+//              tables:  count, then per table: name, row count, field count, and per
+//                       field: name, type tag u64 (+ target name), then its arrays:
+//                       int i64[rows] · date i32[rows] · reference i32[rows] ·
+//                       text i32[rows] + dictionary · set i32[rows+1] offsets, u64 count,
+//                       i32[count] elements + dictionary
+//                       dictionary: u64 count, u64 bytes, u32[count] ends, u8[bytes]
+//              strings: u64 length, bytes (padded)
+//
+// The checksum is XXH64 over the XXH64 of each 8 MiB block of the payload, so both cores
+// verify a snapshot at once. Dictionaries are written compacted — values in first-seen row
+// order, none that no row holds — so a snapshot loads to exactly the store a CSV load of
+// the checkpointed files gives.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum Snapshot {
+    public static let fileName = "snapshot.mqls"
+    static let magic: [UInt8] = Array("MQLSNAP".utf8) + [0]
+    /// Bumped whenever the layout or the schema's representation changes.
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 64
+    static let blockSize = 8 << 20
+
+    public static func path(in directory: String) -> String { directory + "/" + fileName }
+
+    // MARK: - Writing
+
+    /// Writes a snapshot of `store` atomically (temporary file, fsync, rename; 0600). The
+    /// CSV files of `directory` must already hold the same data: their sizes and times
+    /// are recorded so a later load can tell whether they changed since.
+    public static func write(_ store: Store, directory: String, syncDirectory: Bool = true) throws {
+        let final = path(in: directory)
+        let temporary = final + ".tmp-\(getpid())"
+        let fd = openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw JournalError(message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        do {
+            var writer = SnapshotWriter(fd: fd, path: temporary)
+            defer { writer.deallocate() }
+            try writer.writeHeaderPlaceholder()
+            try writePayload(store, directory: directory, into: &writer)
+            try writer.finish()
+            guard fsync(fd) == 0 else { throw JournalError(message: "fsync \(temporary): \(String(cString: strerror(errno)))") }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, final) == 0 else {
+            unlink(temporary)
+            throw JournalError(message: "cannot replace \(final): \(String(cString: strerror(errno)))")
+        }
+        if syncDirectory { try Journal.syncDirectory(directory) }
+    }
+
+    private static func writePayload(_ store: Store, directory: String, into w: inout SnapshotWriter) throws {
+        let sources = ProgrammeSchema.collections.map { $0.name + ".csv" }
+        try w.u64(UInt64(sources.count))
+        for name in sources {
+            try w.string(name)
+            let stat = fileStat(directory + "/" + name)
+            try w.u64(stat == nil ? 0 : 1)
+            try w.u64(UInt64(stat?.size ?? 0))
+            try w.u64(UInt64(bitPattern: Int64(stat?.mtime ?? 0)))
+        }
+        try w.u64(UInt64(store.tables.count))
+        for table in store.tables {
+            try w.string(table.name)
+            try w.u64(UInt64(table.rowCount))
+            try w.u64(UInt64(table.columns.count))
+            for (i, column) in table.columns.enumerated() {
+                let field = table.schema.fields[i]
+                try w.string(field.name)
+                switch column {
+                case .int(let c):
+                    try w.u64(0)
+                    try c.values.withUnsafeBytes { try w.array($0) }
+                case .date(let c):
+                    try w.u64(1)
+                    try c.values.withUnsafeBytes { try w.array($0) }
+                case .text(let c):
+                    try w.u64(2)
+                    let (codes, order) = compacted(c.codes, dictionaryCount: c.dictionary.count)
+                    try codes.withUnsafeBytes { try w.array($0) }
+                    try writeDictionary(c.dictionary, order: order, into: &w)
+                case .textSet(let c):
+                    try w.u64(3)
+                    try c.offsets.withUnsafeBytes { try w.array($0) }
+                    let (elements, order) = compacted(c.elements, dictionaryCount: c.dictionary.count)
+                    try w.u64(UInt64(elements.count))
+                    try elements.withUnsafeBytes { try w.array($0) }
+                    try writeDictionary(c.dictionary, order: order, into: &w)
+                case .reference(let c):
+                    try w.u64(4)
+                    try w.string(c.target)
+                    try c.rows.withUnsafeBytes { try w.array($0) }
+                }
+            }
+        }
+    }
+
+    /// Codes renumbered in first-seen order, and the old code of each new one.
+    static func compacted(_ codes: [Int32], dictionaryCount: Int) -> ([Int32], [Int32]) {
+        var newCode = [Int32](repeating: -1, count: dictionaryCount)
+        var order: [Int32] = []
+        var out = codes
+        out.withUnsafeMutableBufferPointer { out in
+            newCode.withUnsafeMutableBufferPointer { newCode in
+                for i in out.indices {
+                    let code = out[i]
+                    guard code >= 0 else { continue }
+                    var mapped = newCode[Int(code)]
+                    if mapped < 0 {
+                        mapped = Int32(order.count)
+                        newCode[Int(code)] = mapped
+                        order.append(code)
+                    }
+                    out[i] = mapped
+                }
+            }
+        }
+        return (out, order)
+    }
+
+    private static func writeDictionary(_ dictionary: TextDictionary, order: [Int32], into w: inout SnapshotWriter) throws {
+        var ends: [UInt32] = []
+        ends.reserveCapacity(order.count)
+        var total = 0
+        for code in order {
+            total += dictionary.storage.bytes(at: Int(code)).count
+            ends.append(UInt32(total))
+        }
+        try w.u64(UInt64(order.count))
+        try w.u64(UInt64(total))
+        try ends.withUnsafeBytes { try w.array($0) }
+        for code in order { try w.raw(UnsafeRawBufferPointer(dictionary.storage.bytes(at: Int(code)))) }
+        try w.pad()
+    }
+
+    // MARK: - Reading
+
+    public enum Outcome {
+        /// The store the snapshot holds.
+        case loaded(Store)
+        /// No snapshot, or one that does not describe the CSV files as they are: load them.
+        case stale
+        /// A snapshot that cannot be read: load the CSV files, and say why.
+        case damaged(String)
+    }
+
+    /// Opens the snapshot of `directory` if it describes the CSV files as they are now.
+    public static func open(directory: String) -> Outcome {
+        let file = path(in: directory)
+        guard let snapshotStat = fileStat(file) else { return .stale }
+        let fd = openFile(file, O_RDONLY | O_CLOEXEC, 0)
+        guard fd >= 0 else { return .stale }
+        defer { close(fd) }
+        let size = snapshotStat.size
+        guard size >= headerSize else { return .damaged("truncated (\(size) bytes)") }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+            return .damaged("cannot map it: \(String(cString: strerror(errno)))")
+        }
+        defer { munmap(address, size) }
+        madvise(address, size, MADV_WILLNEED)
+        let bytes = UnsafeRawBufferPointer(start: address, count: size)
+        do {
+            return try read(bytes, directory: directory, snapshotTime: snapshotStat.mtime)
+        } catch let error as SnapshotError {
+            return error.stale ? .stale : .damaged(error.message)
+        } catch {
+            return .damaged("\(error)")
+        }
+    }
+
+    struct SnapshotError: Error {
+        let message: String
+        var stale = false
+    }
+
+    static func read(_ bytes: UnsafeRawBufferPointer, directory: String, snapshotTime: Int) throws -> Outcome {
+        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw SnapshotError(message: "not a snapshot") }
+        let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        guard version == formatVersion else { throw SnapshotError(message: "format \(version)", stale: true) }
+        let payloadLength = Int(bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        let blockCount = Int(bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        let checksum = bytes.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
+        guard payloadLength == bytes.count - headerSize else {
+            throw SnapshotError(message: "truncated or extended: \(bytes.count - headerSize) payload bytes, expected \(payloadLength)")
+        }
+        guard blockCount == (payloadLength + blockSize - 1) / blockSize else { throw SnapshotError(message: "bad block count") }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[headerSize...])
+        guard blockChecksum(payload) == checksum else { throw SnapshotError(message: "checksum mismatch") }
+
+        var r = SnapshotReader(payload)
+        // The CSV files it was written with must be the ones there now, and not newer.
+        let sourceCount = try r.u64()
+        guard sourceCount == UInt64(ProgrammeSchema.collections.count) else { throw SnapshotError(message: "sources", stale: true) }
+        for schema in ProgrammeSchema.collections {
+            let name = try r.string()
+            let present = try r.u64() == 1
+            let size = Int(try r.u64())
+            let mtime = Int(Int64(bitPattern: try r.u64()))
+            guard name == schema.name + ".csv" else { throw SnapshotError(message: "sources", stale: true) }
+            let now = fileStat(directory + "/" + name)
+            if present {
+                guard let now, now.size == size, now.mtime == mtime, now.mtime <= snapshotTime else {
+                    throw SnapshotError(message: "\(name) changed", stale: true)
+                }
+            } else if now != nil {
+                throw SnapshotError(message: "\(name) added", stale: true)
+            }
+        }
+
+        // Tables: read the layout and arrays' places first, then copy them out on both cores.
+        let tableCount = try r.u64()
+        guard tableCount == UInt64(ProgrammeSchema.collections.count) else { throw SnapshotError(message: "tables", stale: true) }
+        var plans: [TablePlan] = []
+        for schema in ProgrammeSchema.collections {
+            guard try r.string() == schema.name else { throw SnapshotError(message: "tables", stale: true) }
+            let rows = try r.count()
+            guard try r.u64() == UInt64(schema.fields.count) else { throw SnapshotError(message: "fields of \(schema.name)", stale: true) }
+            var columns: [ColumnPlan] = []
+            for field in schema.fields {
+                guard try r.string() == field.name else { throw SnapshotError(message: "fields of \(schema.name)", stale: true) }
+                let tag = try r.u64()
+                switch (tag, field.type) {
+                case (0, .int): columns.append(.int(try r.array(Int.self, rows)))
+                case (1, .date): columns.append(.date(try r.array(Int32.self, rows)))
+                case (2, .text):
+                    let codes = try r.array(Int32.self, rows)
+                    columns.append(.text(codes, try r.dictionary()))
+                case (3, .textSet):
+                    let offsets = try r.array(Int32.self, rows + 1)
+                    let elements = try r.array(Int32.self, try r.count())
+                    columns.append(.textSet(offsets, elements, try r.dictionary()))
+                case (4, .reference(let target)):
+                    guard try r.string() == target else { throw SnapshotError(message: "references of \(schema.name)", stale: true) }
+                    columns.append(.reference(target, try r.array(Int32.self, rows)))
+                default:
+                    throw SnapshotError(message: "type of \(schema.name).\(field.name)", stale: true)
+                }
+            }
+            plans.append(TablePlan(schema: schema, rows: rows, columns: columns))
+        }
+        guard r.atEnd else { throw SnapshotError(message: "trailing bytes") }
+        let rowCounts = Dictionary(uniqueKeysWithValues: plans.map { ($0.schema.name, $0.rows) })
+
+        // Copy every column out, checking that codes and rows are in range (a snapshot with
+        // a good checksum was written by us, but a bug must not become a crash later).
+        let work = plans.enumerated().flatMap { t, plan in plan.columns.indices.map { (t, $0) } }
+        let results = ColumnResults(count: work.count)
+        let shared = UncheckedSendable(plans)
+        DispatchQueue.concurrentPerform(iterations: min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))) { worker in
+            let plans = shared.value
+            var i = worker
+            while i < work.count {
+                let (t, c) = work[i]
+                let column = plans[t].columns[c]
+                results.set(i, column.build(rows: plans[t].rows, rowCounts: rowCounts))
+                column.release()
+                i += 2
+            }
+        }
+        var tables: [Table] = []
+        var k = 0
+        for plan in plans {
+            var columns: [Column] = []
+            for _ in plan.columns {
+                guard let column = results.get(k) else { throw SnapshotError(message: "a value out of range in \(plan.schema.name)") }
+                columns.append(column)
+                k += 1
+            }
+            let table = Table(schema: plan.schema, columns: columns)
+            table.rowCount = plan.rows
+            if table.isKeyedByID, case .int(let ids) = columns[0] {
+                for i in 1..<max(plan.rows, 1) where ids.values[i - 1] >= ids.values[i] {
+                    throw SnapshotError(message: "\(plan.schema.name) not in key order")
+                }
+            }
+            table.rebuildKeyIndex()
+            tables.append(table)
+        }
+        return .loaded(Store(tables: tables))
+    }
+
+    struct TablePlan {
+        let schema: CollectionSchema
+        let rows: Int
+        let columns: [ColumnPlan]
+    }
+
+    struct DictionaryPlan {
+        let ends: UnsafeBufferPointer<UInt32>
+        let bytes: UnsafeRawBufferPointer
+
+        func build() -> TextDictionary? {
+            var last: UInt32 = 0
+            for end in ends {
+                guard end >= last else { return nil }
+                last = end
+            }
+            guard Int(last) == bytes.count else { return nil }
+            return TextDictionary(storage: TextStorage(bytes: bytes, ends: ends))
+        }
+    }
+
+    enum ColumnPlan {
+        case int(UnsafeBufferPointer<Int>)
+        case date(UnsafeBufferPointer<Int32>)
+        case text(UnsafeBufferPointer<Int32>, DictionaryPlan)
+        case textSet(UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, DictionaryPlan)
+        case reference(String, UnsafeBufferPointer<Int32>)
+
+        /// The column, or nil when a value is out of range.
+        func build(rows: Int, rowCounts: [String: Int]) -> Column? {
+            switch self {
+            case .int(let values): return .int(IntColumn(values: Array(values)))
+            case .date(let values): return .date(DateColumn(values: Array(values)))
+            case .text(let codes, let dictionary):
+                guard let d = dictionary.build(), inRange(codes, -1, Int32(d.count) - 1) else { return nil }
+                return .text(TextColumn(codes: Array(codes), dictionary: d))
+            case .textSet(let offsets, let elements, let dictionary):
+                guard let d = dictionary.build(), offsets.first == 0, offsets.last.map(Int.init) == elements.count,
+                      inRange(elements, 0, Int32(d.count) - 1) else { return nil }
+                for i in 1..<offsets.count where offsets[i - 1] > offsets[i] { return nil }
+                let set = SetColumn(dictionary: d)
+                set.offsets = Array(offsets)
+                set.elements = Array(elements)
+                return .textSet(set)
+            case .reference(let target, let targetRows):
+                guard let count = rowCounts[target], inRange(targetRows, -1, Int32(count) - 1) else { return nil }
+                return .reference(RefColumn(target: target, rows: Array(targetRows)))
+            }
+        }
+
+        /// Gives back the mapped pages this column was copied from.
+        func release() {
+            func raw<T>(_ b: UnsafeBufferPointer<T>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(b) }
+            switch self {
+            case .int(let v): Snapshot.release(raw(v))
+            case .date(let v): Snapshot.release(raw(v))
+            case .text(let v, let d): Snapshot.release(raw(v)); Snapshot.release(raw(d.ends)); Snapshot.release(d.bytes)
+            case .textSet(let o, let e, let d):
+                Snapshot.release(raw(o)); Snapshot.release(raw(e)); Snapshot.release(raw(d.ends)); Snapshot.release(d.bytes)
+            case .reference(_, let v): Snapshot.release(raw(v))
+            }
+        }
+
+        private func inRange(_ values: UnsafeBufferPointer<Int32>, _ low: Int32, _ high: Int32) -> Bool {
+            var lo = Int32.max, hi = Int32.min
+            for v in values {
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+            }
+            return values.isEmpty || (lo >= low && hi <= high)
+        }
+    }
+
+    final class ColumnResults: @unchecked Sendable {
+        private var columns: [Column?]
+        private let lock = NSLock()
+        init(count: Int) { columns = [Column?](repeating: nil, count: count) }
+        func set(_ i: Int, _ column: Column?) { lock.withLock { columns[i] = column } }
+        func get(_ i: Int) -> Column? { lock.withLock { columns[i] } }
+    }
+
+    // MARK: - Checksums and files
+
+    /// XXH64 of the XXH64 of each block, the blocks hashed on both cores.
+    static func blockChecksum(_ payload: UnsafeRawBufferPointer) -> UInt64 {
+        let blocks = (payload.count + blockSize - 1) / blockSize
+        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(blocks, 1))
+        defer { hashes.deallocate() }
+        let box = UncheckedSendable((hashes, payload))
+        DispatchQueue.concurrentPerform(iterations: min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))) { worker in
+            let (hashes, payload) = box.value
+            var b = worker
+            while b < blocks {
+                let start = b * blockSize
+                let end = Swift.min(payload.count, start + blockSize)
+                hashes[b] = XXH64.hash(UnsafeRawBufferPointer(rebasing: payload[start..<end]))
+                // Checked pages leave our resident set (they stay in the page cache): the
+                // copy pass maps them again one column at a time.
+                Snapshot.release(UnsafeRawBufferPointer(rebasing: payload[start..<end]))
+                b += 2
+            }
+        }
+        return XXH64.hash(UnsafeRawBufferPointer(start: hashes.baseAddress, count: blocks * 8))
+    }
+
+    /// Drops the whole pages of a read-only mapping from the resident set.
+    static func release(_ range: UnsafeRawBufferPointer) {
+        guard let start = range.baseAddress, range.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + range.count) / page * page
+        if last > first { madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED) }
+    }
+
+    /// Size and modification time (nanoseconds) of a regular file, nil when absent.
+    static func fileStat(_ path: String) -> (size: Int, mtime: Int)? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        #if os(Linux)
+        let time = info.st_mtim
+        #else
+        let time = info.st_mtimespec
+        #endif
+        return (Int(info.st_size), Int(time.tv_sec) * 1_000_000_000 + Int(time.tv_nsec))
+    }
+}
+
+private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    open(path, flags, mode)
+}
+
+/// Streams the payload to the file in 8 MiB blocks, hashing each as it is written.
+struct SnapshotWriter {
+    let fd: Int32
+    let path: String
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private var filled = 0
+    private var blockHashes: [UInt64] = []
+    private var payloadLength = 0
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+        buffer = .allocate(capacity: Snapshot.blockSize)
+    }
+
+    func deallocate() { buffer.deallocate() }
+
+    mutating func writeHeaderPlaceholder() throws {
+        let zeros = [UInt8](repeating: 0, count: Snapshot.headerSize)
+        try zeros.withUnsafeBytes { try writeAll($0) }
+    }
+
+    mutating func raw(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, Snapshot.blockSize - filled)
+            UnsafeMutableRawPointer(buffer + filled).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
+            filled += n
+            offset += n
+            if filled == Snapshot.blockSize { try flush() }
+        }
+    }
+
+    mutating func u64(_ v: UInt64) throws {
+        var v = v.littleEndian
+        try withUnsafeBytes(of: &v) { try raw($0) }
+    }
+
+    /// Zeros up to the next 8-byte boundary of the payload.
+    mutating func pad() throws {
+        let rest = (payloadLength + filled) % 8
+        guard rest != 0 else { return }
+        var zero: UInt64 = 0
+        try withUnsafeBytes(of: &zero) { try raw(UnsafeRawBufferPointer(rebasing: $0[0..<(8 - rest)])) }
+    }
+
+    mutating func array(_ bytes: UnsafeRawBufferPointer) throws {
+        if bytes.count > 0 { try raw(bytes) }
+        try pad()
+    }
+
+    mutating func string(_ s: String) throws {
+        var s = s
+        try u64(UInt64(s.utf8.count))
+        try s.withUTF8 { try raw(UnsafeRawBufferPointer($0)) }
+        try pad()
+    }
+
+    private mutating func flush() throws {
+        guard filled > 0 else { return }
+        let block = UnsafeRawBufferPointer(start: buffer, count: filled)
+        blockHashes.append(XXH64.hash(block))
+        try writeAll(block)
+        payloadLength += filled
+        filled = 0
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(message: "write \(path): \(String(cString: strerror(errno)))")
+            }
+            written += n
+        }
+    }
+
+    /// Writes the last block and the header.
+    mutating func finish() throws {
+        try flush()
+        let checksum = blockHashes.withUnsafeBytes { XXH64.hash($0) }
+        var header = [UInt8](repeating: 0, count: Snapshot.headerSize)
+        header.replaceSubrange(0..<8, with: Snapshot.magic)
+        header.withUnsafeMutableBytes { h in
+            h.storeBytes(of: Snapshot.formatVersion.littleEndian, toByteOffset: 8, as: UInt32.self)
+            h.storeBytes(of: UInt64(payloadLength).littleEndian, toByteOffset: 16, as: UInt64.self)
+            h.storeBytes(of: UInt64(blockHashes.count).littleEndian, toByteOffset: 24, as: UInt64.self)
+            h.storeBytes(of: checksum.littleEndian, toByteOffset: 32, as: UInt64.self)
+        }
+        let n = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard n == Snapshot.headerSize else { throw JournalError(message: "write \(path): \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// Reads the payload, checking every length against what is left.
+struct SnapshotReader {
+    let bytes: UnsafeRawBufferPointer
+    private var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var atEnd: Bool { offset == bytes.count }
+
+    mutating func u64() throws -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw Snapshot.SnapshotError(message: "truncated") }
+        defer { offset += 8 }
+        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// A count that must fit what is left of the file.
+    mutating func count() throws -> Int {
+        let n = try u64()
+        guard n <= UInt64(bytes.count) else { throw Snapshot.SnapshotError(message: "bad count \(n)") }
+        return Int(n)
+    }
+
+    private mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
+        guard n >= 0, bytes.count - offset >= n else { throw Snapshot.SnapshotError(message: "truncated") }
+        let taken = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
+        offset += n
+        let rest = offset % 8
+        if rest != 0 {
+            guard bytes.count - offset >= 8 - rest else { throw Snapshot.SnapshotError(message: "truncated") }
+            offset += 8 - rest
+        }
+        return taken
+    }
+
+    mutating func array<T>(_ type: T.Type, _ count: Int) throws -> UnsafeBufferPointer<T> {
+        let (total, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !overflow else { throw Snapshot.SnapshotError(message: "bad count \(count)") }
+        let raw = try take(total)
+        // Arrays start on 8-byte boundaries of a page-aligned mapping: aligned for T.
+        return UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: T.self), count: count)
+    }
+
+    mutating func string() throws -> String {
+        let n = try count()
+        return String(decoding: try take(n), as: UTF8.self)
+    }
+
+    mutating func dictionary() throws -> Snapshot.DictionaryPlan {
+        let count = try self.count()
+        let byteCount = try self.count()
+        let ends = try array(UInt32.self, count)
+        let raw = try take(byteCount)
+        return Snapshot.DictionaryPlan(ends: ends, bytes: raw)
+    }
+}
+
+/// XXH64 (Yann Collet's xxHash, 64-bit), seed 0.
+enum XXH64 {
+    static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
+    static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+    static let p3: UInt64 = 0x1656_67B1_9E37_79F9
+    static let p4: UInt64 = 0x85EB_CA77_C2B2_AE63
+    static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
+
+    @inline(__always) static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 - r)) }
+
+    @inline(__always) static func round(_ acc: UInt64, _ input: UInt64) -> UInt64 {
+        rotl(acc &+ input &* p2, 31) &* p1
+    }
+
+    @inline(__always) static func merge(_ acc: UInt64, _ value: UInt64) -> UInt64 {
+        (acc ^ round(0, value)) &* p1 &+ p4
+    }
+
+    static func hash(_ data: UnsafeRawBufferPointer) -> UInt64 {
+        let n = data.count
+        var h: UInt64
+        var i = 0
+        guard let p = data.baseAddress else { return avalanche(p5) }
+        @inline(__always) func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        if n >= 32 {
+            var v1 = p1 &+ p2, v2 = p2, v3: UInt64 = 0, v4: UInt64 = 0 &- p1
+            while i + 32 <= n {
+                v1 = round(v1, u64(i))
+                v2 = round(v2, u64(i + 8))
+                v3 = round(v3, u64(i + 16))
+                v4 = round(v4, u64(i + 24))
+                i += 32
+            }
+            h = rotl(v1, 1) &+ rotl(v2, 7) &+ rotl(v3, 12) &+ rotl(v4, 18)
+            h = merge(h, v1)
+            h = merge(h, v2)
+            h = merge(h, v3)
+            h = merge(h, v4)
+        } else {
+            h = p5
+        }
+        h = h &+ UInt64(n)
+        while i + 8 <= n {
+            h ^= round(0, u64(i))
+            h = rotl(h, 27) &* p1 &+ p4
+            i += 8
+        }
+        if i + 4 <= n {
+            h ^= UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self))) &* p1
+            h = rotl(h, 23) &* p2 &+ p3
+            i += 4
+        }
+        while i < n {
+            h ^= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) &* p5
+            h = rotl(h, 11) &* p1
+            i += 1
+        }
+        return avalanche(h)
+    }
+
+    @inline(__always) static func avalanche(_ x: UInt64) -> UInt64 {
+        var h = x
+        h ^= h >> 33
+        h = h &* p2
+        h ^= h >> 29
+        h = h &* p3
+        h ^= h >> 32
+        return h
+    }
+}

@@ -1,0 +1,144 @@
+// Tables for a person at a terminal (the REPL's `table` format): columns aligned by display
+// width (MQL's DisplayWidth: CJK and full-width 2, combining marks 0 — never libc's
+// wcwidth, which depends on the locale); a long result shows its first and last rows around
+// "… N more rows"; a wide one narrows its widest columns, cutting cells with "…", and if
+// that is not enough leaves out its last columns and says so. Colour (bold header, dim
+// footer) only when asked. Batch output does not come here: it keeps OutputWriter.table.
+
+import Foundation
+import MQL
+
+/// What the REPL knows about the terminal it prints to.
+struct Screen {
+    /// Rows a table shows before eliding; nil: fit the terminal's height; 0: all.
+    var maxRows: Int?
+    let colourOut: Bool
+    let colourErr: Bool
+
+    /// TUNING: lines kept free for the prompt, the statement and the header/footer.
+    static let reservedLines = 8
+    /// TUNING: a table always shows at least this many rows when it has them.
+    static let minimumRows = 10
+
+    static func size() -> (columns: Int, lines: Int) {
+        var ws = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 {
+            return (Int(ws.ws_col), Int(ws.ws_row))
+        }
+        let env = ProcessInfo.processInfo.environment
+        return (env["COLUMNS"].flatMap(Int.init) ?? 80, env["LINES"].flatMap(Int.init) ?? 24)
+    }
+
+    var effectiveMaxRows: Int {
+        if let maxRows { return maxRows }
+        return max(Screen.minimumRows, Screen.size().lines - Screen.reservedLines)
+    }
+}
+
+/// ANSI colour for terminals; only used when Colour.enabled says so.
+enum Colour {
+    /// Colour on a terminal unless NO_COLOR is set (https://no-color.org) or TERM is dumb.
+    static func enabled(fileDescriptor: Int32, env: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        if let noColour = env["NO_COLOR"], !noColour.isEmpty { return false }
+        if env["TERM"] == "dumb" { return false }
+        return isatty(fileDescriptor) == 1
+    }
+
+    static func bold(_ s: String) -> String { "\u{1B}[1m" + s + "\u{1B}[0m" }
+    static func dim(_ s: String) -> String { "\u{1B}[2m" + s + "\u{1B}[0m" }
+    static func red(_ s: String) -> String { "\u{1B}[31m" + s + "\u{1B}[0m" }
+
+    /// An error report: `error:` in bold red, the rest as it is.
+    static func error(_ text: String) -> String {
+        guard let range = text.range(of: "error:") else { return text }
+        return text.replacingCharacters(in: range, with: "\u{1B}[1;31merror:\u{1B}[0m")
+    }
+
+    /// For a readline prompt: escapes wrapped in \u{01}…\u{02} so readline does not count them.
+    static func prompt(_ s: String, code: String) -> String {
+        "\u{01}\u{1B}[\(code)m\u{02}" + s + "\u{01}\u{1B}[0m\u{02}"
+    }
+}
+
+enum TerminalTable {
+    /// TUNING: a column is never cut narrower than this (or its natural width, if less).
+    static let minimumColumnWidth = 6
+    static let gap = 2
+
+    static func render(_ result: QueryResult, writer: OutputWriter, width: Int, maxRows: Int, colour: Bool, messages: Messages) -> String {
+        let total = result.rows.count
+        var shownRows = Array(result.rows.indices)
+        var elided = 0
+        if maxRows > 0 && total > maxRows {
+            let head = (maxRows + 1) / 2, tail = maxRows / 2
+            shownRows = Array(0..<head) + Array((total - tail)..<total)
+            elided = total - maxRows
+        }
+        let header = result.columns.map(\.name)
+        let body = shownRows.map { r in zip(result.columns, result.rows[r]).map { column, v in writer.tableCell(writer.cell(v, column)) } }
+        var widths = header.map { DisplayWidth.of($0) }
+        for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
+        let (fitted, shownColumns) = fit(widths, into: width)
+        let numeric = result.columns.map { $0.type == .int || $0.type == .number }
+
+        func line(_ cells: [String], alignNumbers: Bool) -> String {
+            var parts: [String] = []
+            for i in 0..<shownColumns {
+                let c = cut(cells[i], to: fitted[i])
+                let pad = String(repeating: " ", count: max(0, fitted[i] - DisplayWidth.of(c)))
+                parts.append(alignNumbers && numeric[i] ? pad + c : (i == shownColumns - 1 ? c : c + pad))
+            }
+            var text = parts.joined(separator: String(repeating: " ", count: gap))
+            while text.hasSuffix(" ") { text.removeLast() }
+            return text
+        }
+
+        let head = line(header, alignNumbers: false)
+        var lines = [colour ? Colour.bold(head) : head,
+                     fitted.prefix(shownColumns).map { String(repeating: "-", count: $0) }.joined(separator: String(repeating: " ", count: gap))]
+        let splitAt = elided > 0 ? (maxRows + 1) / 2 : body.count
+        for (i, row) in body.enumerated() {
+            if i == splitAt {
+                let more = messages.moreRows(elided)
+                lines.append(colour ? Colour.dim(more) : more)
+            }
+            lines.append(line(row, alignNumbers: true))
+        }
+        var footer = messages.rowCount(total)
+        if shownColumns < header.count { footer += " " + messages.hiddenColumns(header.count - shownColumns) }
+        lines.append(colour ? Colour.dim(footer) : footer)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Column widths that fit `width`: the widest columns give way first, down to a
+    /// minimum; then columns are left out from the right (at least one stays).
+    static func fit(_ natural: [Int], into width: Int) -> (widths: [Int], shown: Int) {
+        var widths = natural
+        let minimums = natural.map { min($0, minimumColumnWidth) }
+        func total(_ n: Int) -> Int { widths.prefix(n).reduce(0, +) + gap * max(0, n - 1) }
+        var excess = total(widths.count) - width
+        while excess > 0 {
+            guard let i = widths.indices.filter({ widths[$0] > minimums[$0] }).max(by: { widths[$0] < widths[$1] }) else { break }
+            widths[i] -= 1
+            excess -= 1
+        }
+        var shown = widths.count
+        while shown > 1 && total(shown) > width { shown -= 1 }
+        return (widths, shown)
+    }
+
+    /// Text cut to `width` display columns, ending in "…" when it was longer.
+    static func cut(_ text: String, to width: Int) -> String {
+        guard DisplayWidth.of(text) > width else { return text }
+        guard width > 1 else { return width == 1 ? "…" : "" }
+        var out = ""
+        var used = 0
+        for ch in text {
+            let w = DisplayWidth.of(String(ch))
+            if used + w > width - 1 { break }
+            out.append(ch)
+            used += w
+        }
+        return out + "…"
+    }
+}
