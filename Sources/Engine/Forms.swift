@@ -18,9 +18,9 @@ public enum Form: String, CaseIterable, Sendable {
 
     public static func named(_ name: String) -> Form? {
         switch name {
-        case "附件1", "1", "streets", "quota": return .streets
-        case "附件2", "2", "children": return .children
-        case "附件3", "3", "mothers", "pairings": return .mothers
+        case "附件1", "1": return .streets
+        case "附件2", "2": return .children
+        case "附件3", "3": return .mothers
         default: return nil
         }
     }
@@ -85,7 +85,7 @@ public enum FormReader {
     }
 
     /// Records of a CSV text with their first lines; blank records skipped.
-    static func records(_ text: String) throws -> [(line: Int, cells: [String])] {
+    public static func records(_ text: String) throws -> [(line: Int, cells: [String])] {
         var reader = CSVReader(bytes: Array(text.utf8))
         var cells: [CSVCell] = []
         var out: [(Int, [String])] = []

@@ -43,10 +43,12 @@ struct DotCommand {
                    examples: [".check"]),
         DotCommand(name: ".save-test", synopsis: ".save-test NAME [FILE]", summary: ("turn the last query and its result into a test case in a rule-test file", "把上一条查询及其结果保存为规则测试文件中的测试用例"),
                    examples: []),
-        DotCommand(name: ".import", synopsis: ".import COLLECTION FILE", summary: ("add rows from a CSV file", "从 CSV 文件导入行"),
-                   examples: [], available: false),
-        DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION FILE", summary: ("write a result to a CSV file", "把结果写入 CSV 文件"),
-                   examples: [], available: false),
+        DotCommand(name: ".import", synopsis: ".import COLLECTION|附件1|附件2|附件3 FILE [STREET]", summary: ("add rows from a CSV file or a form, all or nothing", "从 CSV 文件或表格导入行（全部成功或全部不导入）"),
+                   examples: []),
+        DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION|附件2 STREET|附件3 STREET FILE", summary: ("write a result or a form to a CSV file for Excel", "把结果或表格写入 CSV 文件（供 Excel 使用）"),
+                   examples: []),
+        DotCommand(name: ".checkpoint", synopsis: ".checkpoint", summary: ("write the dataset files anew and empty the journal", "重写数据文件并清空日志"),
+                   examples: []),
         DotCommand(name: ".quit", synopsis: ".quit", summary: ("leave (also .exit, Ctrl-D)", "退出（也可用 .exit 或 Ctrl-D）"),
                    examples: []),
     ]
@@ -213,6 +215,30 @@ extension ScriptRunner {
             try read(args[0], column: line.restColumn)
         case ".save-test":
             try saveTest(args, column: line.restColumn)
+        case ".checkpoint":
+            do { try session.checkpoint() } catch {
+                throw DotError(column: 1, message: "\(error)")
+            }
+        case ".import":
+            guard args.count == 2 || args.count == 3 else { throw DotError(column: line.restColumn, message: m.usage(command.synopsis)) }
+            let ok: Bool
+            if let form = Form.named(args[0]) {
+                ok = FormImportRunner.run(session: session, form: form, path: args[1], street: args.count == 3 ? args[2] : nil, skipBad: nil, dryRun: false)
+            } else {
+                ok = CollectionImportRunner.run(session: session, collection: args[0], path: args[1])
+            }
+            if !ok { throw DotError(column: line.restColumn, message: "import failed; nothing was added") }
+        case ".export":
+            let words = line.rest.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+            guard words.count >= 2, let path = words.last else { throw DotError(column: line.restColumn, message: m.usage(command.synopsis)) }
+            let ok: Bool
+            if let form = Form.named(words[0]), form != .streets {
+                guard words.count == 3 else { throw DotError(column: line.restColumn, message: m.usage(command.synopsis)) }
+                ok = FormExportRunner.run(session: session, what: words[0], street: words[1], path: path, unmask: writer.unmask)
+            } else {
+                ok = FormExportRunner.run(session: session, what: words.dropLast().joined(separator: " "), street: nil, path: path, unmask: writer.unmask)
+            }
+            if !ok { throw DotError(column: line.restColumn, message: "export failed") }
         default:
             throw DotError(column: 1, message: m.notAvailableYet(command.name))
         }

@@ -139,3 +139,55 @@ enum FormExportRunner {
         return true
     }
 }
+
+/// `.import COLLECTION FILE`: rows in the dataset file format (data.md), added as one change.
+enum CollectionImportRunner {
+    static func run(session: Session, collection: String, path: String) -> Bool {
+        guard let table = session.store.table(collection) else {
+            Terminal.error("error: unknown collection '\(collection)'")
+            return false
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            Terminal.error("\(path): error: cannot read file")
+            return false
+        }
+        let records: [(line: Int, cells: [String])]
+        do { records = try FormReader.records(FormReader.decode([UInt8](data))) } catch {
+            Terminal.error("\(path): error: \(error)")
+            return false
+        }
+        guard let header = records.first?.cells else { return true }
+        for name in header where table.schema.fieldIndex(name) == nil {
+            Terminal.error("\(path):\(records[0].line): error: unknown column '\(name)' in \(collection)")
+            return false
+        }
+        var nextID = table.nextFreeID
+        var edits: [RowEdit] = []
+        for (line, cells) in records.dropFirst() {
+            guard cells.count == header.count else {
+                Terminal.error("\(path):\(line): error: expected \(header.count) columns, found \(cells.count)")
+                return false
+            }
+            var row: [String: String] = [:]
+            for (name, value) in zip(header, cells) { row[name] = value }
+            if table.isKeyedByID, (row["id"] ?? "").isEmpty {
+                row["id"] = String(nextID)
+                nextID += 1
+            }
+            for field in table.schema.fields where row[field.name] == nil { row[field.name] = "" }
+            let key = table.isKeyedByID ? row["id"]! : (collection == "communities" ? "\(row["street"] ?? "")/\(row["name"] ?? "")" : row["name"] ?? "")
+            edits.append(RowEdit(kind: .insert, collection: collection, key: key, cells: row))
+        }
+        do {
+            try session.apply(edits, description: ".import \(collection) \(path)")
+        } catch let error as DiagnosticError {
+            for d in error.diagnostics { Terminal.error("\(path): error: \(d.message)") }
+            return false
+        } catch {
+            Terminal.error("\(path): error: \(error)")
+            return false
+        }
+        Terminal.error("\(path): imported \(edits.count) rows into \(collection)")
+        return true
+    }
+}
