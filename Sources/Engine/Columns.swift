@@ -13,17 +13,40 @@ import Foundation
 /// normalises Unicode, which dominated load time). Equality is byte equality. `String`s are
 /// made only when asked for (`string(at:)`, `values`).
 public final class TextDictionary {
-    var storage = TextStorage()
+    private var loaded = TextStorage()
+    /// Set when the values are still to be read (from a snapshot), with their number.
+    private var pending: (() -> TextStorage)?
+    private var pendingCount = 0
     private var cachedValues: [String]?
     private var cachedRanks: [Int32]?
+    private var cachedFlags: [String: [Bool]] = [:]
+
+    var storage: TextStorage {
+        get { materialize(); return loaded }
+        set { pending = nil; loaded = newValue }
+        _modify { materialize(); yield &loaded }
+    }
+
+    @inline(__always) private func materialize() {
+        if let pending {
+            loaded = pending()
+            self.pending = nil
+        }
+    }
 
     public init() {}
 
-    init(storage: TextStorage) { self.storage = storage }
+    init(storage: TextStorage) { loaded = storage }
 
-    deinit { storage.deallocate() }
+    /// A dictionary of `count` values read by `loading` when first needed.
+    init(count: Int, loading: @escaping () -> TextStorage) {
+        pending = loading
+        pendingCount = count
+    }
 
-    public var count: Int { storage.count }
+    deinit { loaded.deallocate() }
+
+    public var count: Int { pending == nil ? loaded.count : pendingCount }
 
     /// Every value as a String, by code. Materialised on first use and cached until the
     /// dictionary grows: O(count) the first time, so hot paths use `string(at:)` or codes.
@@ -74,6 +97,24 @@ public final class TextDictionary {
     public func code<C: Collection>(ofBytes bytes: C) -> Int32? where C.Element == UInt8 {
         if let done = bytes.withContiguousStorageIfAvailable({ code(of: $0) }) { return done }
         return Array(bytes).withUnsafeBufferPointer { code(of: $0) }
+    }
+
+    /// The values' bytes back to back, and where each ends (value `c` starts where `c - 1`
+    /// ends). Valid during `body` only.
+    public func withValueBytes<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt32>) -> R) -> R {
+        body(storage.allBytes, storage.allEnds)
+    }
+
+    /// A property of each value's bytes, computed once per value and kept (extended as values
+    /// are added): `name` identifies the property, `compute` decides it for one value.
+    public func flags(_ name: String, _ compute: (UnsafeBufferPointer<UInt8>) -> Bool) -> [Bool] {
+        var flags = cachedFlags[name] ?? []
+        if flags.count < storage.count {
+            flags.reserveCapacity(storage.count)
+            for code in flags.count..<storage.count { flags.append(compute(storage.bytes(at: code))) }
+            cachedFlags[name] = flags
+        }
+        return flags
     }
 
     /// Builds the lookup table now, so that `storage.lookup` may be used from several
@@ -339,24 +380,76 @@ public enum PinyinCollation {
     }
 }
 
+// A column may be loaded lazily (from a snapshot, `Snapshot.swift`): its array is then
+// copied out of the mapped file the first time it is read, so a process that answers one
+// query reads only the columns that query touches.
+
+/// An array filled on first use.
+struct LazyArray<T> {
+    private var stored: [T]
+    private var pending: (() -> [T])?
+
+    init(_ values: [T]) { stored = values }
+    init(loading: @escaping () -> [T]) {
+        stored = []
+        pending = loading
+    }
+
+    var value: [T] {
+        mutating get {
+            if let pending { stored = pending(); self.pending = nil }
+            return stored
+        }
+        set {
+            pending = nil
+            stored = newValue
+        }
+        _modify {
+            if let pending { stored = pending(); self.pending = nil }
+            yield &stored
+        }
+    }
+}
+
 public final class IntColumn {
     public static let null = Int.min
-    public var values: [Int]
-    public init(values: [Int] = []) { self.values = values }
+    private var storage: LazyArray<Int>
+    public var values: [Int] {
+        get { storage.value }
+        set { storage.value = newValue }
+        _modify { yield &storage.value }
+    }
+    public init(values: [Int] = []) { storage = LazyArray(values) }
+    init(loading: @escaping () -> [Int]) { storage = LazyArray(loading: loading) }
 }
 
 public final class DateColumn {
     public static let null = Int32.min
-    public var values: [Int32]
-    public init(values: [Int32] = []) { self.values = values }
+    private var storage: LazyArray<Int32>
+    public var values: [Int32] {
+        get { storage.value }
+        set { storage.value = newValue }
+        _modify { yield &storage.value }
+    }
+    public init(values: [Int32] = []) { storage = LazyArray(values) }
+    init(loading: @escaping () -> [Int32]) { storage = LazyArray(loading: loading) }
 }
 
 public final class TextColumn {
     public static let null: Int32 = -1
-    public var codes: [Int32]
+    private var storage: LazyArray<Int32>
+    public var codes: [Int32] {
+        get { storage.value }
+        set { storage.value = newValue }
+        _modify { yield &storage.value }
+    }
     public let dictionary: TextDictionary
     public init(codes: [Int32] = [], dictionary: TextDictionary = TextDictionary()) {
-        self.codes = codes
+        storage = LazyArray(codes)
+        self.dictionary = dictionary
+    }
+    init(loading: @escaping () -> [Int32], dictionary: TextDictionary) {
+        storage = LazyArray(loading: loading)
         self.dictionary = dictionary
     }
 
@@ -368,10 +461,25 @@ public final class TextColumn {
 
 /// A set of text per row: row `r` holds `elements[offsets[r]..<offsets[r+1]]`.
 public final class SetColumn {
-    public var offsets: [Int32] = [0]
-    public var elements: [Int32] = []
+    private var offsetStorage = LazyArray<Int32>([0])
+    private var elementStorage = LazyArray<Int32>([])
+    public var offsets: [Int32] {
+        get { offsetStorage.value }
+        set { offsetStorage.value = newValue }
+        _modify { yield &offsetStorage.value }
+    }
+    public var elements: [Int32] {
+        get { elementStorage.value }
+        set { elementStorage.value = newValue }
+        _modify { yield &elementStorage.value }
+    }
     public let dictionary: TextDictionary
     public init(dictionary: TextDictionary = TextDictionary()) { self.dictionary = dictionary }
+    init(offsets: @escaping () -> [Int32], elements: @escaping () -> [Int32], dictionary: TextDictionary) {
+        offsetStorage = LazyArray(loading: offsets)
+        elementStorage = LazyArray(loading: elements)
+        self.dictionary = dictionary
+    }
 
     public func codes(at row: Int) -> ArraySlice<Int32> {
         elements[Int(offsets[row])..<Int(offsets[row + 1])]
@@ -389,11 +497,20 @@ public final class SetColumn {
 
 public final class RefColumn {
     public static let null: Int32 = -1
-    public var rows: [Int32]
+    private var storage: LazyArray<Int32>
+    public var rows: [Int32] {
+        get { storage.value }
+        set { storage.value = newValue }
+        _modify { yield &storage.value }
+    }
     public let target: String
     public init(target: String, rows: [Int32] = []) {
+        storage = LazyArray(rows)
         self.target = target
-        self.rows = rows
+    }
+    init(target: String, loading: @escaping () -> [Int32]) {
+        storage = LazyArray(loading: loading)
+        self.target = target
     }
 }
 
@@ -427,10 +544,10 @@ public enum Column {
     /// Reorders every row: new row `i` is old row `order[i]`.
     func permute(_ order: [Int]) {
         switch self {
-        case .int(let c): c.values = order.map { c.values[$0] }
-        case .date(let c): c.values = order.map { c.values[$0] }
-        case .text(let c): c.codes = order.map { c.codes[$0] }
-        case .reference(let c): c.rows = order.map { c.rows[$0] }
+        case .int(let c): let v = c.values; c.values = order.map { v[$0] }
+        case .date(let c): let v = c.values; c.values = order.map { v[$0] }
+        case .text(let c): let v = c.codes; c.codes = order.map { v[$0] }
+        case .reference(let c): let v = c.rows; c.rows = order.map { v[$0] }
         case .textSet(let c):
             var offsets: [Int32] = [0]
             var elements: [Int32] = []

@@ -72,7 +72,9 @@ public final class Dataset {
     public func checkpoint(_ store: Store) throws {
         try journal.withCheckpointLock(exclusive: true) {
             for table in store.tables {
-                try DatasetWriter.writeAtomically(DatasetWriter.csv(table, store: store), to: directory + "/\(table.name).csv", syncDirectory: false)
+                try DatasetWriter.writeAtomically(to: directory + "/\(table.name).csv", syncDirectory: false) { sink in
+                    try DatasetWriter.streamCSV(table, store: store, to: sink)
+                }
             }
             // The snapshot, after the files it describes. It only makes loading faster: if
             // it cannot be written, loads read the CSV files (an old snapshot no longer

@@ -80,12 +80,68 @@ public struct SortedIndex: Sendable {
     public let values: [Int]
 
     public init(values column: [Int], null: Int) {
-        var pairs: [(Int, Int32)] = []
-        pairs.reserveCapacity(column.count)
-        for (row, value) in column.enumerated() where value != null { pairs.append((value, Int32(row))) }
-        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        rows = pairs.map { $0.1 }
-        values = pairs.map { $0.0 }
+        self.init(count: column.count) { body in column.withUnsafeBufferPointer { for (row, v) in $0.enumerated() where v != null { body(row, v) } } }
+    }
+
+    /// From a date column (Int32 days, `DateColumn.null` for null).
+    public init(days column: [Int32]) {
+        self.init(count: column.count) { body in
+            column.withUnsafeBufferPointer { for (row, v) in $0.enumerated() where v != DateColumn.null { body(row, Int(v)) } }
+        }
+    }
+
+    /// Sorts (value, row) pairs: by counting when the values span a narrow range (dates,
+    /// sizes, small amounts: one pass to count, one to place, rows stay in order within a
+    /// value), else by sorting packed 64-bit keys, else pairs.
+    private init(count: Int, _ each: ((Int, Int) -> Void) -> Void) {
+        var low = Int.max, high = Int.min, n = 0
+        each { _, v in
+            if v < low { low = v }
+            if v > high { high = v }
+            n += 1
+        }
+        guard n > 0 else {
+            rows = []
+            values = []
+            return
+        }
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        if !overflow && span < max(1 << 16, 2 * n) {
+            var counts = [Int](repeating: 0, count: span + 2)
+            counts.withUnsafeMutableBufferPointer { c in each { _, v in c[v - low + 1] += 1 } }
+            for i in 1..<counts.count { counts[i] += counts[i - 1] }
+            var rows = [Int32](repeating: 0, count: n)
+            var values = [Int](repeating: 0, count: n)
+            counts.withUnsafeMutableBufferPointer { c in
+                rows.withUnsafeMutableBufferPointer { r in
+                    values.withUnsafeMutableBufferPointer { out in
+                        each { row, v in
+                            let k = v - low
+                            let at = c[k]
+                            r[at] = Int32(truncatingIfNeeded: row)
+                            out[at] = v
+                            c[k] = at + 1
+                        }
+                    }
+                }
+            }
+            self.rows = rows
+            self.values = values
+        } else if !overflow && span < (1 << 31) && count < (1 << 31) {
+            var keys: [UInt64] = []
+            keys.reserveCapacity(n)
+            each { row, v in keys.append(UInt64(v - low) << 32 | UInt64(row)) }
+            keys.sort()
+            rows = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+            values = keys.map { Int($0 >> 32) + low }
+        } else {
+            var pairs: [(Int, Int32)] = []
+            pairs.reserveCapacity(n)
+            each { row, v in pairs.append((v, Int32(truncatingIfNeeded: row))) }
+            pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            rows = pairs.map { $0.1 }
+            values = pairs.map { $0.0 }
+        }
     }
 
     /// Positions whose value lies in `lower...upper` (either side open when nil; `strict`

@@ -82,6 +82,14 @@ public enum Snapshot {
             try w.u64(UInt64(stat?.size ?? 0))
             try w.u64(UInt64(bitPattern: Int64(stat?.mtime ?? 0)))
         }
+        // Readers trust the key order (they index ids by position without reading them).
+        for table in store.tables where table.isKeyedByID {
+            guard case .int(let ids) = table.columns[0] else { continue }
+            let v = ids.values
+            for i in 1..<max(v.count, 1) where v[i - 1] >= v[i] {
+                throw JournalError(message: "\(table.name) is not in key order; no snapshot written")
+            }
+        }
         try w.u64(UInt64(store.tables.count))
         for table in store.tables {
             try w.string(table.name)
@@ -179,11 +187,12 @@ public enum Snapshot {
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
             return .damaged("cannot map it: \(String(cString: strerror(errno)))")
         }
-        defer { munmap(address, size) }
+        // The columns are copied out when first read: the mapping lives as long as one of
+        // them has not been.
+        let mapping = SnapshotMapping(address: address, size: size)
         madvise(address, size, MADV_WILLNEED)
-        let bytes = UnsafeRawBufferPointer(start: address, count: size)
         do {
-            return try read(bytes, directory: directory, snapshotTime: snapshotStat.mtime)
+            return try read(mapping, directory: directory, snapshotTime: snapshotStat.mtime)
         } catch let error as SnapshotError {
             return error.stale ? .stale : .damaged(error.message)
         } catch {
@@ -196,7 +205,8 @@ public enum Snapshot {
         var stale = false
     }
 
-    static func read(_ bytes: UnsafeRawBufferPointer, directory: String, snapshotTime: Int) throws -> Outcome {
+    static func read(_ mapping: SnapshotMapping, directory: String, snapshotTime: Int) throws -> Outcome {
+        let bytes = mapping.bytes
         guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw SnapshotError(message: "not a snapshot") }
         let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
         guard version == formatVersion else { throw SnapshotError(message: "format \(version)", stale: true) }
@@ -264,39 +274,16 @@ public enum Snapshot {
         guard r.atEnd else { throw SnapshotError(message: "trailing bytes") }
         let rowCounts = Dictionary(uniqueKeysWithValues: plans.map { ($0.schema.name, $0.rows) })
 
-        // Copy every column out, checking that codes and rows are in range (a snapshot with
-        // a good checksum was written by us, but a bug must not become a crash later).
-        let work = plans.enumerated().flatMap { t, plan in plan.columns.indices.map { (t, $0) } }
-        let results = ColumnResults(count: work.count)
-        let shared = UncheckedSendable(plans)
-        DispatchQueue.concurrentPerform(iterations: min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))) { worker in
-            let plans = shared.value
-            var i = worker
-            while i < work.count {
-                let (t, c) = work[i]
-                let column = plans[t].columns[c]
-                results.set(i, column.build(rows: plans[t].rows, rowCounts: rowCounts))
-                column.release()
-                i += 2
-            }
-        }
+        // Columns are copied out of the mapping when first read, checking then that codes
+        // and rows are in range (a snapshot with a good checksum was written by us, but a
+        // bug must not become a wrong answer).
         var tables: [Table] = []
-        var k = 0
         for plan in plans {
-            var columns: [Column] = []
-            for _ in plan.columns {
-                guard let column = results.get(k) else { throw SnapshotError(message: "a value out of range in \(plan.schema.name)") }
-                columns.append(column)
-                k += 1
-            }
+            let columns = plan.columns.map { $0.lazyColumn(rows: plan.rows, rowCounts: rowCounts, mapping: mapping, table: plan.schema.name) }
             let table = Table(schema: plan.schema, columns: columns)
             table.rowCount = plan.rows
-            if table.isKeyedByID, case .int(let ids) = columns[0] {
-                for i in 1..<max(plan.rows, 1) where ids.values[i - 1] >= ids.values[i] {
-                    throw SnapshotError(message: "\(plan.schema.name) not in key order")
-                }
-            }
-            table.rebuildKeyIndex()
+            // Written in key order (checked by `write`): ids strictly ascending.
+            if table.isKeyedByID { table.keyIndexIsSorted() } else { table.rebuildKeyIndex() }
             tables.append(table)
         }
         return .loaded(Store(tables: tables))
@@ -312,14 +299,20 @@ public enum Snapshot {
         let ends: UnsafeBufferPointer<UInt32>
         let bytes: UnsafeRawBufferPointer
 
-        func build() -> TextDictionary? {
-            var last: UInt32 = 0
-            for end in ends {
-                guard end >= last else { return nil }
-                last = end
+        func lazy(_ mapping: SnapshotMapping, _ what: String) -> TextDictionary {
+            TextDictionary(count: ends.count) {
+                _ = mapping
+                var last: UInt32 = 0
+                for end in ends {
+                    precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(what)")
+                    last = end
+                }
+                precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(what)")
+                let storage = TextStorage(bytes: bytes, ends: ends)
+                Snapshot.release(UnsafeRawBufferPointer(ends))
+                Snapshot.release(bytes)
+                return storage
             }
-            guard Int(last) == bytes.count else { return nil }
-            return TextDictionary(storage: TextStorage(bytes: bytes, ends: ends))
         }
     }
 
@@ -330,41 +323,52 @@ public enum Snapshot {
         case textSet(UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, DictionaryPlan)
         case reference(String, UnsafeBufferPointer<Int32>)
 
-        /// The column, or nil when a value is out of range.
-        func build(rows: Int, rowCounts: [String: Int]) -> Column? {
+        /// The column, read from the mapping when first used.
+        func lazyColumn(rows: Int, rowCounts: [String: Int], mapping: SnapshotMapping, table: String) -> Column {
+            func copy<T>(_ values: UnsafeBufferPointer<T>) -> [T] {
+                let out = Array(values)
+                Snapshot.release(UnsafeRawBufferPointer(values))
+                return out
+            }
+            let what = table
             switch self {
-            case .int(let values): return .int(IntColumn(values: Array(values)))
-            case .date(let values): return .date(DateColumn(values: Array(values)))
+            case .int(let values):
+                return .int(IntColumn { _ = mapping; return copy(values) })
+            case .date(let values):
+                return .date(DateColumn { _ = mapping; return copy(values) })
             case .text(let codes, let dictionary):
-                guard let d = dictionary.build(), inRange(codes, -1, Int32(d.count) - 1) else { return nil }
-                return .text(TextColumn(codes: Array(codes), dictionary: d))
+                let d = dictionary.lazy(mapping, what)
+                let count = Int32(dictionary.ends.count)
+                return .text(TextColumn(loading: {
+                    _ = mapping
+                    precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
+                    return copy(codes)
+                }, dictionary: d))
             case .textSet(let offsets, let elements, let dictionary):
-                guard let d = dictionary.build(), offsets.first == 0, offsets.last.map(Int.init) == elements.count,
-                      inRange(elements, 0, Int32(d.count) - 1) else { return nil }
-                for i in 1..<offsets.count where offsets[i - 1] > offsets[i] { return nil }
-                let set = SetColumn(dictionary: d)
-                set.offsets = Array(offsets)
-                set.elements = Array(elements)
-                return .textSet(set)
+                let d = dictionary.lazy(mapping, what)
+                let count = Int32(dictionary.ends.count)
+                return .textSet(SetColumn(offsets: {
+                    _ = mapping
+                    var ok = offsets.first == 0 && offsets.last.map(Int.init) == elements.count
+                    for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
+                    precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
+                    return copy(offsets)
+                }, elements: {
+                    _ = mapping
+                    precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
+                    return copy(elements)
+                }, dictionary: d))
             case .reference(let target, let targetRows):
-                guard let count = rowCounts[target], inRange(targetRows, -1, Int32(count) - 1) else { return nil }
-                return .reference(RefColumn(target: target, rows: Array(targetRows)))
+                let count = Int32(rowCounts[target] ?? 0)
+                return .reference(RefColumn(target: target, loading: {
+                    _ = mapping
+                    precondition(inRange(targetRows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
+                    return copy(targetRows)
+                }))
             }
         }
 
         /// Gives back the mapped pages this column was copied from.
-        func release() {
-            func raw<T>(_ b: UnsafeBufferPointer<T>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(b) }
-            switch self {
-            case .int(let v): Snapshot.release(raw(v))
-            case .date(let v): Snapshot.release(raw(v))
-            case .text(let v, let d): Snapshot.release(raw(v)); Snapshot.release(raw(d.ends)); Snapshot.release(d.bytes)
-            case .textSet(let o, let e, let d):
-                Snapshot.release(raw(o)); Snapshot.release(raw(e)); Snapshot.release(raw(d.ends)); Snapshot.release(d.bytes)
-            case .reference(_, let v): Snapshot.release(raw(v))
-            }
-        }
-
         private func inRange(_ values: UnsafeBufferPointer<Int32>, _ low: Int32, _ high: Int32) -> Bool {
             var lo = Int32.max, hi = Int32.min
             for v in values {
@@ -373,14 +377,6 @@ public enum Snapshot {
             }
             return values.isEmpty || (lo >= low && hi <= high)
         }
-    }
-
-    final class ColumnResults: @unchecked Sendable {
-        private var columns: [Column?]
-        private let lock = NSLock()
-        init(count: Int) { columns = [Column?](repeating: nil, count: count) }
-        func set(_ i: Int, _ column: Column?) { lock.withLock { columns[i] = column } }
-        func get(_ i: Int) -> Column? { lock.withLock { columns[i] } }
     }
 
     // MARK: - Checksums and files
@@ -431,6 +427,20 @@ public enum Snapshot {
 
 private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
     open(path, flags, mode)
+}
+
+/// A snapshot file mapped read-only; unmapped when nothing reads from it any more.
+final class SnapshotMapping: @unchecked Sendable {
+    let address: UnsafeMutableRawPointer
+    let size: Int
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: address, count: size) }
+
+    init(address: UnsafeMutableRawPointer, size: Int) {
+        self.address = address
+        self.size = size
+    }
+
+    deinit { munmap(address, size) }
 }
 
 /// Streams the payload to the file in 8 MiB blocks, hashing each as it is written.

@@ -141,6 +141,14 @@ public final class Table {
         return (ids.values.max() ?? 0) + 1
     }
 
+    /// The key index of a table whose ids are known to be strictly ascending (a snapshot
+    /// is written so): nothing to read.
+    func keyIndexIsSorted() {
+        idSortedCount = rowCount
+        appendedRowOfID = [:]
+        rowsOfKeyText = [:]
+    }
+
     func rebuildKeyIndex() {
         idSortedCount = 0
         appendedRowOfID = [:]
@@ -183,7 +191,7 @@ public final class Table {
         let built: SortedIndex
         switch columns[field] {
         case .int(let c): built = SortedIndex(values: c.values, null: IntColumn.null)
-        case .date(let c): built = SortedIndex(values: c.values.map(Int.init), null: Int(DateColumn.null))
+        case .date(let c): built = SortedIndex(days: c.values)
         default: preconditionFailure("sorted index on a non-numeric column")
         }
         sortedCache[field] = built

@@ -36,13 +36,28 @@ final class GroupContext {
     let rowPlanner: Planner
     private var keyCache: [Int: Compiled] = [:]
 
-    init(rows: [Int32], keys: [TExpr], rowPlanner: Planner, singleGroup: Bool) {
+    /// The collection the rows are of, when the keys and aggregates may be read as whole
+    /// columns (`Planner+Vectors`).
+    let table: Table?
+
+    init(rows: [Int32], keys: [TExpr], rowPlanner: Planner, singleGroup: Bool, table: Table? = nil) {
         self.rows = rows
         self.keys = keys
         self.rowPlanner = rowPlanner
+        self.table = table
         if singleGroup {
             groupOfRow = [Int32](repeating: 0, count: rows.count)
             representatives = [rows.first.map(Int.init) ?? -1]
+            return
+        }
+        if let table, let dense = GroupContext.denseGroups(rows: rows, keys: keys, planner: rowPlanner, table: table) {
+            groupOfRow = dense.groupOf
+            representatives = dense.firsts
+            if Planner.checkVectors {
+                let check = GroupContext(rows: rows, keys: keys, rowPlanner: rowPlanner, singleGroup: false)
+                precondition(check.groupOfRow == groupOfRow && check.representatives == representatives,
+                             "MQL_CHECK_VECTORS: dense group keys differ from hashed ones")
+            }
             return
         }
         let encoders = keys.map { GroupContext.encoder(rowPlanner.compile($0), planner: rowPlanner, expr: $0) }
@@ -78,6 +93,89 @@ final class GroupContext {
 
     var groupCount: Int { representatives.count }
 
+    /// Groups found by array index: every key a stored text code, a reference, a bool or an
+    /// int or date of narrow range, combined into one small integer. Groups are numbered in
+    /// the order their first row comes, as with hashed keys.
+    static func denseGroups(rows: [Int32], keys: [TExpr], planner: Planner, table: Table) -> (groupOf: [Int32], firsts: [Int])? {
+        // TUNING: past this many combined key values a hash of the keys is the smaller table.
+        let maximumSlots = 1 << 22
+        var combined = [Int32](repeating: 0, count: rows.count)
+        var slots = 1
+        for key in keys {
+            var size = 0
+            if key.type == .bool {
+                guard let form = planner.vectorBits(key, table: table) else { return nil }
+                let bits = form.make()
+                size = 2
+                rows.withUnsafeBufferPointer { r in
+                    combined.withUnsafeMutableBufferPointer { c in
+                        for i in r.indices { c[i] = c[i] &* 2 &+ (bits.contains(Int(r[i])) ? 1 : 0) }
+                    }
+                }
+            } else {
+                guard let produce = planner.vectorValues(key, table: table) else { return nil }
+                func fold<T: FixedWidthInteger>(_ v: [T], _ id: (T) -> Int) {
+                    let stride = Int32(size)
+                    v.withUnsafeBufferPointer { v in
+                        rows.withUnsafeBufferPointer { r in
+                            combined.withUnsafeMutableBufferPointer { c in
+                                for i in r.indices { c[i] = c[i] &* stride &+ Int32(truncatingIfNeeded: id(v[Int(r[i])])) }
+                            }
+                        }
+                    }
+                }
+                func narrow<T: FixedWidthInteger>(_ v: [T], null: T) -> (low: Int, span: Int)? {
+                    var low = Int.max, high = Int.min
+                    for row in rows { let x = v[Int(row)]; if x != null { low = min(low, Int(x)); high = max(high, Int(x)) } }
+                    if low > high { return (0, 0) }
+                    let (span, overflow) = high.subtractingReportingOverflow(low)
+                    return overflow || span >= maximumSlots ? nil : (low, span + 1)
+                }
+                switch produce() {
+                case .codes(let v, let d):
+                    guard planner.textColumnAccess(key) != nil else { return nil }
+                    size = d.count + 1
+                    fold(v) { Int($0) + 1 }
+                case .refs(let v, let target):
+                    guard let t = planner.store.table(target) else { return nil }
+                    size = t.rowCount + 1
+                    fold(v) { Int($0) + 1 }
+                case .ints(let v):
+                    guard let (low, span) = narrow(v, null: IntColumn.null) else { return nil }
+                    size = span + 1
+                    fold(v) { $0 == IntColumn.null ? 0 : $0 - low + 1 }
+                case .dates(let v):
+                    guard let (low, span) = narrow(v, null: DateColumn.null) else { return nil }
+                    size = span + 1
+                    fold(v) { $0 == DateColumn.null ? 0 : Int($0) - low + 1 }
+                }
+            }
+            let (product, overflow) = slots.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= maximumSlots else { return nil }
+            slots = product
+        }
+        var groupOfSlot = [Int32](repeating: -1, count: slots)
+        var groupOf = [Int32](repeating: 0, count: rows.count)
+        var firsts: [Int] = []
+        combined.withUnsafeBufferPointer { c in
+            groupOfSlot.withUnsafeMutableBufferPointer { slot in
+                groupOf.withUnsafeMutableBufferPointer { out in
+                    for i in c.indices {
+                        let k = Int(c[i])
+                        var g = slot[k]
+                        if g < 0 {
+                            g = Int32(firsts.count)
+                            slot[k] = g
+                            firsts.append(Int(rows[i]))
+                        }
+                        out[i] = g
+                    }
+                }
+            }
+        }
+        return (groupOf, firsts)
+    }
+
     /// A group key as one integer per row: codes, row numbers and values as they are;
     /// computed text is interned.
     static func encoder(_ c: Compiled, planner: Planner, expr: TExpr) -> (Int) -> Int64 {
@@ -110,6 +208,87 @@ final class GroupContext {
         }
     }
 
+    /// An aggregate of a value read as a whole column: the same sums, counts and extremes
+    /// as row by row, in the same order, without a closure per row.
+    func wholeColumnAggregate(_ f: AggregateFunction, _ argument: TExpr, table: Table) -> Compiled? {
+        guard argument.type == .int || argument.type == .date, let produce = rowPlanner.vectorValues(argument, table: table) else { return nil }
+        let n = groupCount
+        let values = produce()
+        /// Calls `body(group, value)` for each selected row, in row order.
+        func each<T>(_ v: [T], _ body: (Int, T) -> Void) {
+            v.withUnsafeBufferPointer { v in
+                rows.withUnsafeBufferPointer { r in
+                    groupOfRow.withUnsafeBufferPointer { g in
+                        for i in r.indices { body(Int(g[i]), v[Int(r[i])]) }
+                    }
+                }
+            }
+        }
+        switch values {
+        case .ints(let v):
+            switch f {
+            case .count:
+                var counts = [Int](repeating: 0, count: n)
+                counts.withUnsafeMutableBufferPointer { c in each(v) { g, x in if x != IntColumn.null { c[g] += 1 } } }
+                return .int { counts[$0] }
+            case .sum:
+                var sums = [Int](repeating: 0, count: n)
+                sums.withUnsafeMutableBufferPointer { s in
+                    each(v) { g, x in
+                        guard x != IntColumn.null else { return }
+                        let (total, overflow) = s[g].addingReportingOverflow(x)
+                        if !overflow { s[g] = total }
+                    }
+                }
+                return .int { sums[$0] }
+            case .min, .max:
+                var best = [Int](repeating: IntColumn.null, count: n)
+                let wantMax = f == .max
+                best.withUnsafeMutableBufferPointer { b in
+                    each(v) { g, x in
+                        guard x != IntColumn.null else { return }
+                        if b[g] == IntColumn.null || (wantMax ? x > b[g] : x < b[g]) { b[g] = x }
+                    }
+                }
+                return .int { let b = best[$0]; return b == IntColumn.null ? nil : b }
+            case .avg:
+                var sums = [Double](repeating: 0, count: n)
+                var counts = [Int](repeating: 0, count: n)
+                sums.withUnsafeMutableBufferPointer { s in
+                    counts.withUnsafeMutableBufferPointer { c in
+                        each(v) { g, x in
+                            guard x != IntColumn.null else { return }
+                            s[g] += Double(x)
+                            c[g] += 1
+                        }
+                    }
+                }
+                return .number { counts[$0] == 0 ? nil : sums[$0] / Double(counts[$0]) }
+            }
+        case .dates(let v):
+            switch f {
+            case .count:
+                var counts = [Int](repeating: 0, count: n)
+                counts.withUnsafeMutableBufferPointer { c in each(v) { g, x in if x != DateColumn.null { c[g] += 1 } } }
+                return .int { counts[$0] }
+            case .min, .max:
+                var best = [Int32](repeating: DateColumn.null, count: n)
+                let wantMax = f == .max
+                best.withUnsafeMutableBufferPointer { b in
+                    each(v) { g, x in
+                        guard x != DateColumn.null else { return }
+                        if b[g] == DateColumn.null || (wantMax ? x > b[g] : x < b[g]) { b[g] = x }
+                    }
+                }
+                return .date { let b = best[$0]; return b == DateColumn.null ? nil : b }
+            default:
+                return nil
+            }
+        default:
+            return nil
+        }
+    }
+
     func key(_ i: Int, planner: Planner) -> Compiled {
         if let done = keyCache[i] { return done }
         let reps = representatives
@@ -126,6 +305,7 @@ final class GroupContext {
             for g in groupOfRow { counts[Int(g)] += 1 }
             return .int { counts[$0] }
         }
+        if let table, let done = wholeColumnAggregate(f, argument, table: table) { return done }
         let value = rowPlanner.compile(argument)
         if f == .count {
             let isNull = rowPlanner.nullTest(value)
@@ -230,13 +410,18 @@ struct Evaluator {
 
     func count(_ q: TQuery) -> Int {
         if !q.grouped && q.limit == nil && q.offset == nil {
-            return select(q, planner: makePlanner()).rows.count
+            let table = store.table(q.collection)!
+            return makePlanner().planFilter(q.filter, table: table, useIndexes: useIndexes).count()
         }
         return run(q).rows.count
     }
 
     func run(_ q: TQuery) -> QueryResult {
         let planner = makePlanner()
+        if q.filter == nil, !q.grouped, !q.orderBy.isEmpty, q.limit != nil, useIndexes {
+            // `order by … limit` over the whole collection: no list of every row needed.
+            return ungrouped(q, nil, planner: planner)
+        }
         let selection = select(q, planner: planner)
         return q.grouped ? grouped(q, selection.rows, rowPlanner: planner) : ungrouped(q, selection.rows, planner: planner)
     }
@@ -251,13 +436,23 @@ struct Evaluator {
         }
     }
 
-    func ungrouped(_ q: TQuery, _ rows: [Int32], planner: Planner) -> QueryResult {
+    /// `rows` nil: every row of the collection.
+    func ungrouped(_ q: TQuery, _ selected: [Int32]?, planner: Planner) -> QueryResult {
         let items = q.select.map { planner.compile($0.expr) }
         planner.selectItemCompiled = { items[$0] }
-        var ordered = rows
+        let table = store.table(q.collection)!
+        var ordered: [Int32]
         if !q.orderBy.isEmpty {
             let keys = q.orderBy.map { SortKey(planner.compile($0.expr), expr: $0.expr, descending: $0.descending, planner: planner) }
-            ordered = Sorter.sort(rows.map(Int.init), keys: keys, limit: q.limit.map { $0 + (q.offset ?? 0) }).map { Int32($0) }
+            let limit = q.limit.map { $0 + (q.offset ?? 0) }
+            if useIndexes, let limit, let top = topBySortedIndex(q, selected, limit: limit, keys: keys, planner: planner) {
+                ordered = top
+            } else {
+                let rows = selected ?? (0..<Int32(table.rowCount)).map { $0 }
+                ordered = Sorter.sort(rows.map(Int.init), keys: keys, limit: limit).map { Int32($0) }
+            }
+        } else {
+            ordered = selected ?? (0..<Int32(table.rowCount)).map { $0 }
         }
         ordered = window(ordered, q)
         let getters = items.map { $0.valueGetter(store: store) }
@@ -265,8 +460,60 @@ struct Evaluator {
         return QueryResult(columns: columns(q), rows: out)
     }
 
+    /// `order by FIELD … limit N` with an int or date field of the collection: its sorted
+    /// index read from the right end, whole runs of equal values at a time, until N of the
+    /// selected rows are in; those (and only those) are then sorted by every key. The first
+    /// N of that order are the first N of the whole order, ties in row order as ever.
+    func topBySortedIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, keys: [SortKey], planner: Planner) -> [Int32]? {
+        let table = store.table(q.collection)!
+        // TUNING: a sort of everything wins when the limit is a good part of the rows.
+        guard limit > 0, limit <= 10_000, limit * 8 < (selected?.count ?? table.rowCount),
+              let field = planner.directField(q.orderBy[0].expr, table: table) else { return nil }
+        let isNull: (Int) -> Bool
+        switch table.columns[field] {
+        case .int(let c): isNull = { c.values[$0] == IntColumn.null }
+        case .date(let c): isNull = { c.values[$0] == DateColumn.null }
+        default: return nil
+        }
+        let index = table.sortedIndex(field: field)
+        var member: RowBits?
+        if let selected, selected.count != table.rowCount {
+            var bits = RowBits(count: table.rowCount)
+            for row in selected { bits.insert(Int(row)) }
+            member = bits
+        }
+        let descending = q.orderBy[0].descending
+        var candidates: [Int] = []
+        let n = index.values.count
+        var position = descending ? n - 1 : 0
+        while candidates.count < limit && position >= 0 && position < n {
+            let value = index.values[position]
+            var end = position
+            if descending {
+                while end > 0 && index.values[end - 1] == value { end -= 1 }
+                for row in index.rows[end...position] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
+                position = end - 1
+            } else {
+                while end + 1 < n && index.values[end + 1] == value { end += 1 }
+                for row in index.rows[position...end] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
+                position = end + 1
+            }
+        }
+        if candidates.count < limit {
+            // Null values come last in either direction.
+            if let selected {
+                for row in selected where isNull(Int(row)) { candidates.append(Int(row)) }
+            } else {
+                for row in 0..<table.rowCount where isNull(row) { candidates.append(row) }
+            }
+        }
+        candidates.sort()
+        return Sorter.sort(candidates, keys: keys, limit: limit).map { Int32($0) }
+    }
+
     func grouped(_ q: TQuery, _ rows: [Int32], rowPlanner: Planner) -> QueryResult {
-        let context = GroupContext(rows: rows, keys: q.groupBy, rowPlanner: rowPlanner, singleGroup: q.groupBy.isEmpty)
+        let context = GroupContext(rows: rows, keys: q.groupBy, rowPlanner: rowPlanner, singleGroup: q.groupBy.isEmpty,
+                                   table: useIndexes ? store.table(q.collection) : nil)
         let groupPlanner = makePlanner()
         groupPlanner.groupContext = context
         let items = q.select.map { groupPlanner.compile($0.expr) }

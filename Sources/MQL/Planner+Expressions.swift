@@ -194,6 +194,8 @@ extension Planner {
     /// A define's body, compiled once per statement.
     func compiledDefine(_ info: DefineInfo) -> Compiled {
         let key = ObjectIdentifier(info)
+        // Already computed for the whole collection by the filter: read it.
+        if let whole = caches.vectors.compiled(key) { return whole }
         if let done = caches.defines[key] { return done }
         guard let typed = info.typed else { return .null }
         // A fresh planner: a define's body never sees the enclosing query's groups.
@@ -316,6 +318,18 @@ extension Planner {
 
     /// Rows whose `field` equals the probe's current value, through an index.
     func keyLookup(field: Int, probe: TExpr, table: Table) -> (() -> ArraySlice<Int32>)? {
+        if case .text(let column) = table.columns[field], let (probeColumn, probeRow) = textColumnAccess(probe),
+           probeColumn.dictionary === column.dictionary, let probeRow {
+            // The enclosing row's value is a code of the same dictionary: look it up as is.
+            let postings = table.postings(field: field)
+            let codes = probeColumn.codes
+            return {
+                let row = probeRow(0)
+                guard row >= 0 else { return [] }
+                let code = codes[Int(row)]
+                return code < 0 ? [] : postings.rows(for: Int(code))
+            }
+        }
         switch (table.columns[field], compile(probe)) {
         case (.text(let column), .text(let value)):
             let postings = table.postings(field: field)

@@ -288,6 +288,27 @@ extension Planner {
             }
             return { row in wanted.contains(codes[row]) }
         }
+        if x.type == .int, case .int(let f) = compile(x) {
+            // Numbers compare by value (`normalized`): an int is in the list when a number
+            // of it equals the int. Whole numbers below 2^53 compare as Ints exactly so.
+            let numbers = constants.compactMap { v -> Double? in
+                switch v {
+                case .int(let i): return Double(i)
+                case .number(let d): return d
+                default: return nil
+                }
+            }
+            if numbers.allSatisfy({ $0 == $0.rounded() && Swift.abs($0) < 9e15 }) {
+                let wanted = Array(Set(numbers.map { Int($0) }))
+                return { row in
+                    guard let v = f(row) else { return false }
+                    let exact = Swift.abs(v) < 1 << 53 ? v : Int(exactly: Double(v))
+                    guard let exact else { return false }
+                    for k in wanted where k == exact { return true }
+                    return false
+                }
+            }
+        }
         let probe = compile(x).valueGetter(store: store)
         let values = Set(constants.map(Self.normalized))
         return { row in

@@ -20,6 +20,8 @@ final class OuterRow {
 
 final class CompileCaches {
     var defines: [ObjectIdentifier: Compiled] = [:]
+    /// Defines computed for a whole collection at once (see `Planner+Vectors`).
+    let vectors = VectorCache()
 }
 
 public final class Planner {
@@ -50,6 +52,17 @@ public final class Planner {
         let description: String
         let estimate: Int
         let rows: () -> [Int32]
+        /// Work per row to list them in row order (a range or several keys are merged).
+        var listCost = 1
+    }
+
+    /// Rows in row order, merging unsorted pieces: by sorting when few, through a bitset
+    /// when many.
+    static func inRowOrder<S: Sequence>(_ rows: S, count: Int, tableRows: Int) -> [Int32] where S.Element == Int32 {
+        if count * 64 < tableRows { return rows.sorted() }
+        var bits = RowBits(count: tableRows)
+        for row in rows { bits.insert(Int(row)) }
+        return bits.rows()
     }
 
     struct FilterPlan {
@@ -60,9 +73,13 @@ public final class Planner {
         /// Polled while rows are filtered; when it says so the scan stops early (the caller
         /// then discards the statement, see `Session.cancellationCheck`).
         var cancelled: (() -> Bool)? = nil
+        /// The whole condition for all rows at once, when that beats the driver (see
+        /// `Planner+Vectors`); the same rows either way.
+        var vector: (() -> RowBits)? = nil
 
         /// Rows that pass, in row order.
         func run() -> [Int32] {
+            if let vector { return vector().rows() }
             var result: [Int32] = []
             if let driver {
                 let candidates = driver.rows()
@@ -85,6 +102,14 @@ public final class Planner {
         }
 
         var readEstimate: Int { driver?.estimate ?? table.rowCount }
+
+        /// How many rows pass, without listing them where that can be avoided.
+        func count() -> Int {
+            if let vector { return vector().cardinality }
+            if let driver, residual == nil { return driver.estimate }
+            if driver == nil, residual == nil { return table.rowCount }
+            return run().count
+        }
     }
 
     func conjuncts(_ e: TExpr) -> [TExpr] {
@@ -113,7 +138,14 @@ public final class Planner {
             let f = compile(part).asBool
             if let previous = residual { residual = { previous($0) && f($0) } } else { residual = f }
         }
-        return FilterPlan(table: table, driver: best?.choice, residual: residual, residualText: rest.map(describe), cancelled: cancelled)
+        var plan = FilterPlan(table: table, driver: best?.choice, residual: residual, residualText: rest.map(describe), cancelled: cancelled)
+        // The condition over all rows at once (`Planner+Vectors`) when that is less work
+        // than visiting the driver's rows and testing the rest of it on each.
+        if useIndexes, residual != nil || best == nil, let form = vectorBits(filter, table: table) {
+            let byDriver = (best?.choice.estimate ?? table.rowCount) * rest.reduce(best?.choice.listCost ?? 1) { $0 + rowCost($1) }
+            if form.cost < byDriver { plan.vector = form.make }
+        }
+        return plan
     }
 
     /// The field of the current row that an expression reads directly, if any.
@@ -202,9 +234,11 @@ public final class Planner {
         let index = table.sortedIndex(field: field)
         let positions = index.positions(lower: lower, lowerStrict: lowerStrict, upper: upper, upperStrict: upperStrict)
         let name = table.schema.fields[field].name
-        return IndexChoice(description: "RANGE \(name) (\(text))", estimate: positions.count) {
-            index.rows[positions].sorted()
+        var choice = IndexChoice(description: "RANGE \(name) (\(text))", estimate: positions.count) {
+            Self.inRowOrder(index.rows[positions], count: positions.count, tableRows: table.rowCount)
         }
+        choice.listCost = 8
+        return choice
     }
 
     func listIndex(field: Int, constants: [Value], table: Table, text: String, targetTable: Table? = nil) -> IndexChoice? {
@@ -225,10 +259,12 @@ public final class Planner {
         let postings = table.postings(field: field)
         let unique = Array(Set(keys)).sorted()
         let estimate = unique.reduce(0) { $0 + postings.count(for: $1) }
-        return IndexChoice(description: "INDEX \(name) (\(text))", estimate: estimate) {
+        var choice = IndexChoice(description: "INDEX \(name) (\(text))", estimate: estimate) {
             if unique.count == 1 { return Array(postings.rows(for: unique[0])) }
-            return unique.flatMap { postings.rows(for: $0) }.sorted()
+            return Self.inRowOrder(unique.lazy.flatMap { postings.rows(for: $0) }, count: estimate, tableRows: table.rowCount)
         }
+        if unique.count > 1 { choice.listCost = 8 }
+        return choice
     }
 
     func setIndex(field: Int, element: String, table: Table, text: String) -> IndexChoice? {

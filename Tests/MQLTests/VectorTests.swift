@@ -1,0 +1,106 @@
+// Conditions, group keys, aggregates and `order by … limit` computed for whole columns at
+// once (Planner+Vectors) give exactly what the row-by-row closures give: checked against
+// full scans (`useIndexes = false`, which never uses them) on generated data, and the byte
+// matchers for `contains` and `like` against matching Strings.
+
+@testable import MQL
+import Engine
+import Foundation
+import Testing
+
+@Suite struct VectorTests {
+    /// Text with every kind of scalar the byte matchers must be careful with: combining
+    /// marks, CR LF, Hangul, emoji with modifiers, precomposed and decomposed letters.
+    static let pieces = ["王", "吉", "华", "路", "a", "b", "%", "_", " ", "\r\n", "\r", "\n", "e\u{301}", "é", "\u{301}",
+                         "한", "ᄒ", "👍🏽", "\u{302A}", "，", "Ａ", "。"]
+
+    func randomText(_ rng: inout SplitMix, maxLength: Int) -> String {
+        (0..<rng.below(maxLength + 1)).map { _ in Self.pieces[rng.below(Self.pieces.count)] }.joined()
+    }
+
+    @Test func containsAndLikeOnBytesAgreeWithStrings() {
+        var rng = SplitMix(seed: 17)
+        let dictionary = TextDictionary()
+        for _ in 0..<3000 { _ = dictionary.intern(randomText(&rng, maxLength: 8)) }
+        for _ in 0..<300 {
+            let pattern = randomText(&rng, maxLength: 3)
+            let contains = TextMatching.containsAnswers(dictionary, pattern)
+            let like = TextMatching.likeAnswers(dictionary, pattern)
+            let likePattern = LikePattern(pattern)
+            for code in 0..<dictionary.count {
+                let text = dictionary.string(at: code)
+                #expect(contains[code] == text.contains(pattern), "\(text.debugDescription) contains \(pattern.debugDescription)")
+                #expect(like[code] == likePattern.matches(text), "\(text.debugDescription) like \(pattern.debugDescription)")
+            }
+        }
+    }
+
+    @Test func plainTextIsOnlyWhatCannotCombine() {
+        func plain(_ s: String) -> Bool { var s = s; return s.withUTF8 { TextMatching.isPlain($0) } }
+        #expect(plain("龙岗区吉华路12号，Ａ座 room 3"))
+        #expect(!plain("e\u{301}"))
+        #expect(!plain("a\r\nb"))
+        #expect(!plain("한"))
+        #expect(!plain("👍"))
+        #expect(!plain("\u{302A}"))
+    }
+
+    static func generatedSession() throws -> Session {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mql-vectors-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try DatasetGenerator(children: 4000, seed: 23).write(to: dir)
+        let store = try DatasetLoader.load(directory: dir.path)
+        return try Session(store: store, ruleSources: Fixtures.ruleSources, today: Fixtures.today)
+    }
+
+    /// Whole statements, rows in order, with and without the column-at-once forms.
+    @Test func statementsAgreeWithScans() throws {
+        let session = try Self.generatedSession()
+        let statements = [
+            "children where address contains \"吉华路\" select id, address",
+            "children where address like \"%花园%\" or name like \"李_\" select id",
+            "children where reason contains \"低保\" and not (household_income > 1500) select id",
+            "visits where pairing.child.street = \"平湖\" and kind = \"家访\" and date >= 2019-09-01 select id, pairing.mother.name",
+            "pairings where child.street in [\"布吉\", \"龙岗\"] and mother.level != \"区\" select id",
+            "pairings where mother.name like \"张%\" select id",
+            "children where count(pairings) >= 2 select id, count(pairings where active)",
+            "mothers where count(pairings where active) = 0 and level = \"社区\" select id",
+            "pairings where active and count(visits where kind = \"家访\") = 0 select id",
+            "pairings where overdue select id, last_home_visit, visit_due",
+            "pairings where coalesce(last_home_visit, since) < 2019-09-01 select id",
+            "children where eligible and status = \"已审核\" select id",
+            "children where status = \"已审核\" and not eligible select id",
+            "children where unpaired and street = \"布吉\" select id",
+            "children where age between 6 and 12 and \"低保\" in tags select id, age order by age desc limit 7",
+            "children where household_size in [1, 2.0, 7.5] and status in [\"待审核\", \"不通过\"] select id",
+            "children where birth in [2010-03-15, 2012-07-01] or registered is null select id",
+            "mothers where paired select id",
+            "mothers where street = null or community is null select id",
+            "children group by street select street, count() as n, avg(household_income), max(medical_cost), min(birth), sum(household_size)",
+            "children where status = \"已审核\" group by street, gender select street, gender, count(), sum(household_size)",
+            "visits group by kind select kind, count(), min(date), max(date)",
+            "pairings group by child.street select child.street, count()",
+            "children group by age select age, count()",
+            "children group by eligible, unpaired select eligible, unpaired, count()",
+            "children order by household_income desc limit 10 select id, household_income",
+            "children order by medical_cost desc, household_income limit 25 select id",
+            "children where street = \"龙城\" order by birth limit 20 select id, birth",
+            "children order by birth limit 30 offset 5 select id",
+            "visits where kind = \"家访\" order by date desc limit 15 select id",
+            "children order by household_income limit 3990 select id",
+            "pairings where active order by last_home_visit desc limit 20 select id, last_home_visit",
+        ]
+        for statement in statements {
+            let (indexed, scanned) = try indexedAndScanned(session, statement)
+            #expect(indexed == scanned, "\(statement)")
+            #expect(!scanned.isEmpty, "\(statement) selects nothing: not much of a test")
+        }
+        for statement in statements where !statement.contains("group by") && !statement.contains("order by") {
+            let query = statement.components(separatedBy: " select ")[0]
+            session.useIndexes = false
+            let scanned = try session.rows(query + " select id").count
+            session.useIndexes = true
+            #expect(try session.count("count " + query) == scanned, "count \(query)")
+        }
+    }
+}
