@@ -115,7 +115,32 @@ enum Message {
     static let limitNotNumber = "limit and offset take a whole number that is not negative"
     static func unknownReference(_ key: String, collection: String) -> String { "no row of \(collection) has key '\(key)'" }
 
+    // Stored values (change statements)
+    static func notStorable(_ field: String, fieldType: String, got: String, hint: String?) -> String {
+        "\(field) holds \(fieldType), not \(got)" + (hint.map { "; \($0)" } ?? "")
+    }
+    static func nullForSet(_ field: String) -> String { "\(field) is a set and cannot be null; write [] for no elements" }
+    static func emptyText(_ field: String) -> String { "empty text cannot be stored in \(field) (an empty cell is null); write null to clear it" }
+    static func notWhole(_ field: String, _ x: Double) -> String { "\(field) holds whole numbers; \(x) is not one (use round(…) to round it)" }
+    static func emptySetElement(_ field: String) -> String { "an element of \(field) is empty text" }
+    static func separatorInSet(_ field: String, _ item: String) -> String {
+        "the element \"\(item)\" of \(field) holds ';', which separates the elements of a set in the dataset files"
+    }
+
+    // Transactions
+    static func statementInAbortedTransaction(_ failedAt: String) -> String {
+        "the transaction is aborted: the statement at \(failedAt) failed; statements are ignored until 'rollback' (or 'commit', which applies nothing)"
+    }
+    static func commitOfAbortedTransaction(_ failedAt: String) -> String {
+        "nothing was committed: the statement at \(failedAt) failed, so the whole transaction is rolled back"
+    }
+
     // Evaluation
     static let divisionByZero = "division by zero"
+    static func integerOverflow(_ operation: String) -> String {
+        "the result of \(operation) is too large for a whole number (beyond ±9223372036854775807)"
+    }
+    static let dateOutOfRange = "the resulting date is outside 0001-01-01 … 9999-12-31, the dates MQL can hold"
+    static let numberNotFinite = "the result is too large to be a number"
     static let cancelled = "cancelled"
 }

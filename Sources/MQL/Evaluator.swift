@@ -210,7 +210,7 @@ final class GroupContext {
 
     /// An aggregate of a value read as a whole column: the same sums, counts and extremes
     /// as row by row, in the same order, without a closure per row.
-    func wholeColumnAggregate(_ f: AggregateFunction, _ argument: TExpr, table: Table) -> Compiled? {
+    func wholeColumnAggregate(_ f: AggregateFunction, _ argument: TExpr, table: Table, site: FaultSite) -> Compiled? {
         guard argument.type == .int || argument.type == .date, let produce = rowPlanner.vectorValues(argument, table: table) else { return nil }
         let n = groupCount
         let values = produce()
@@ -233,13 +233,15 @@ final class GroupContext {
                 return .int { counts[$0] }
             case .sum:
                 var sums = [Int](repeating: 0, count: n)
+                var faulted = false
                 sums.withUnsafeMutableBufferPointer { s in
                     each(v) { g, x in
                         guard x != IntColumn.null else { return }
                         let (total, overflow) = s[g].addingReportingOverflow(x)
-                        if !overflow { s[g] = total }
+                        if overflow || total == Int.min { faulted = true } else { s[g] = total }
                     }
                 }
+                if faulted { site.integerOverflow("sum") }
                 return .int { sums[$0] }
             case .min, .max:
                 var best = [Int](repeating: IntColumn.null, count: n)
@@ -298,14 +300,14 @@ final class GroupContext {
     }
 
     /// Computes an aggregate for every group at once, then reads it per group.
-    func aggregate(_ f: AggregateFunction, _ argument: TExpr?, planner: Planner) -> Compiled {
+    func aggregate(_ f: AggregateFunction, _ argument: TExpr?, planner: Planner, site: FaultSite) -> Compiled {
         let n = groupCount
         guard let argument else {
             var counts = [Int](repeating: 0, count: n)
             for g in groupOfRow { counts[Int(g)] += 1 }
             return .int { counts[$0] }
         }
-        if let table, let done = wholeColumnAggregate(f, argument, table: table) { return done }
+        if let table, let done = wholeColumnAggregate(f, argument, table: table, site: site) { return done }
         let value = rowPlanner.compile(argument)
         if f == .count {
             let isNull = rowPlanner.nullTest(value)
@@ -320,7 +322,10 @@ final class GroupContext {
                 guard let v = get(Int(row)) else { continue }
                 let g = Int(groupOfRow[i])
                 switch f {
-                case .sum: results[g] = results[g]!.addingReportingOverflow(v).overflow ? results[g] : results[g]! + v
+                case .sum:
+                    guard let sum = results[g] else { continue }
+                    let (total, overflow) = sum.addingReportingOverflow(v)
+                    if overflow || total == Int.min { site.integerOverflow("sum"); results[g] = nil } else { results[g] = total }
                 case .min: if results[g] == nil || v < results[g]! { results[g] = v }
                 default: if results[g] == nil || v > results[g]! { results[g] = v }
                 }
@@ -338,6 +343,7 @@ final class GroupContext {
                 counts[g] += 1
                 if best[g] == nil || (f == .min ? v < best[g]! : v > best[g]!) { best[g] = v }
             }
+            if sums.contains(where: { !$0.isFinite }) { site.notFinite() }
             switch f {
             case .sum: return .number { sums[$0] }
             case .avg: return .number { counts[$0] == 0 ? nil : sums[$0] / Double(counts[$0]) }

@@ -61,7 +61,7 @@ extension Planner {
             }
         case .abs:
             switch compile(args[0]) {
-            case .int(let f): return .int { r in f(r).map { $0 == Int.min ? nil : Swift.abs($0) } ?? nil }
+            case .int(let f): return .int { r in f(r).map { $0 == Int.min ? Int.max : Swift.abs($0) } }
             case .number(let f): return .number { r in f(r).map { Swift.abs($0) } }
             default: return .null
             }
@@ -106,7 +106,7 @@ extension Planner {
             default: return .bool { _ in false }
             }
         case .count, .sum, .avg, .min, .max:
-            return subqueryAggregate(builtin, compile(args[0]), type: type)
+            return subqueryAggregate(builtin, compile(args[0]), type: type, site: FaultSite(log: caches.faults, file: source, range: range))
         }
     }
 
@@ -167,24 +167,39 @@ extension Planner {
     }
 
     /// count/sum/avg/min/max over the rows or values of a subquery (or a list or set).
-    func subqueryAggregate(_ f: Builtin, _ argument: Compiled, type: MType) -> Compiled {
+    func subqueryAggregate(_ f: Builtin, _ argument: Compiled, type: MType, site: FaultSite) -> Compiled {
         switch argument {
         case .rows(_, let p):
             return .int { r in var n = 0; _ = p(r) { _ in n += 1; return true }; return n }
         case .list(let items):
             if f == .count { return .int { _ in items.count } }
             let values = items.map { $0.asNumber ?? { _ in nil } }
-            return numericAggregate(f, type: type) { r, visit in for v in values { visit(v(r)) } }
+            return numericAggregate(f, type: type, site: site) { r, visit in for v in values { visit(v(r)) } }
         case .textSet(let s):
             if f == .count { return .int { r in s(r)?.count ?? 0 } }
             let texts: (Int) -> [String] = { r in s(r)?.texts ?? [] }
             return textAggregate(f) { r, visit in for t in texts(r) { visit(t) } }
         case .values(let p, let element):
             switch element {
+            case .int(let whole) where f == .sum && type == .int:
+                // Summed exactly as whole numbers: through Double, sums past 2^53 would
+                // silently lose their last digits.
+                return .int { r in
+                    var total = 0, overflow = false
+                    _ = p(r) { row in
+                        guard let v = whole(Int(row)) else { return true }
+                        let (t, o) = total.addingReportingOverflow(v)
+                        if o || t == Int.min { overflow = true; return false }
+                        total = t
+                        return true
+                    }
+                    if overflow { site.integerOverflow("sum"); return nil }
+                    return total
+                }
             case .int, .number:
                 let get = element.asNumber!
                 if f == .count { return .int { r in var n = 0; _ = p(r) { row in if get(Int(row)) != nil { n += 1 }; return true }; return n } }
-                return numericAggregate(f, type: type) { r, visit in _ = p(r) { row in visit(get(Int(row))); return true } }
+                return numericAggregate(f, type: type, site: site) { r, visit in _ = p(r) { row in visit(get(Int(row))); return true } }
             case .date(let get):
                 if f == .count { return .int { r in var n = 0; _ = p(r) { row in if get(Int(row)) != nil { n += 1 }; return true }; return n } }
                 let pick: (Int32, Int32) -> Bool = f == .min ? { $0 < $1 } : { $0 > $1 }
@@ -208,7 +223,7 @@ extension Planner {
         }
     }
 
-    func numericAggregate(_ f: Builtin, type: MType, _ each: @escaping (Int, (Double?) -> Void) -> Void) -> Compiled {
+    func numericAggregate(_ f: Builtin, type: MType, site: FaultSite, _ each: @escaping (Int, (Double?) -> Void) -> Void) -> Compiled {
         let compute: (Int) -> Double? = { r in
             var sum = 0.0, n = 0
             var best: Double?
@@ -225,9 +240,17 @@ extension Planner {
             }
         }
         if type == .int {
-            return .int { r in compute(r).flatMap { $0.isFinite && Swift.abs($0) < 9e18 ? Int($0) : nil } }
+            return .int { r in
+                guard let v = compute(r) else { return nil }
+                guard v.isFinite && Swift.abs(v) < 9e18 else { site.integerOverflow(f.rawValue); return nil }
+                return Int(v)
+            }
         }
-        return .number(compute)
+        return .number { r in
+            guard let v = compute(r) else { return nil }
+            guard v.isFinite else { site.notFinite(); return nil }
+            return v
+        }
     }
 
     func textAggregate(_ f: Builtin, _ each: @escaping (Int, (String) -> Void) -> Void) -> Compiled {

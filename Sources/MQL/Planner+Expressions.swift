@@ -68,12 +68,19 @@ extension Planner {
             let f = compile(x).asBool
             return .bool { !f($0) }
         case .unary(.negate, let x):
+            let site = faultSite(e)
             switch compile(x) {
-            case .int(let f): return .int { r in f(r).map { 0 &- $0 } }
+            case .int(let f):
+                return .int { r in
+                    guard let v = f(r) else { return nil }
+                    // -Int.min is not an Int (and Int.min is the stored null).
+                    guard v != Int.min else { site.integerOverflow("-"); return nil }
+                    return -v
+                }
             case .number(let f): return .number { r in f(r).map { -$0 } }
             default: return .null
             }
-        case .binary(let op, let l, let r): return compileBinary(op, l, r, type: e.type)
+        case .binary(let op, let l, let r): return compileBinary(op, l, r, type: e.type, site: faultSite(e))
         case .isNull(let x, let negated):
             let isNull = nullTest(compile(x))
             return negated ? .bool { !isNull($0) } : .bool(isNull)
@@ -86,7 +93,7 @@ extension Planner {
             }
             return .bool { r in low(r) && high(r) }
         case .call(let builtin, let args): return compileCall(builtin, args, type: e.type, range: e.range)
-        case .aggregate(let f, let argument): return groupContext?.aggregate(f, argument, planner: self) ?? .null
+        case .aggregate(let f, let argument): return groupContext?.aggregate(f, argument, planner: self, site: faultSite(e)) ?? .null
         case .groupKey(let i): return groupContext?.key(i, planner: self) ?? .null
         case .selectItem(let i): return selectItemCompiled?(i) ?? .null
         }
@@ -199,7 +206,10 @@ extension Planner {
         if let done = caches.defines[key] { return done }
         guard let typed = info.typed else { return .null }
         // A fresh planner: a define's body never sees the enclosing query's groups.
-        let body = Planner(store: store, catalog: catalog, today: today, caches: caches).compile(typed)
+        let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)
+        planner.source = info.file
+        planner.cancelled = cancelled
+        let body = planner.compile(typed)
         caches.defines[key] = body
         return body
     }

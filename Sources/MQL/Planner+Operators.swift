@@ -5,7 +5,7 @@ import Engine
 import Foundation
 
 extension Planner {
-    func compileBinary(_ op: BinaryOperator, _ l: TExpr, _ r: TExpr, type: MType) -> Compiled {
+    func compileBinary(_ op: BinaryOperator, _ l: TExpr, _ r: TExpr, type: MType, site: FaultSite) -> Compiled {
         switch op {
         case .and:
             let a = compile(l).asBool, b = compile(r).asBool
@@ -16,7 +16,7 @@ extension Planner {
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             return .bool(comparison(op, l, r))
         case .add, .subtract, .multiply, .divide:
-            return arithmetic(op, compile(l), compile(r), type: type)
+            return arithmetic(op, compile(l), compile(r), type: type, site: site)
         case .in, .notIn:
             let member = membership(l, in: r)
             if op == .in { return .bool(member) }
@@ -150,13 +150,24 @@ extension Planner {
 
     // MARK: - Arithmetic
 
-    func arithmetic(_ op: BinaryOperator, _ a: Compiled, _ b: Compiled, type: MType) -> Compiled {
+    /// Whole numbers stay exact: a result past ±(2^63 − 1) is a fault, never a wrapped or
+    /// null value (`Int.min` is the stored null, so it is out of range too). So is a date
+    /// past the years 1–9999 or a real number that is no longer finite.
+    func arithmetic(_ op: BinaryOperator, _ a: Compiled, _ b: Compiled, type: MType, site: FaultSite) -> Compiled {
         switch (a, b) {
         case (.date(let d), .duration(let n)):
             let sign = op == .subtract ? -1 : 1
-            return .date { r in guard let x = d(r), let y = n(r) else { return nil }; return y.added(to: x, sign: sign) }
+            return .date { r in
+                guard let x = d(r), let y = n(r) else { return nil }
+                guard let v = y.added(to: x, sign: sign) else { site.dateOutOfRange(); return nil }
+                return v
+            }
         case (.duration(let n), .date(let d)):
-            return .date { r in guard let x = d(r), let y = n(r) else { return nil }; return y.added(to: x) }
+            return .date { r in
+                guard let x = d(r), let y = n(r) else { return nil }
+                guard let v = y.added(to: x) else { site.dateOutOfRange(); return nil }
+                return v
+            }
         case (.date(let x), .date(let y)):
             return .int { r in guard let p = x(r), let q = y(r) else { return nil }; return Int(p) - Int(q) }
         case (.text(let x), .text(let y)):
@@ -164,23 +175,35 @@ extension Planner {
         default: break
         }
         if type == .int, let x = a.asInt, let y = b.asInt {
+            let symbol = op == .add ? "+" : op == .subtract ? "-" : "*"
+            let combine: (Int, Int) -> (partialValue: Int, overflow: Bool)
             switch op {
-            case .add: return .int { r in guard let p = x(r), let q = y(r) else { return nil }; let (v, o) = p.addingReportingOverflow(q); return o ? nil : v }
-            case .subtract: return .int { r in guard let p = x(r), let q = y(r) else { return nil }; let (v, o) = p.subtractingReportingOverflow(q); return o ? nil : v }
-            default: return .int { r in guard let p = x(r), let q = y(r) else { return nil }; let (v, o) = p.multipliedReportingOverflow(by: q); return o ? nil : v }
+            case .add: combine = { $0.addingReportingOverflow($1) }
+            case .subtract: combine = { $0.subtractingReportingOverflow($1) }
+            default: combine = { $0.multipliedReportingOverflow(by: $1) }
+            }
+            return .int { r in
+                guard let p = x(r), let q = y(r) else { return nil }
+                let (v, overflow) = combine(p, q)
+                guard !overflow, v != Int.min else { site.integerOverflow(symbol); return nil }
+                return v
             }
         }
         if type == .date || type == .text { return .null }
         guard let x = a.asNumber ?? (a.isNullLiteral ? { _ in nil } : nil),
               let y = b.asNumber ?? (b.isNullLiteral ? { _ in nil } : nil) else { return .null }
+        let finite: (Double) -> Double? = { v in
+            guard v.isFinite else { site.notFinite(); return nil }
+            return v
+        }
         switch op {
-        case .add: return .number { r in guard let p = x(r), let q = y(r) else { return nil }; return p + q }
-        case .subtract: return .number { r in guard let p = x(r), let q = y(r) else { return nil }; return p - q }
-        case .multiply: return .number { r in guard let p = x(r), let q = y(r) else { return nil }; return p * q }
+        case .add: return .number { r in guard let p = x(r), let q = y(r) else { return nil }; return finite(p + q) }
+        case .subtract: return .number { r in guard let p = x(r), let q = y(r) else { return nil }; return finite(p - q) }
+        case .multiply: return .number { r in guard let p = x(r), let q = y(r) else { return nil }; return finite(p * q) }
         default:
-            // Division by zero gives null, like a missing value: a rule over a household of
-            // size 0 must not stop a whole query.
-            return .number { r in guard let p = x(r), let q = y(r), q != 0 else { return nil }; return p / q }
+            // Division by zero gives null, like a missing value (as in SQLite): a rule over
+            // a household of size 0 must not stop a whole query. Domains refuse size 0.
+            return .number { r in guard let p = x(r), let q = y(r), q != 0 else { return nil }; return finite(p / q) }
         }
     }
 

@@ -20,6 +20,8 @@ final class OuterRow {
 
 final class CompileCaches {
     var defines: [ObjectIdentifier: Compiled] = [:]
+    /// Where closures report values they cannot represent (see `EvaluationFaults`).
+    let faults = EvaluationFaults.current ?? EvaluationFaults()
     /// Defines computed for a whole collection at once (see `Planner+Vectors`).
     let vectors = VectorCache()
 }
@@ -39,6 +41,11 @@ public final class Planner {
     var outerRows: [OuterRow] = []
     /// Polled by long scans (see `Session.cancellationCheck`).
     var cancelled: (() -> Bool)?
+
+    /// Where a closure compiled for `e` reports an unrepresentable value.
+    func faultSite(_ e: TExpr) -> FaultSite {
+        FaultSite(log: caches.faults, file: source, range: e.range)
+    }
 
     init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
         self.store = store

@@ -15,6 +15,9 @@ struct Transaction {
     var statements: [String] = []
     let range: SourceRange
     let file: SourceFile
+    /// Where the statement that failed inside the transaction is: after a failure the
+    /// transaction can only end, and `commit` applies nothing.
+    var failure: (file: SourceFile, range: SourceRange)?
 }
 
 extension Session {
@@ -42,6 +45,8 @@ extension Session {
         defer { if standalone { dataset?.endChange() } }
         let (edits, insertedID) = try edits(for: change, statement: statement, on: current)
         if let check = cancellationCheck, check() { throw fail(statement, Message.cancelled) }
+        // A value the statement computed that cannot be represented refuses the change.
+        try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
         let changed: Store
         do {
             changed = try current.applying(edits)
@@ -56,6 +61,7 @@ extension Session {
             store = changed
         } else {
             try checkConstraints(before: current, after: changed, statement: statement)
+            try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
             store = try durable(edits, statementText: text, changed: changed, statement: statement)
             // The audit rows added on the way change no constraint: keep the check's result.
             if let cache = violationCache, cache.store === changed { violationCache = (store, cache.keys) }
@@ -94,11 +100,11 @@ extension Session {
             }
             var cells: [String: String] = [:]
             for field in fields {
-                guard table.schema.fieldIndex(field.name) != nil else {
+                guard let schema = table.schema.field(named: field.name) else {
                     throw fail(statement, Message.unknownField(field.name, in: collection, suggestion: Suggest.closest(field.name, among: table.schema.fields.map(\.name))), at: field.range)
                 }
                 if cells[field.name] != nil { throw fail(statement, "field '\(field.name)' given twice", at: field.range) }
-                cells[field.name] = try constantCell(field.value, statement: statement, store: store)
+                cells[field.name] = try constantCell(field.value, for: schema, of: collection, statement: statement, store: store)
             }
             var id: Int?
             if table.isKeyedByID {
@@ -118,25 +124,37 @@ extension Session {
             let checker = Checker(store: store, catalog: catalog)
             var scope = Checker.Scope(file: statement.file, collection: checked.collection)
             scope.clause = "set"
-            var setters: [(String, TExpr)] = []
+            var setters: [(FieldSchema, TExpr, SourceRange)] = []
             for a in assignments {
-                guard table.schema.fieldIndex(a.name) != nil else {
+                guard let schema = table.schema.field(named: a.name) else {
                     let names = table.schema.fields.map(\.name)
                     let isDefine = catalog.define(checked.collection, a.name) != nil
                     throw fail(statement, isDefine ? "'\(a.name)' is computed by a define; change the fields it is computed from"
                                : Message.unknownField(a.name, in: checked.collection, suggestion: Suggest.closest(a.name, among: names)), at: a.range)
                 }
-                setters.append((a.name, checker.check(a.value, scope: scope)))
+                if setters.contains(where: { $0.0.name == a.name }) { throw fail(statement, "field '\(a.name)' is set twice", at: a.range) }
+                setters.append((schema, checker.check(a.value, scope: scope), a.value.range))
             }
             if !checker.diagnostics.isEmpty { throw DiagnosticError(checker.diagnostics) }
+            for (schema, typed, range) in setters {
+                if let problem = storageMismatch(typed.type, for: schema, of: checked.collection, store: store) {
+                    throw fail(statement, problem, at: range)
+                }
+            }
             let evaluator = Evaluator(store: store, catalog: catalog, today: today, source: statement.file)
             let planner = evaluator.makePlanner()
             let rows = evaluator.select(checked, planner: planner).rows
-            let getters = setters.map { (name, typed) in (name, planner.compile(typed).valueGetter(store: store), typed.type) }
+            let getters = setters.map { (schema, typed, range) in (schema, planner.compile(typed).valueGetter(store: store), range) }
             var edits: [RowEdit] = []
             for row in rows {
                 var cells: [String: String] = [:]
-                for (name, get, _) in getters { cells[name] = cellText(get(Int(row))) }
+                for (schema, get, range) in getters {
+                    switch storedCell(get(Int(row)), for: schema, of: checked.collection) {
+                    case .success(let cell): cells[schema.name] = cell
+                    case .failure(let problem):
+                        throw fail(statement, problem.message + " (\(checked.collection) \(table.editKey(row: Int(row))))", at: range)
+                    }
+                }
                 edits.append(RowEdit(kind: .update, collection: checked.collection, key: table.editKey(row: Int(row)), cells: cells))
             }
             return (edits, nil)
@@ -150,25 +168,29 @@ extension Session {
             let pairings = store.table("pairings")!
             let id = pairings.nextFreeID
             var cells = ["id": String(id), "until": ""]
-            cells["mother"] = try constantCell(mother, statement: statement, store: store)
-            cells["child"] = try constantCell(child, statement: statement, store: store)
-            cells["since"] = try since.map { try constantCell($0, statement: statement, store: store) } ?? CivilDate.format(today)
-            cells["channels"] = try channels.map { try constantCell($0, statement: statement, store: store) } ?? ""
-            cells["note"] = try note.map { try constantCell($0, statement: statement, store: store) } ?? ""
+            func cell(_ e: Expr, _ field: String) throws -> String {
+                try constantCell(e, field: field, of: "pairings", statement: statement, store: store)
+            }
+            cells["mother"] = try cell(mother, "mother")
+            cells["child"] = try cell(child, "child")
+            cells["since"] = try since.map { try cell($0, "since") } ?? CivilDate.format(today)
+            cells["channels"] = try channels.map { try cell($0, "channels") } ?? ""
+            cells["note"] = try note.map { try cell($0, "note") } ?? ""
             return ([RowEdit(kind: .insert, collection: "pairings", key: String(id), cells: cells)], id)
         case .endPairing(let pairing, let on, let note):
-            let key = try constantCell(pairing, statement: statement, store: store)
+            let key = try constantCell(pairing, field: "id", of: "pairings", statement: statement, store: store)
             guard let pairings = store.table("pairings"), let row = pairings.row(editKey: key) else {
                 throw fail(statement, "no pairing has id \(key)", at: pairing.range)
             }
             if case .date(let until) = pairings.column(named: "until")!, until.values[row] != DateColumn.null {
                 throw fail(statement, "pairing \(key) already ended on \(CivilDate.format(until.values[row]))", at: pairing.range)
             }
-            var cells = ["until": try on.map { try constantCell($0, statement: statement, store: store) } ?? CivilDate.format(today)]
-            if let note { cells["note"] = try constantCell(note, statement: statement, store: store) }
+            var cells = ["until": try on.map { try constantCell($0, field: "until", of: "pairings", statement: statement, store: store) } ?? CivilDate.format(today)]
+            if cells["until"]!.isEmpty { throw fail(statement, "end pairing needs a date: 'on DATE', or no 'on' for today", at: on?.range) }
+            if let note { cells["note"] = try constantCell(note, field: "note", of: "pairings", statement: statement, store: store) }
             return ([RowEdit(kind: .update, collection: "pairings", key: key, cells: cells)], nil)
         case .visit(let child, let on, let kind, let note):
-            let childKey = try constantCell(child, statement: statement, store: store)
+            let childKey = try constantCell(child, field: "child", of: "pairings", statement: statement, store: store)
             guard let children = store.table("children"), let childRow = children.row(editKey: childKey) else {
                 throw fail(statement, "no child has id \(childKey)", at: child.range)
             }
@@ -181,9 +203,10 @@ extension Session {
             let visits = store.table("visits")!
             let id = visits.nextFreeID
             var cells = ["id": String(id), "pairing": pairings.keyText(row: pairingRows[0])]
-            cells["date"] = try constantCell(on, statement: statement, store: store)
-            cells["kind"] = try kind.map { try constantCell($0, statement: statement, store: store) } ?? "家访"
-            cells["note"] = try note.map { try constantCell($0, statement: statement, store: store) } ?? ""
+            cells["date"] = try constantCell(on, field: "date", of: "visits", statement: statement, store: store)
+            if cells["date"]!.isEmpty { throw fail(statement, "visit needs a date: 'on DATE'", at: on.range) }
+            cells["kind"] = try kind.map { try constantCell($0, field: "kind", of: "visits", statement: statement, store: store) } ?? "家访"
+            cells["note"] = try note.map { try constantCell($0, field: "note", of: "visits", statement: statement, store: store) } ?? ""
             return ([RowEdit(kind: .insert, collection: "visits", key: String(id), cells: cells)], id)
         }
     }
@@ -193,22 +216,6 @@ extension Session {
               case .date(let until) = pairings.column(named: "until")! else { return [] }
         return pairings.postings(field: childField).rows(for: child).map(Int.init).filter {
             until.values[$0] == DateColumn.null || until.values[$0] > today
-        }
-    }
-
-    /// A value written in a change statement: any expression that needs no row.
-    func constantCell(_ e: Expr, statement: Statement, store: Store) throws -> String {
-        let checker = Checker(store: store, catalog: catalog)
-        guard let typed = checker.checkExpression(e, file: statement.file) else { throw DiagnosticError(checker.diagnostics) }
-        let planner = Planner(store: store, catalog: catalog, today: today)
-        return cellText(planner.compile(typed).valueGetter(store: store)(0))
-    }
-
-    func cellText(_ v: Value) -> String {
-        switch v {
-        case .null: return ""
-        case .set(let items): return items.joined(separator: ";")
-        default: return v.description
         }
     }
 
@@ -269,7 +276,9 @@ extension Session {
         defer { dataset?.endChange() }
         let changed: Store
         do { changed = try current.applying(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
-        try checkConstraints(before: current, after: changed, statement: statement)
+        try EvaluationFaults.checking(statement.file, statement.range) {
+            try checkConstraints(before: current, after: changed, statement: statement)
+        }
         store = try durable(edits, statementText: description, changed: changed, statement: statement)
     }
 
@@ -288,8 +297,15 @@ extension Session {
 
     func commit(_ statement: Statement) throws -> StatementOutcome {
         guard let open = transaction else { throw fail(statement, "commit without begin") }
+        if let failure = open.failure {
+            store = open.base
+            transaction = nil
+            dataset?.endChange()
+            throw fail(statement, Message.commitOfAbortedTransaction(Self.position(failure.file, failure.range)))
+        }
         do {
             try checkConstraints(before: open.base, after: store, statement: statement)
+            try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
             store = try durable(open.edits, statementText: (["begin"] + open.statements + ["commit"]).joined(separator: "\n"), changed: store, statement: statement)
         } catch {
             // A refused commit rolls the whole transaction back: all or none.
@@ -320,6 +336,18 @@ extension Session {
     }
 
     public var inTransaction: Bool { transaction != nil }
+
+    /// Marks the open transaction as failed by `statement` (see `Transaction.failure`).
+    func abortTransaction(failedAt statement: Statement) {
+        guard var open = transaction, open.failure == nil else { return }
+        open.failure = (statement.file, statement.range)
+        transaction = open
+    }
+
+    static func position(_ file: SourceFile, _ range: SourceRange) -> String {
+        let (line, column) = file.location(of: range.start)
+        return "\(file.name):\(line):\(column)"
+    }
 
     /// Writes the dataset files anew and empties the journal (`.checkpoint`).
     public func checkpoint() throws {

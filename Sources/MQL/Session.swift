@@ -73,10 +73,26 @@ public final class Session {
 
     /// Runs one parsed statement.
     public func execute(_ statement: Statement) throws -> StatementOutcome {
-        let outcome = try executeUnchecked(statement)
+        let endsTransaction: Bool
+        switch statement.kind {
+        case .commit, .rollback, .begin: endsTransaction = true
+        default: endsTransaction = false
+        }
+        if !endsTransaction, let failure = transaction?.failure {
+            throw DiagnosticError(Diagnostic(statement.file, statement.range, Message.statementInAbortedTransaction(Self.position(failure.file, failure.range))))
+        }
+        let outcome: StatementOutcome
+        do {
+            outcome = try EvaluationFaults.checking(statement.file, statement.range) { try executeUnchecked(statement) }
+        } catch {
+            // All or none: once a statement of a transaction fails, none of it may apply.
+            if !endsTransaction { abortTransaction(failedAt: statement) }
+            throw error
+        }
         // A change checks before it applies (once applied it is reported as done).
         if case .changed = outcome { return outcome }
         if let check = cancellationCheck, check() {
+            if !endsTransaction { abortTransaction(failedAt: statement) }
             throw DiagnosticError(Diagnostic(statement.file, statement.range, Message.cancelled))
         }
         return outcome

@@ -94,7 +94,7 @@ extension Session {
     @Test func aChildWithoutStatusIsNotAnApprovedChild() throws {
         let session = try Fixtures.smallSession()
         let broken = session.violations().first { $0.constraint.name == "approved_meets_criterion" }?.rows ?? []
-        let insert = session.errors("insert children {name: \"新同学\", street: \"布吉\", community: \"可园\"}")
+        let insert = session.errors("insert children {name: \"新同学\", birth: 2012-05, street: \"布吉\", community: \"可园\"}")
         // Only child 3 (approved, 孤儿 without 无直接经济来源) breaks it on the small data.
         #expect(broken.map { session.store.table("children")!.id(row: Int($0)) } == [3])
         do {

@@ -279,7 +279,7 @@ let formatScript = """
         let data = try writeDataset(formatDataset, label: "durable")
         defer { try? FileManager.default.removeItem(at: data) }
         let insert = try MQLProcess.today(["--data", data.path, "--format", "json", "-c",
-                                           "insert children {name: \"新\", street: \"布吉\", community: \"凤凰\", tags: [\"低保\"]}"])
+                                           "insert children {name: \"新\", birth: 2012-05, street: \"布吉\", community: \"凤凰\", tags: [\"低保\"]}"])
         #expect(insert.status == 0, "\(insert)")
         #expect(insert.stdout == "{\"changed\":1,\"id\":4}\n")
         let count = try MQLProcess.today(["--data", data.path, "-c", "count children where street = \"布吉\""])
