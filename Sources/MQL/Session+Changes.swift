@@ -33,6 +33,7 @@ extension Session {
     // MARK: - Statements to edits
 
     func execute(_ change: Change, statement: Statement) throws -> StatementOutcome {
+        if let readOnlyReason { throw fail(statement, readOnlyReason) }
         // Outside a transaction each statement is one: catch up with other writers first,
         // so ids and checks see the newest data.
         let standalone = transaction == nil
@@ -269,6 +270,7 @@ extension Session {
         let file = SourceFile(name: "<import>", text: description)
         let statement = Statement(kind: .begin, range: SourceRange(0, file.bytes.count), file: file)
         guard transaction == nil else { throw fail(statement, "commit or rollback the open transaction first") }
+        if let readOnlyReason { throw fail(statement, readOnlyReason) }
         var current = store
         if let dataset {
             do { current = try dataset.beginChange(store) } catch let e as JournalError { throw fail(statement, e.message) }
@@ -286,6 +288,7 @@ extension Session {
 
     func begin(_ statement: Statement) throws -> StatementOutcome {
         guard transaction == nil else { throw fail(statement, "a transaction is already open; commit or rollback it first") }
+        if let readOnlyReason { throw fail(statement, readOnlyReason) }
         var base = store
         if let dataset {
             do { base = try dataset.beginChange(store) } catch let e as JournalError { throw fail(statement, e.message) }
@@ -352,6 +355,7 @@ extension Session {
     /// Writes the dataset files anew and empties the journal (`.checkpoint`).
     public func checkpoint() throws {
         guard let dataset else { throw ChangeError("no dataset directory to checkpoint") }
+        if let readOnlyReason { throw ChangeError(readOnlyReason) }
         guard transaction == nil else { throw ChangeError("commit or rollback the open transaction first") }
         let current = try dataset.beginChange(store)
         defer { dataset.endChange() }

@@ -37,6 +37,9 @@ public final class Session {
     /// true the statement stops, changes nothing, and fails with "cancelled". The REPL sets
     /// it to its Ctrl-C flag.
     public var cancellationCheck: (() -> Bool)?
+    /// Set when the dataset must not change (the shipped examples): every change statement,
+    /// import and checkpoint is refused with this reason.
+    public var readOnlyReason: String?
 
     public init(store: Store, catalog: Catalog, today: Int32) {
         self.store = store

@@ -48,6 +48,17 @@ struct SessionOptions: ParsableArguments {
 
     var dataDirectory: String { data ?? Defaults.dataDirectory }
 
+    /// The shipped example data, named or by default: read-only, since the docs' outputs
+    /// are computed from it.
+    var usesShippedExamples: Bool {
+        guard let data else { return true }
+        func canonical(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
+        return canonical(data) == canonical(Defaults.dataDirectory)
+    }
+
+    static let shippedExamplesAreReadOnly =
+        "the shipped example data is read-only; make a working copy with 'mql init DIR' and run with '--data DIR'"
+
     func ruleFilePaths(extra: [String] = []) throws -> [String] {
         let roots = rules.isEmpty ? [Defaults.rulesDirectory] : rules
         var files: [String] = []
@@ -75,6 +86,7 @@ struct SessionOptions: ParsableArguments {
             let sources = try ruleFilePaths(extra: extraRules).map(RuleFiles.readSource)
             let session = try Session(store: store, ruleSources: sources, today: todayDays, params: paramPairs)
             session.dataset = dataset
+            if usesShippedExamples { session.readOnlyReason = Self.shippedExamplesAreReadOnly }
             if let user { session.user = user }
             return session
         } catch let error as DiagnosticError {
