@@ -141,3 +141,60 @@ public enum ProgrammeSchema {
         ], key: ["id"]),
     ]
 }
+
+/// The Chinese names of collections and fields (data.md, "Chinese names"): the words of the
+/// notice and its forms, which users of the programme think in. They are names only —
+/// every collection and field keeps its one English name in files, journals and output.
+public enum ChineseNames {
+    public static let collections: [String: String] = [
+        "街道": "streets", "社区": "communities", "儿童": "children", "妈妈": "mothers",
+        "结对": "pairings", "走访": "visits", "双月报": "reports", "先进典型": "exemplars",
+    ]
+
+    /// Per collection: Chinese name → English name of a field, or of a value the rule files
+    /// define (`年龄` → `age`).
+    public static let members: [String: [String: String]] = [
+        "streets": ["名称": "name", "名额": "quota", "联络员": "liaison", "联络员电话": "liaison_phone"],
+        "communities": ["名称": "name", "街道": "street"],
+        "children": [
+            "姓名": "name", "性别": "gender", "出生年月": "birth", "街道": "street", "社区": "community",
+            "监护人": "guardian", "联系方式": "guardian_phone", "家庭住址": "address", "标签": "tags",
+            "贫困原因": "reason", "家庭人口": "household_size", "家庭月收入": "household_income",
+            "医疗费用": "medical_cost", "审核状态": "status", "审核意见": "review", "登记日期": "registered",
+            "年龄": "age",
+        ],
+        "mothers": [
+            "姓名": "name", "单位": "org", "职务": "title", "联系方式": "phone", "层级": "level",
+            "街道": "street", "社区": "community", "身份": "roles",
+        ],
+        "pairings": [
+            "妈妈": "mother", "儿童": "child", "结对日期": "since", "结束日期": "until",
+            "联系渠道": "channels", "备注": "note",
+        ],
+        "visits": ["结对": "pairing", "日期": "date", "方式": "kind", "记录": "note"],
+        "reports": [
+            "街道": "street", "期次": "period", "报送日期": "submitted", "成效": "results",
+            "经验": "experience", "存在问题": "problems",
+        ],
+    ]
+
+    /// The English name of a collection written in English or Chinese.
+    public static func collection(_ name: String) -> String {
+        collections[name] ?? name
+    }
+
+    /// The English name a Chinese member name of `collection` stands for: a field or define
+    /// of its own, else another collection (a reverse reference), else nil.
+    public static func member(_ name: String, of collection: String) -> String? {
+        members[collection]?[name] ?? collections[name]
+    }
+
+    /// The Chinese name of a collection's member, for `.schema` and completion.
+    public static func chinese(ofMember name: String, in collection: String) -> String? {
+        members[collection]?.first { $0.value == name }?.key
+    }
+
+    public static func chinese(ofCollection name: String) -> String? {
+        collections.first { $0.value == name }?.key
+    }
+}

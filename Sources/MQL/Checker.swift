@@ -108,15 +108,21 @@ public final class Checker {
     }
 
     func topLevelCollection(_ source: Expr, scope: Scope) -> String? {
-        guard case .name(let name) = source.kind else {
+        guard case .name(let written) = source.kind else {
             error(scope, source.range, "a query starts with a collection: \(store.collectionNames.joined(separator: ", "))")
             return nil
         }
+        let name = ChineseNames.collection(written)
         guard store.table(name) != nil else {
-            error(scope, source.range, Message.unknownCollection(name, suggestion: Suggest.closest(name, among: store.collectionNames)))
+            error(scope, source.range, Message.unknownCollection(written, suggestion: Suggest.closest(written, among: collectionNamesWithChinese)))
             return nil
         }
         return name
+    }
+
+    /// Collection names in English and Chinese, for suggestions.
+    var collectionNamesWithChinese: [String] {
+        store.collectionNames + store.collectionNames.compactMap(ChineseNames.chinese(ofCollection:))
     }
 
     /// The column name of a select item without `as`: its source text, runs of spaces folded.
@@ -172,8 +178,8 @@ public final class Checker {
     func looksLikeRows(_ e: Expr) -> Bool {
         switch e.kind {
         case .query: return true
-        case .name(let n): return store.table(n) != nil
-        case .member(_, let n): return store.table(n) != nil
+        case .name(let n): return store.table(ChineseNames.collection(n)) != nil
+        case .member(_, let n): return store.table(ChineseNames.collection(n)) != nil
         default: return false
         }
     }
@@ -289,6 +295,12 @@ public final class Checker {
     /// reference (the rows of another collection that refer to it).
     func member(of collection: String, base: TExpr, name: String, range: SourceRange, scope: Scope) -> TExpr? {
         guard let table = store.table(collection) else { return nil }
+        // A Chinese name (data.md) stands for its English one, unless the rule files define
+        // the name itself.
+        if table.schema.fieldIndex(name) == nil, catalog.define(collection, name) == nil,
+           let english = ChineseNames.member(name, of: collection), english != name {
+            return member(of: collection, base: base, name: english, range: range, scope: scope)
+        }
         if let i = table.schema.fieldIndex(name) {
             return fieldExpr(base: base, table: table, field: i, range: range)
         }
@@ -307,6 +319,7 @@ public final class Checker {
         var names = store.table(collection)?.schema.fields.map(\.name) ?? []
         names += catalog.defines(of: collection).map(\.name)
         names += store.referencesTo(collection).map { $0.table.name }
+        names += (ChineseNames.members[collection] ?? [:]).keys.sorted()
         return names
     }
 
@@ -327,14 +340,15 @@ public final class Checker {
         if let param = catalog.params[name] {
             return TExpr(.constant(param.value), param.type, range)
         }
-        if store.table(name) != nil {
-            return TExpr(.collection(name), .rows(name), range)
+        if store.table(ChineseNames.collection(name)) != nil {
+            let english = ChineseNames.collection(name)
+            return TExpr(.collection(english), .rows(english), range)
         }
         if name.lowercased() == "today" || Builtin(rawValue: name.lowercased()) != nil {
             error(scope, range, "'\(name)' is a function: write \(name.lowercased())(…)")
             return invalid(range)
         }
-        var candidates = Array(catalog.params.keys) + store.collectionNames
+        var candidates = Array(catalog.params.keys) + collectionNamesWithChinese
         if let c = scope.collection {
             candidates = memberNames(of: c) + candidates
             error(scope, range, Message.unknownField(name, in: c, suggestion: Suggest.closest(name, among: candidates)))

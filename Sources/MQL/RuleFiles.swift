@@ -79,7 +79,10 @@ public enum RuleFiles {
         return catalog
     }
 
-    static func enter(_ d: Definition, file: SourceFile, catalog: Catalog, store: Store) -> [Diagnostic] {
+    static func enter(_ written: Definition, file: SourceFile, catalog: Catalog, store: Store) -> [Diagnostic] {
+        // `define 儿童.x` adds to children: the catalog knows collections by English name.
+        var d = written
+        d.collection = ChineseNames.collection(written.collection)
         guard let table = store.table(d.collection) else {
             return [Diagnostic(file, d.collectionRange, Message.unknownCollection(d.collection, suggestion: Suggest.closest(d.collection, among: store.collectionNames)))]
         }

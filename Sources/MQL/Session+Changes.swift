@@ -95,17 +95,18 @@ extension Session {
 
     func edits(for change: Change, statement: Statement, on store: Store) throws -> ([RowEdit], Int?) {
         switch change {
-        case .insert(let collection, let collectionRange, let fields):
+        case .insert(let written, let collectionRange, let fields):
+            let collection = ChineseNames.collection(written)
             guard let table = store.table(collection) else {
-                throw fail(statement, Message.unknownCollection(collection, suggestion: Suggest.closest(collection, among: store.collectionNames)), at: collectionRange)
+                throw fail(statement, Message.unknownCollection(written, suggestion: Suggest.closest(written, among: store.collectionNames)), at: collectionRange)
             }
             var cells: [String: String] = [:]
             for field in fields {
-                guard let schema = table.schema.field(named: field.name) else {
+                guard let schema = storedField(field.name, of: table) else {
                     throw fail(statement, Message.unknownField(field.name, in: collection, suggestion: Suggest.closest(field.name, among: table.schema.fields.map(\.name))), at: field.range)
                 }
-                if cells[field.name] != nil { throw fail(statement, "field '\(field.name)' given twice", at: field.range) }
-                cells[field.name] = try constantCell(field.value, for: schema, of: collection, statement: statement, store: store)
+                if cells[schema.name] != nil { throw fail(statement, "field '\(field.name)' given twice", at: field.range) }
+                cells[schema.name] = try constantCell(field.value, for: schema, of: collection, statement: statement, store: store)
             }
             var id: Int?
             if table.isKeyedByID {
@@ -127,13 +128,13 @@ extension Session {
             scope.clause = "set"
             var setters: [(FieldSchema, TExpr, SourceRange)] = []
             for a in assignments {
-                guard let schema = table.schema.field(named: a.name) else {
+                guard let schema = storedField(a.name, of: table) else {
                     let names = table.schema.fields.map(\.name)
                     let isDefine = catalog.define(checked.collection, a.name) != nil
                     throw fail(statement, isDefine ? "'\(a.name)' is computed by a define; change the fields it is computed from"
                                : Message.unknownField(a.name, in: checked.collection, suggestion: Suggest.closest(a.name, among: names)), at: a.range)
                 }
-                if setters.contains(where: { $0.0.name == a.name }) { throw fail(statement, "field '\(a.name)' is set twice", at: a.range) }
+                if setters.contains(where: { $0.0.name == schema.name }) { throw fail(statement, "field '\(a.name)' is set twice", at: a.range) }
                 setters.append((schema, checker.check(a.value, scope: scope), a.value.range))
             }
             if !checker.diagnostics.isEmpty { throw DiagnosticError(checker.diagnostics) }
@@ -210,6 +211,11 @@ extension Session {
             cells["note"] = try note.map { try constantCell($0, field: "note", of: "visits", statement: statement, store: store) } ?? ""
             return ([RowEdit(kind: .insert, collection: "visits", key: String(id), cells: cells)], id)
         }
+    }
+
+    /// A stored field named in English or Chinese.
+    func storedField(_ name: String, of table: Table) -> FieldSchema? {
+        table.schema.field(named: name) ?? ChineseNames.member(name, of: table.name).flatMap { table.schema.field(named: $0) }
     }
 
     func activePairings(ofChild child: Int, store: Store) -> [Int] {

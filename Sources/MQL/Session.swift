@@ -125,7 +125,8 @@ public final class Session {
             return .rows(PlanExplainer(store: store, catalog: catalog, today: today, source: file, useIndexes: useIndexes).plan(checked))
         case .explain(let name, let nameRange, let q):
             let checked = try check(q, file: file)
-            guard let info = catalog.define(checked.collection, name) else {
+            guard let info = catalog.define(checked.collection, name)
+                    ?? ChineseNames.member(name, of: checked.collection).flatMap({ catalog.define(checked.collection, $0) }) else {
                 let names = catalog.defines(of: checked.collection).map(\.name)
                 throw DiagnosticError(Diagnostic(file, nameRange, Message.unknownField(name, in: checked.collection, suggestion: Suggest.closest(name, among: names)) + " (explain takes a define or rule)"))
             }
@@ -133,7 +134,7 @@ public final class Session {
         case .definition(let d):
             let errors = RuleFiles.enter(d, file: file, catalog: catalog, store: store)
             if !errors.isEmpty { throw DiagnosticError(errors) }
-            let info = catalog.define(d.collection, d.name)!
+            let info = catalog.define(ChineseNames.collection(d.collection), d.name)!
             let checker = Checker(store: store, catalog: catalog)
             _ = checker.checkDefine(info, usedAt: d.nameRange, scope: Checker.Scope(file: file))
             if !checker.diagnostics.isEmpty {

@@ -63,7 +63,8 @@ public struct TestRunner {
         var failures: [TestFailure] = []
         for expectation in test.expectations {
             switch expectation {
-            case .value(let name, let collection, let key, let expectedExpr, let range):
+            case .value(let name, let written, let key, let expectedExpr, let range):
+                let collection = ChineseNames.collection(written)
                 guard let expected = literal(expectedExpr) else {
                     failures.append(failure(expectedExpr.range, "the expected value must be a literal"))
                     continue
@@ -73,7 +74,7 @@ public struct TestRunner {
                     continue
                 }
                 let keyText = keyValue.description
-                guard let table = store.table(collection) else {
+                guard let table = store.table(ChineseNames.collection(collection)) else {
                     failures.append(failure(range, Message.unknownCollection(collection, suggestion: nil)))
                     continue
                 }
@@ -207,19 +208,20 @@ public struct TestRunner {
         var streets: [String] = []
         var communities: [(String, String)] = []
         for given in test.givens {
-            guard let schema = ProgrammeSchema.collections.first(where: { $0.name == given.collection }) else {
+            guard let schema = ProgrammeSchema.collections.first(where: { $0.name == ChineseNames.collection(given.collection) }) else {
                 throw GivenError(range: given.collectionRange, message: Message.unknownCollection(given.collection, suggestion: Suggest.closest(given.collection, among: ProgrammeSchema.collections.map(\.name))))
             }
             var row: [String: String] = [:]
             for field in given.fields {
-                guard let fieldSchema = schema.field(named: field.name) else {
+                guard let fieldSchema = schema.field(named: field.name)
+                        ?? ChineseNames.member(field.name, of: schema.name).flatMap(schema.field(named:)) else {
                     throw GivenError(range: field.range, message: Message.unknownField(field.name, in: schema.name, suggestion: Suggest.closest(field.name, among: schema.fields.map(\.name))))
                 }
                 guard let value = literal(field.value) else {
                     throw GivenError(range: field.value.range, message: "a given value must be a literal")
                 }
-                if fieldSchema.type == .textSet, case .text(let s) = value { row[field.name] = s; continue }
-                row[field.name] = value.description
+                if fieldSchema.type == .textSet, case .text(let s) = value { row[fieldSchema.name] = s; continue }
+                row[fieldSchema.name] = value.description
             }
             if schema.isKeyedByID && row["id"] == nil {
                 row["id"] = String((rows[schema.name]?.count ?? 0) + 1)

@@ -63,13 +63,13 @@ final class Completer {
         let position = parts.count  // the argument being typed, 1-based
         switch (command, position) {
         case (".help", 1): return words(Help.topicNames, matching: word)
-        case (".schema", 1): return words(session.store.collectionNames, matching: word)
+        case (".schema", 1): return words(collectionWords, matching: word)
         case (".format", 1): return words(OutputFormat.allCases.map(\.rawValue), matching: word)
         case (".timer", 1): return words(["on", "off"], matching: word)
         case (".maxrows", 1): return words(["auto", "0", "20", "50", "100"], matching: word)
         case (".param", 1): return words(session.catalog.paramNames, matching: word)
         case (".read", 1), (".export", 2), (".import", 2): return Completion(candidates: [], fileNames: true)
-        case (".import", 1): return words(session.store.collectionNames, matching: word)
+        case (".import", 1): return words(collectionWords, matching: word)
         case (".save-test", 2): return Completion(candidates: [], fileNames: true)
         default: return .none
         }
@@ -109,20 +109,20 @@ final class Completer {
         let first = tokens.first
         // Start of a statement.
         guard let previous else {
-            return words(Completer.statementWords + session.store.collectionNames, matching: word)
+            return words(Completer.statementWords + collectionWords, matching: word)
         }
         if tokens.count == 1, let first, first.isWord("count") || first.isWord("plan") {
-            return words(session.store.collectionNames, matching: word)
+            return words(collectionWords, matching: word)
         }
         if let first, first.isWord("explain") {
             if tokens.count == 1 {
                 return words(Set(session.catalog.ordered.map(\.name)).sorted(), matching: word)
             }
             if tokens.count == 2 { return words(["for"], matching: word) }
-            if previous.isWord("for") { return words(session.store.collectionNames, matching: word) }
+            if previous.isWord("for") { return words(collectionWords, matching: word) }
         }
         if tokens.count == 1, let first, ["define", "rule", "constraint"].contains(where: { first.isWord($0) }) {
-            return Completion(candidates: matching(session.store.collectionNames.map { $0 + "." }, word), append: nil)
+            return Completion(candidates: matching(collectionWords.map { $0 + "." }, word), append: nil)
         }
         if previous.is(.group) || previous.is(.order) { return words(["by"], matching: word) }
         if previous.is(.is) { return words(["not", "null"], matching: word) }
@@ -137,7 +137,7 @@ final class Completer {
             candidates += names(of: collection)
         }
         if previous.is("(") || previous.is(.in) {
-            candidates += session.store.collectionNames
+            candidates += collectionWords
         }
         if scope.outer != nil { candidates.append("outer") }
         candidates += session.catalog.paramNames
@@ -173,18 +173,30 @@ final class Completer {
         var names = table.schema.fields.map(\.name)
         names += session.catalog.defines(of: collection).filter { $0.kind != .constraint }.map(\.name)
         names += session.store.referencesTo(collection).map(\.table.name)
+        // The Chinese names (data.md) complete too: 街 → 街道.
+        names += (ChineseNames.members[collection] ?? [:]).keys.sorted()
         return unique(names)
+    }
+
+    /// A stored field named in English or Chinese.
+    func storedField(_ name: String, of collection: String) -> FieldSchema? {
+        guard let schema = session.store.table(collection)?.schema else { return nil }
+        return schema.field(named: name) ?? ChineseNames.member(name, of: collection).flatMap(schema.field(named:))
+    }
+
+    /// Collection names in English and Chinese.
+    var collectionWords: [String] {
+        session.store.collectionNames + session.store.collectionNames.compactMap(ChineseNames.chinese(ofCollection:))
     }
 
     /// The collection a path of names leads to from the scope (`child.street` → streets).
     func resolve(path: [String], scope: Scope) -> String? {
-        guard var current = scope.collection ?? (path.first.flatMap { session.store.table($0) != nil ? $0 : nil }) else { return nil }
+        guard var current = scope.collection ?? (path.first.flatMap { session.store.table(ChineseNames.collection($0)) != nil ? ChineseNames.collection($0) : nil }) else { return nil }
         for (i, name) in path.enumerated() {
             if name == "this" { continue }
             if name == "outer", let outer = scope.outer { current = outer; continue }
-            if i == 0 && scope.collection == nil && name == current { continue }
-            guard let table = session.store.table(current), let field = table.schema.field(named: name),
-                  case .reference(let target) = field.type else { return nil }
+            if i == 0 && scope.collection == nil && ChineseNames.collection(name) == current { continue }
+            guard let field = storedField(name, of: current), case .reference(let target) = field.type else { return nil }
             current = target
         }
         return current
@@ -239,7 +251,7 @@ final class Completer {
         guard let name = path.last else { return nil }
         let base = Array(path.dropLast())
         guard let collection = base.isEmpty ? scope.collection : resolve(path: base, scope: scope),
-              let field = session.store.table(collection)?.schema.field(named: name) else { return nil }
+              let field = storedField(name, of: collection) else { return nil }
         return FieldRef(collection: collection, field: field)
     }
 
@@ -331,7 +343,7 @@ extension Completer {
             var frames = [Frame(collection: nil, atStart: true)]
             var i = 0
             if let first = tokens.first, ["define", "rule", "constraint"].contains(where: { first.isWord($0) }) {
-                if tokens.count > 1, case .identifier(let c) = tokens[1].kind, store.table(c) != nil { frames[0].collection = c }
+                if tokens.count > 1, case .identifier(let c) = tokens[1].kind, store.table(ChineseNames.collection(c)) != nil { frames[0].collection = ChineseNames.collection(c) }
                 frames[0].atStart = false
                 i = 1
             }
@@ -358,7 +370,7 @@ extension Completer {
                         last = next
                         i += 2
                     }
-                    if store.table(last) != nil { frames[frames.count - 1].collection = last }
+                    if store.table(ChineseNames.collection(last)) != nil { frames[frames.count - 1].collection = ChineseNames.collection(last) }
                     frames[frames.count - 1].atStart = false
                 } else {
                     frames[frames.count - 1].atStart = false

@@ -197,7 +197,8 @@ extension ScriptRunner {
         case ".param":
             try param(line)
         case ".schema":
-            if let collection = args.first {
+            if let written = args.first {
+                let collection = ChineseNames.collection(written)
                 guard session.store.table(collection) != nil else {
                     throw DotError(column: line.restColumn, message: m.unknownCollection(collection, suggestion: Suggest.closest(collection, among: session.store.collectionNames)))
                 }
@@ -292,33 +293,37 @@ struct SchemaReport {
 
     func collections() -> QueryResult {
         let m = messages
-        let columns = [m.columnCollection, m.columnRows, m.columnKey, m.columnStored, m.columnDefined]
+        let columns = [m.columnCollection, m.columnChinese, m.columnRows, m.columnKey, m.columnStored, m.columnDefined]
         var rows: [[Value]] = []
         for table in session.store.tables {
             let defined = session.catalog.defines(of: table.name).filter { $0.kind != .constraint }.map(\.name)
-            rows.append([.text(table.name), .int(table.rowCount), .text(table.schema.key.joined(separator: ", ")),
+            rows.append([.text(table.name), ChineseNames.chinese(ofCollection: table.name).map(Value.text) ?? .null, .int(table.rowCount), .text(table.schema.key.joined(separator: ", ")),
                          .text(table.schema.fields.map(\.name).joined(separator: ", ")), .text(defined.joined(separator: ", "))])
         }
-        return result(columns, rows, numeric: [1])
+        return result(columns, rows, numeric: [2])
     }
 
     func fields(of collection: String) -> QueryResult {
         let m = messages
         let table = session.store.table(collection)!
+        func chinese(_ name: String) -> Value {
+            ChineseNames.chinese(ofMember: name, in: collection).map(Value.text) ?? .null
+        }
         var rows: [[Value]] = []
         for field in table.schema.fields {
-            rows.append([.text(field.name), .text(type(field.type)),
+            rows.append([.text(field.name), chinese(field.name), .text(type(field.type)),
                          .text(m.kindStored(key: table.schema.key.contains(field.name), masked: field.masking != .none)), .null, .null])
         }
         for info in session.catalog.defines(of: collection) {
-            rows.append([.text(info.name), .text(info.type.map(\.description) ?? m.typeUnknown), .text(info.kind.rawValue),
+            rows.append([.text(info.name), chinese(info.name), .text(info.type.map(\.description) ?? m.typeUnknown), .text(info.kind.rawValue),
                          info.citation.map(Value.text) ?? .null, .text(shortLocation(info))])
         }
         for reference in session.store.referencesTo(collection) {
-            rows.append([.text(reference.table.name), .text(m.rowsOf(reference.table.name)), .text(m.kindReverse),
+            rows.append([.text(reference.table.name), ChineseNames.chinese(ofCollection: reference.table.name).map(Value.text) ?? .null,
+                         .text(m.rowsOf(reference.table.name)), .text(m.kindReverse),
                          .null, .text("\(reference.table.name).\(reference.table.schema.fields[reference.field].name)")])
         }
-        return result([m.columnField, m.columnType, m.columnKind, m.columnCitation, m.columnWhere], rows)
+        return result([m.columnField, m.columnChinese, m.columnType, m.columnKind, m.columnCitation, m.columnWhere], rows)
     }
 
     func rules() -> QueryResult {

@@ -91,6 +91,7 @@ struct Messages: Sendable {
     // MARK: - .schema, .rules, .param tables
 
     var columnCollection: String { say("collection", "集合") }
+    var columnChinese: String { say("chinese", "中文名") }
     var columnRows: String { say("rows", "行数") }
     var columnKey: String { say("key", "键") }
     var columnStored: String { say("stored", "存储字段") }

@@ -224,12 +224,12 @@ import Testing
         let t = try TerminalSession()
         try t.ready()
         try t.enter("children where stret = \"布吉\"")
-        try t.enter("children where street = \"布吉\" and 年龄 > 10")
+        try t.enter("children where street = \"布吉\" and 年纪 > 10")
         try t.enter("count children")
         let screen = try t.screen()
         #expect(screen.contains("<repl>:1:16: error: unknown field 'stret' in children; did you mean 'street'?\n  children where stret = \"布吉\"\n                 ^~~~~\n"))
-        // 年龄 starts after two CJK characters: the caret is two columns further right.
-        #expect(screen.contains("\n  children where street = \"布吉\" and 年龄 > 10\n                                     ^~~~\n"), "\(screen)")
+        // 年纪 starts after two CJK characters: the caret is two columns further right.
+        #expect(screen.contains("\n  children where street = \"布吉\" and 年纪 > 10\n                                     ^~~~\n"), "\(screen)")
         #expect(screen.hasSuffix("180\nmql>\n"))
         ReplGolden.check(screen, "Interactive-errors.txt")
         try t.quit()
