@@ -10,6 +10,10 @@ public final class Checker {
     let store: Store
     let catalog: Catalog
     var diagnostics: [Diagnostic] = []
+    /// Warnings about the statement of `warningFile` (see `Checker+Warnings`); none for rule
+    /// files, whose questions are asked of whatever data is loaded.
+    var warnings: [Diagnostic] = []
+    var warningFile: SourceFile?
     var defineStack: [DefineInfo] = []
 
     public init(store: Store, catalog: Catalog) {
@@ -349,6 +353,10 @@ public final class Checker {
             return invalid(range)
         }
         var candidates = Array(catalog.params.keys) + collectionNamesWithChinese
+        if let c = scope.collection, bareValue(name, collection: c) {
+            error(scope, range, Message.bareValue(name, in: c))
+            return invalid(range)
+        }
         if let c = scope.collection {
             candidates = memberNames(of: c) + candidates
             error(scope, range, Message.unknownField(name, in: c, suggestion: Suggest.closest(name, among: candidates)))
@@ -438,6 +446,10 @@ public final class Checker {
             guard comparable(lt, rt) else { return mismatch() }
             if case .rows = lt { return mismatch() }
             if case .values = lt { return mismatch() }
+            if op == .equal {
+                warnIfUnmatched(field: left, constants: [right], scope: scope)
+                warnIfUnmatched(field: right, constants: [left], scope: scope)
+            }
             return make(.bool)
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
             guard comparable(lt, rt), (lt.isOrdered || lt == .null), (rt.isOrdered || rt == .null) else { return mismatch() }
@@ -476,11 +488,16 @@ public final class Checker {
             default:
                 return mismatch()
             }
+            if op == .in {
+                if case .list(let items) = right.node { warnIfUnmatched(field: left, constants: items, scope: scope) }
+                if case .textSet = rt { warnIfUnmatched(field: right, constants: [left], scope: scope) }
+            }
             return make(.bool)
         case .contains:
             switch lt {
             case .textSet, .text:
                 guard rt == .text || rt == .null else { return mismatch() }
+                if lt == .textSet { warnIfUnmatched(field: left, constants: [right], scope: scope) }
             case .list(let element), .values(let element):
                 guard comparable(element, rt) else { return mismatch() }
             case .rows(let c):

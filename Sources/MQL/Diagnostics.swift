@@ -3,24 +3,29 @@
 // into `FILE:LINE:COL: error: MESSAGE`, optionally with the source line and a caret.
 
 public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An error stops the statement; a warning only tells (a question that cannot match).
+    public enum Severity: String, Sendable { case error, warning }
+
     public let file: SourceFile
     public let range: SourceRange
     public let message: String
+    public let severity: Severity
 
-    public init(_ file: SourceFile, _ range: SourceRange, _ message: String) {
+    public init(_ file: SourceFile, _ range: SourceRange, _ message: String, severity: Severity = .error) {
         self.file = file
         self.range = range
         self.message = message
+        self.severity = severity
     }
 
     public static func == (a: Diagnostic, b: Diagnostic) -> Bool {
-        a.file === b.file && a.range == b.range && a.message == b.message
+        a.file === b.file && a.range == b.range && a.message == b.message && a.severity == b.severity
     }
 
     public var line: Int { file.location(of: range.start).line }
     public var column: Int { file.location(of: range.start).column }
 
-    public var description: String { "\(file.name):\(line):\(column): error: \(message)" }
+    public var description: String { "\(file.name):\(line):\(column): \(severity.rawValue): \(message)" }
 
     /// The message, the source line, and a caret under the error (CJK counted as two columns).
     public func renderWithSource() -> String {
@@ -133,6 +138,17 @@ enum Message {
     }
     static func commitOfAbortedTransaction(_ failedAt: String) -> String {
         "nothing was committed: the statement at \(failedAt) failed, so the whole transaction is rolled back"
+    }
+
+    // Warnings: a question that cannot match
+    static func noRowHolds(_ collection: String, _ field: String, _ value: String, suggestion: String?) -> String {
+        "no \(collection) have \(field) \(Printer.quote(value))" + (suggestion.map { "; did you mean \(Printer.quote($0))?" } ?? "")
+    }
+    static func unknownTag(_ collection: String, _ field: String, _ value: String, suggestion: String?) -> String {
+        "no \(collection) have \(Printer.quote(value)) in \(field), and it is not in the vocabulary" + (suggestion.map { "; did you mean \(Printer.quote($0))?" } ?? "")
+    }
+    static func bareValue(_ name: String, in collection: String) -> String {
+        "unknown field '\(name)' in \(collection); did you mean \(Printer.quote(name))? (text values are quoted)"
     }
 
     // Evaluation

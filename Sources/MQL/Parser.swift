@@ -180,7 +180,13 @@ public struct Parser {
         }
         let end = tokens[max(index - 1, 0)].range.end
         guard current.kind == .newline || atEnd else {
-            throw fail(Message.expected("the end of the statement", found: current.describe))
+            var message = Message.expected("the end of the statement", found: current.describe)
+            // `children wher …`: a misspelled keyword reads as a name where none can stand.
+            if case .identifier(let word) = current.kind,
+               let keyword = Suggest.closest(word, among: Keyword.allCases.map(\.rawValue).filter { $0.count > 2 }) {
+                message += Message.didYouMean(keyword)
+            }
+            throw fail(message)
         }
         return Statement(kind: kind, range: SourceRange(start, max(start, end)), file: file)
     }

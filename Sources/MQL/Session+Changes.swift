@@ -228,7 +228,9 @@ extension Session {
 
     func check(_ q: Query, file: SourceFile, on store: Store) throws -> TQuery {
         let checker = Checker(store: store, catalog: catalog)
+        checker.warningFile = file
         guard let checked = checker.checkQuery(q, file: file) else { throw DiagnosticError(checker.diagnostics) }
+        warnings += checker.warnings
         return checked
     }
 

@@ -40,6 +40,8 @@ public final class Session {
     /// Set when the dataset must not change (the shipped examples): every change statement,
     /// import and checkpoint is refused with this reason.
     public var readOnlyReason: String?
+    /// Warnings not yet taken (see `takeWarnings`).
+    var warnings: [Diagnostic] = []
 
     public init(store: Store, catalog: Catalog, today: Int32) {
         self.store = store
@@ -181,8 +183,17 @@ public final class Session {
 
     func check(_ q: Query, file: SourceFile) throws -> TQuery {
         let checker = Checker(store: store, catalog: catalog)
+        checker.warningFile = file
         guard let checked = checker.checkQuery(q, file: file) else { throw DiagnosticError(checker.diagnostics) }
+        warnings += checker.warnings
         return checked
+    }
+
+    /// The warnings of the statements run since the last call (language.md, "Warnings"):
+    /// the caller shows them, before the statement's result.
+    public func takeWarnings() -> [Diagnostic] {
+        defer { warnings = [] }
+        return warnings
     }
 
     func evaluator(_ file: SourceFile) -> Evaluator {

@@ -148,6 +148,9 @@ struct ScriptRunner {
                 }
             }
             let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+            // Warnings come before the result (in the REPL: above it).
+            let warnings = session.takeWarnings()
+            if !warnings.isEmpty { report(DiagnosticError(warnings)) }
             if timer, screen == nil, case .success(let statement) = parsed {
                 let (line, _) = file.location(of: statement.range.start)
                 Terminal.error(String(format: "timer: %@:%d: %.3f ms", name, line, ms))
