@@ -2,6 +2,8 @@
 // wording lives here. A diagnostic carries its file and byte range; `render` turns it
 // into `FILE:LINE:COL: error: MESSAGE`, optionally with the source line and a caret.
 
+import Engine
+
 public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     public let file: SourceFile
     public let range: SourceRange
@@ -114,6 +116,12 @@ enum Message {
     static func unknownOrderKey(_ name: String) -> String { "unknown name '\(name)' in 'order by'" }
     static let limitNotNumber = "limit and offset take a whole number that is not negative"
     static func unknownReference(_ key: String, collection: String) -> String { "no row of \(collection) has key '\(key)'" }
+
+    // Changes
+    static let auditTrailIsReadOnly = Store.auditTrailIsReadOnly
+    static func idOutOfRange(_ text: String) -> String { RowParser.idOutOfRange(text) }
+    static func idUsedBefore(_ id: Int, _ collection: String, next: Int) -> String { Store.idUsedBefore(id, collection, next: next) }
+    static func noIDsLeft(_ collection: String) -> String { "\(collection) has used every id up to \(ProgrammeSchema.maximumID)" }
 
     // Evaluation
     static let divisionByZero = "division by zero"
