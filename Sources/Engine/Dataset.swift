@@ -66,8 +66,9 @@ public final class Dataset {
 
     /// Appends the change to the journal (fsynced) and returns the store with its audit rows.
     public func commit(_ entry: JournalEntry, changed store: Store) throws -> Store {
-        // What the next load would drop as implausible must not be journalled.
-        if let why = entry.implausibility(following: nil) {
+        // What the next load would drop as implausible must not be journalled (its change
+        // ids could fail to follow only if changes.csv was edited by hand).
+        if let why = entry.implausibility(following: journal.consumed > 0 ? journal.lastEntry : nil) {
             throw JournalError(message: "cannot journal this change: \(why)")
         }
         try journal.append(entry)

@@ -64,8 +64,10 @@ public struct JournalEntry: Codable, Equatable, Sendable {
         guard !overflow, lastChangeID <= ProgrammeSchema.maximumID else { return "change ids from \(firstChangeID) overflow" }
         // Each entry's audit rows come right after the previous entry's: the next change id
         // is one past the largest, and the audit trail is never changed otherwise.
-        if let previous, firstChangeID != previous.firstChangeID + previous.edits.count {
-            return Self.notFollowing(firstChangeID, expected: previous.firstChangeID + previous.edits.count)
+        if let previous {
+            // `previous` may be an entry appended in this process without a check.
+            let (expected, overflow) = previous.firstChangeID.addingReportingOverflow(previous.edits.count)
+            if overflow || firstChangeID != expected { return Self.notFollowing(firstChangeID, expected: expected) }
         }
         let parts = at.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].utf8.count == 10, CivilDate.parse(Array(parts[0].utf8), allowMonth: false) != nil,
@@ -128,7 +130,7 @@ public final class Journal {
     /// The hash of the last entry consumed (nil when none): the next entry's link.
     private var tip: String?
     /// The last entry consumed: the next one's change ids follow it.
-    private var lastEntry: JournalEntry?
+    private(set) var lastEntry: JournalEntry?
     /// Which file `consumed` counts bytes of. A checkpoint by another process replaces the
     /// journal (rename), and an offset into the old file means nothing in the new one.
     private var identity: FileIdentity?

@@ -127,6 +127,23 @@ import Testing
         #expect(written.isEmpty)
     }
 
+    /// An entry appended without the commit's check (the API allows it) makes the next
+    /// entry implausible, never an overflow in comparing their change ids.
+    @Test func anUncheckedAppendDoesNotTrapTheNextRead() throws {
+        let dir = try temporaryDirectory("journal-unchecked")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try DatasetGenerator(children: 10, seed: 1).write(to: dir)
+        let journal = Journal(directory: dir.path)
+        try journal.lockForWriting()
+        defer { journal.unlockWriting() }
+        let edit = RowEdit(kind: .update, collection: "children", key: "1", cells: ["name": "甲"])
+        try journal.append(JournalEntry(at: "2019-11-30 10:00:00", user: "t", statement: "s", firstChangeID: Int.max, edits: [edit]))
+        try Self.append(Self.record(Self.entryJSON()), to: dir)
+        let read = journal.read(from: journal.consumed)
+        #expect(read.entries.isEmpty && read.warning != nil)
+        #expect(Journal(directory: dir.path).read().warning != nil)
+    }
+
     // MARK: - Ids in loaded files
 
     @Test(arguments: ["0", "-4", "2147483648", "999999999999999999", "1000000000000000000", "99999999999999999999999"])
