@@ -193,8 +193,9 @@ public final class Journal {
                        warning: warn ? tornWarning(offset + position, offset + bytes.count) : nil,
                        lastRecordHash: entries.isEmpty ? nil : SHA256.hex(bytes[lastStart..<position]), identity: identity)
         }
+        let decoder = JSONDecoder()
         while position < bytes.count {
-            guard let record = Self.record(in: bytes, at: position) else { return result(warn: true) }
+            guard let record = Self.record(in: bytes, at: position, decoder: decoder) else { return result(warn: true) }
             // A record with a good checksum is still refused when no mql could have written
             // it: replaying it would trap on its numbers or fail to apply, on every load.
             if record.entry.implausibility(following: entries.last ?? before) != nil { return result(warn: true) }
@@ -214,7 +215,7 @@ public final class Journal {
     /// The record at `position`, or nil when its header, length, checksum or JSON is bad.
     /// Every number of the header is untrusted: the length is compared with what is left
     /// of the file before any arithmetic, so no value of it can overflow.
-    static func record(in bytes: [UInt8], at position: Int) -> Record? {
+    static func record(in bytes: [UInt8], at position: Int, decoder: JSONDecoder = JSONDecoder()) -> Record? {
         // A header is short; a "line" longer than this is not one.
         let headerLimit = min(bytes.count, position + 64)
         guard let newline = bytes[position..<headerLimit].firstIndex(of: 0x0A) else { return nil }
@@ -226,7 +227,7 @@ public final class Journal {
         guard start < bytes.count, length < bytes.count - start else { return nil }
         let end = start + length
         guard bytes[end] == 0x0A, CRC32.checksum(bytes[start..<end]) == crc,
-              let entry = try? JSONDecoder().decode(JournalEntry.self, from: Data(bytes[start..<end])) else { return nil }
+              let entry = try? decoder.decode(JournalEntry.self, from: Data(bytes[start..<end])) else { return nil }
         return Record(entry: entry, end: end + 1)
     }
 

@@ -144,6 +144,26 @@ import Testing
         #expect(w.session.store.table("visits")!.nextFreeID == largest + 1)
     }
 
+    /// A form's rows take ids never used, and past the last id an import is refused.
+    @Test func formsTakeIDsNeverUsed() throws {
+        let w = try Workspace()
+        let form = [UInt8](FileManager.default.contents(atPath: Fixtures.root.appendingPathComponent("examples/forms/附件2-布吉.csv").path)!)
+        #expect(w.insertedID(#"insert children {name: "甲"}"#) == 181)
+        w.run("delete children where id = 181")
+        let imported = try FormImporter.read(.children, bytes: form, street: "布吉", store: w.session.store, today: Fixtures.today)
+        #expect(imported.edits.map(\.key) == ["182", "183", "184", "185"])
+        #expect(w.insertedID(#"insert children {id: 2147483646, name: "乙"}"#) == 2147483646)
+        let full = try FormImporter.read(.children, bytes: form, street: "布吉", store: w.session.store, today: Fixtures.today)
+        #expect(full.edits.map(\.key) == ["2147483647", "2147483648", "2147483649", "2147483650"])
+        do {
+            try w.session.apply(full.edits, description: "import 附件2")
+            Issue.record("ids past the last were imported")
+        } catch let error as DiagnosticError {
+            #expect(error.description.contains("id 2147483648 is out of range"), "\(error)")
+        }
+        #expect(w.session.store.table("children")!.row(id: 2147483647) == nil, "all or nothing")
+    }
+
     // MARK: - The hash chain
 
     /// The journal's records as byte arrays.
