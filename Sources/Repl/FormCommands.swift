@@ -172,7 +172,7 @@ enum CollectionImportRunner {
             for (name, value) in zip(header, cells) { row[name] = value }
             if table.isKeyedByID, let given = row["id"], !given.isEmpty {
                 // Checked here, so the message has the row's line (see `Session.checkedID`).
-                guard let id = Int(given), (1...ProgrammeSchema.maximumID).contains(id) else {
+                guard let id = RowParser.parseInt(Array(given.utf8)), (1...ProgrammeSchema.maximumID).contains(id) else {
                     Terminal.error("\(path):\(line): error: \(RowParser.idOutOfRange(given))")
                     return false
                 }
