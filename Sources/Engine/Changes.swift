@@ -38,6 +38,7 @@ extension Table {
         t.rowsOfKeyText = rowsOfKeyText
         t.scopeNames = scopeNames
         t.targetRowCount = targetRowCount
+        t.idHighWater = idHighWater
         return t
     }
 
@@ -76,6 +77,13 @@ extension Column {
 }
 
 extension Store {
+    /// The collection holding the audit trail.
+    public static let auditCollection = "changes"
+    public static let auditTrailIsReadOnly = "changes is read-only: it is the audit trail"
+    public static func idUsedBefore(_ id: Int, _ collection: String, next: Int) -> String {
+        "id \(id) was used before in \(collection) and is never reused (the audit trail names it); leave id out to take the next, \(next)"
+    }
+
     /// A store sharing this one's data until written.
     public func copy() -> Store {
         Store(tables: tables.map { $0.copy() })
@@ -86,6 +94,13 @@ extension Store {
     /// overwrites it, update or delete of a missing row does nothing), so replaying a
     /// journal over a dataset that already holds some of it converges to the same state.
     public func applying(_ edits: [RowEdit], replaying: Bool = false) throws -> Store {
+        // The high-water marks of the collections changed, derived before any row goes:
+        // once the largest row is deleted the table alone no longer shows it.
+        var derived = Set<String>()
+        for edit in edits where !derived.contains(edit.collection) {
+            derived.insert(edit.collection)
+            if let table = table(edit.collection), table.isKeyedByID { _ = idHighWater(of: table) }
+        }
         let result = copy()
         var touched = Set<String>()
         for edit in edits {
@@ -104,6 +119,9 @@ extension Store {
 
     private func apply(_ edit: RowEdit, replaying: Bool) throws {
         guard let table = table(edit.collection) else { throw ChangeError("unknown collection '\(edit.collection)'") }
+        // The audit trail is written only by the journal (`JournalEntry.auditEdits`, applied
+        // replaying): no statement or import may insert, change or remove its rows.
+        if table.name == Self.auditCollection && !replaying { throw ChangeError(Self.auditTrailIsReadOnly) }
         let parser = RowParser(table: table, tables: tablesByName())
         switch edit.kind {
         case .insert:
@@ -115,6 +133,12 @@ extension Store {
             switch parser.parse(texts: edit.cells) {
             case .failure(let problems): throw ChangeError(problems.messages.joined(separator: "; "))
             case .success(let values):
+                if table.isKeyedByID, case .int(let id) = values[0] {
+                    let highest = idHighWater(of: table)
+                    // A replayed insert may be one the high-water mark already counts.
+                    if !replaying && id <= highest { throw ChangeError(Self.idUsedBefore(id, table.name, next: highest + 1)) }
+                    table.idHighWater = max(highest, id)
+                }
                 table.append(values)
                 table.noteAppended(row: table.rowCount - 1)
             }

@@ -31,7 +31,7 @@ public final class Dataset {
             }
             let read = journal.read()
             if let warning = read.warning { warnings.append(warning) }
-            journal.markConsumed(read.validBytes)
+            journal.markConsumed(read)
             return try Self.replay(read.entries, onto: base)
         }
     }
@@ -52,12 +52,25 @@ public final class Dataset {
     public func beginChange(_ store: Store) throws -> Store {
         try journal.lockForWriting()
         let read = journal.read(from: journal.consumed)
-        journal.markConsumed(read.validBytes)
+        // Another process checkpointed since `store` was loaded: the files now hold what
+        // the old journal held (and perhaps more), and the new journal starts afresh.
+        if read.replaced {
+            do { return try load() } catch {
+                journal.unlockWriting()
+                throw error
+            }
+        }
+        journal.markConsumed(read)
         return try Self.replay(read.entries, onto: store)
     }
 
     /// Appends the change to the journal (fsynced) and returns the store with its audit rows.
     public func commit(_ entry: JournalEntry, changed store: Store) throws -> Store {
+        // What the next load would drop as implausible must not be journalled (its change
+        // ids could fail to follow only if changes.csv was edited by hand).
+        if let why = entry.implausibility(following: journal.consumed > 0 ? journal.lastEntry : nil) {
+            throw JournalError(message: "cannot journal this change: \(why)")
+        }
         try journal.append(entry)
         return try store.applying(entry.auditEdits, replaying: true)
     }
@@ -86,6 +99,7 @@ public final class Dataset {
             }
             try Journal.syncDirectory(directory)
             try journal.reset()
+            try journal.startNewChain()
         }
     }
 

@@ -381,11 +381,16 @@ enum FastLoader {
             let v = ids.values
             var sorted = true
             for i in 1..<max(rowCount, 1) where v[i - 1] >= v[i] { sorted = false; break }
+            var smallest = rowCount > 0 ? v[0] : 1, largest = rowCount > 0 ? v[rowCount - 1] : 1
             if !sorted {
                 let order = (0..<rowCount).sorted { v[$0] != v[$1] ? v[$0] < v[$1] : $0 < $1 }
                 for i in 1..<max(rowCount, 1) where v[order[i - 1]] == v[order[i]] { return nil }
                 built.reorder(order)
+                smallest = v[order[0]]
+                largest = v[order[rowCount - 1]]
             }
+            // An id out of range: the exact loader reports its line.
+            if smallest < 1 || largest > ProgrammeSchema.maximumID { return nil }
         }
         built.rebuildKeyIndex()
         return FastCollection(table: built, deferred: deferred.filter { present.contains($0) })

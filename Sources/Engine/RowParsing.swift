@@ -87,7 +87,13 @@ public struct RowParser {
         let text = { String(decoding: bytes, as: UTF8.self) }
         switch table.columns[fieldIndex] {
         case .int:
-            guard let value = Self.parseInt(bytes) else { return fail("bad int '\(text())' in column \(field.name)") }
+            let isID = fieldIndex == 0 && table.isKeyedByID
+            guard let value = Self.parseInt(bytes) else {
+                // All digits, just too many of them: say so rather than "bad int".
+                if isID, bytes.allSatisfy({ $0 >= 48 && $0 <= 57 || $0 == 0x2D }) { return fail(Self.idOutOfRange(text())) }
+                return fail("bad int '\(text())' in column \(field.name)")
+            }
+            if isID, !(1...ProgrammeSchema.maximumID).contains(value) { return fail(Self.idOutOfRange(text())) }
             return .success(.int(value))
         case .date:
             guard let day = CivilDate.parse(bytes, allowMonth: field.acceptsMonth) else {
@@ -128,6 +134,11 @@ public struct RowParser {
             }
             return .success(.reference(row))
         }
+    }
+
+    /// Why an id is refused: ids are whole numbers from 1 to `ProgrammeSchema.maximumID`.
+    public static func idOutOfRange(_ text: String) -> String {
+        "id \(text) is out of range: ids are whole numbers from 1 to \(ProgrammeSchema.maximumID)"
     }
 
     public static func parseInt<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {

@@ -69,6 +69,16 @@ public struct CollectionSchema: Sendable {
 }
 
 public enum ProgrammeSchema {
+    /// The largest id a row may have (ids are 1 ... this). References by id are read as
+    /// `Int32` (`FastLoader`'s `.byID` cells, with `Int32.min` as null), so a larger id
+    /// could be stored but never referred to; and people never need two billion rows.
+    public static let maximumID = Int(Int32.max)
+
+    /// The schema of a collection by name.
+    public static func collection(named name: String) -> CollectionSchema? {
+        collections.first { $0.name == name }
+    }
+
     /// Collections in load order: every reference points to an earlier collection.
     public static let collections: [CollectionSchema] = [
         CollectionSchema(name: "streets", fields: [

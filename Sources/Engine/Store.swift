@@ -11,7 +11,35 @@ public final class Store {
         var index: [String: Int] = [:]
         for (i, table) in tables.enumerated() { index[table.name] = i }
         self.tableIndex = index
+        for table in tables { table.owner = self }
         linkReferences()
+    }
+
+    /// The highest id `table` has ever held: its largest id now, or a larger one the audit
+    /// trail names (a row inserted or deleted since). Ids are never reused, so that an
+    /// audit row like `children 181` names one child for good; new ids come after this.
+    ///
+    /// Derived rather than stored: the audit trail is kept for good (read-only, journalled,
+    /// written to changes.csv by every checkpoint) and names every row a change ever
+    /// touched, and the rows no change touched are in the table itself. So the mark
+    /// survives restarts and checkpoints with no file of its own to keep in step. It is
+    /// derived once per store and carried by copies (`Table.copy`); `applying` derives it
+    /// before a delete can remove the largest row, and inserts raise it.
+    public func idHighWater(of table: Table) -> Int {
+        if let known = table.idHighWater { return known }
+        var highest = table.largestID
+        if table.name != Self.auditCollection, let audit = self.table(Self.auditCollection),
+           case .text(let collections)? = audit.column(named: "collection"), case .text(let keys)? = audit.column(named: "key"),
+           let code = collections.dictionary.code(of: table.name) {
+            for row in 0..<audit.rowCount where collections.codes[row] == code && keys.codes[row] >= 0 {
+                // A key beyond the bound (an old dataset's) is not an id a new row could take.
+                if let id = RowParser.parseInt(keys.dictionary.bytes(at: Int(keys.codes[row]))), id <= ProgrammeSchema.maximumID {
+                    highest = max(highest, id)
+                }
+            }
+        }
+        table.idHighWater = highest
+        return highest
     }
 
     /// An empty dataset with the programme's schema.

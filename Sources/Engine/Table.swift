@@ -23,6 +23,13 @@ public final class Table {
     /// For communities: the street names, by street row, that scope each community's key.
     var scopeNames: [String]?
 
+    /// The store this table belongs to (set by `Store.init`), whose audit trail the id
+    /// high-water mark is derived from.
+    weak var owner: Store?
+    /// The highest id the collection has ever held, once derived (`Store.idHighWater`);
+    /// copies carry it, inserts raise it, deletes leave it.
+    var idHighWater: Int?
+
     private var postingsCache: [Int: Postings] = [:]
     private var sortedCache: [Int: SortedIndex] = [:]
 
@@ -136,9 +143,19 @@ public final class Table {
         return ids.values[row]
     }
 
+    /// The id a new row takes: one past the highest the collection has ever held (ids are
+    /// never reused; see `Store.idHighWater`). It may be past `ProgrammeSchema.maximumID`
+    /// once every id is used; the row parser then refuses it.
     public var nextFreeID: Int {
-        guard case .int(let ids) = columns[0] else { return 1 }
-        return (ids.values.max() ?? 0) + 1
+        guard isKeyedByID else { return 1 }
+        let highest = owner?.idHighWater(of: self) ?? idHighWater ?? largestID
+        return highest < ProgrammeSchema.maximumID ? highest + 1 : ProgrammeSchema.maximumID &+ 1
+    }
+
+    /// The largest id of the rows the table holds now (0 when empty).
+    var largestID: Int {
+        guard case .int(let ids) = columns[0] else { return 0 }
+        return max(ids.values.max() ?? 0, 0)
     }
 
     /// The key index of a table whose ids are known to be strictly ascending (a snapshot

@@ -2,6 +2,8 @@
 // wording lives here. A diagnostic carries its file and byte range; `render` turns it
 // into `FILE:LINE:COL: error: MESSAGE`, optionally with the source line and a caret.
 
+import Engine
+
 public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     /// An error stops the statement; a warning only tells (a question that cannot match).
     public enum Severity: String, Sendable { case error, warning }
@@ -150,6 +152,11 @@ enum Message {
     static func bareValue(_ name: String, in collection: String) -> String {
         "unknown field '\(name)' in \(collection); did you mean \(Printer.quote(name))? (text values are quoted)"
     }
+    // Changes
+    static let auditTrailIsReadOnly = Store.auditTrailIsReadOnly
+    static func idOutOfRange(_ text: String) -> String { RowParser.idOutOfRange(text) }
+    static func idUsedBefore(_ id: Int, _ collection: String, next: Int) -> String { Store.idUsedBefore(id, collection, next: next) }
+    static func noIDsLeft(_ collection: String) -> String { "\(collection) has used every id up to \(ProgrammeSchema.maximumID)" }
 
     // Evaluation
     static let divisionByZero = "division by zero"

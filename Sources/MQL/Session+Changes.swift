@@ -34,6 +34,7 @@ extension Session {
 
     func execute(_ change: Change, statement: Statement) throws -> StatementOutcome {
         if let readOnlyReason { throw fail(statement, readOnlyReason) }
+        try refuseChangingTheAuditTrail(change, statement: statement)
         // Outside a transaction each statement is one: catch up with other writers first,
         // so ids and checks see the newest data.
         let standalone = transaction == nil
@@ -86,6 +87,20 @@ extension Session {
         }
     }
 
+    /// The audit trail is written by the journal alone (四(三) 严禁弄虚作假): a statement
+    /// naming `changes` is refused at the name, before any lock is taken or row read.
+    func refuseChangingTheAuditTrail(_ change: Change, statement: Statement) throws {
+        let target: (collection: String, range: SourceRange)?
+        switch change {
+        case .insert(let collection, let range, _): target = (collection, range)
+        case .update(let q, _), .delete(let q): target = (try check(q, file: statement.file, on: store).collection, q.source.range)
+        case .pair, .endPairing, .visit: target = nil
+        }
+        if let target, store.table(target.collection)?.name == Store.auditCollection {
+            throw fail(statement, Message.auditTrailIsReadOnly, at: target.range)
+        }
+    }
+
     static func timestamp() -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
@@ -110,10 +125,10 @@ extension Session {
             }
             var id: Int?
             if table.isKeyedByID {
-                if let given = cells["id"], !given.isEmpty {
-                    id = Int(given)
+                if let given = cells["id"], !given.isEmpty, let written = fields.first(where: { $0.name == "id" }) {
+                    id = try checkedID(given, of: table, in: store, at: written.value.range, statement)
                 } else {
-                    id = table.nextFreeID
+                    id = try nextID(of: table, statement)
                     cells["id"] = String(id!)
                 }
             }
@@ -168,7 +183,7 @@ extension Session {
             return (rows.map { RowEdit(kind: .delete, collection: checked.collection, key: table.editKey(row: Int($0))) }, nil)
         case .pair(let mother, let child, let since, let channels, let note):
             let pairings = store.table("pairings")!
-            let id = pairings.nextFreeID
+            let id = try nextID(of: pairings, statement)
             var cells = ["id": String(id), "until": ""]
             func cell(_ e: Expr, _ field: String) throws -> String {
                 try constantCell(e, field: field, of: "pairings", statement: statement, store: store)
@@ -203,7 +218,7 @@ extension Session {
             }
             let pairings = store.table("pairings")!
             let visits = store.table("visits")!
-            let id = visits.nextFreeID
+            let id = try nextID(of: visits, statement)
             var cells = ["id": String(id), "pairing": pairings.keyText(row: pairingRows[0])]
             cells["date"] = try constantCell(on, field: "date", of: "visits", statement: statement, store: store)
             if cells["date"]!.isEmpty { throw fail(statement, "visit needs a date: 'on DATE'", at: on.range) }
@@ -216,6 +231,23 @@ extension Session {
     /// A stored field named in English or Chinese.
     func storedField(_ name: String, of table: Table) -> FieldSchema? {
         table.schema.field(named: name) ?? ChineseNames.member(name, of: table.name).flatMap { table.schema.field(named: $0) }
+    }
+
+    /// An id written in an insert, refused where it is written when it is out of range or
+    /// one the collection has had before (ids are never reused: see `Store.idHighWater`).
+    func checkedID(_ text: String, of table: Table, in store: Store, at range: SourceRange, _ statement: Statement) throws -> Int {
+        guard let id = Int(text), (1...ProgrammeSchema.maximumID).contains(id) else { throw fail(statement, Message.idOutOfRange(text), at: range) }
+        if table.row(id: id) == nil, id <= store.idHighWater(of: table) {
+            throw fail(statement, Message.idUsedBefore(id, table.name, next: table.nextFreeID), at: range)
+        }
+        return id
+    }
+
+    /// The id a new row of `table` takes.
+    func nextID(of table: Table, _ statement: Statement) throws -> Int {
+        let id = table.nextFreeID
+        guard id <= ProgrammeSchema.maximumID else { throw fail(statement, Message.noIDsLeft(table.name)) }
+        return id
     }
 
     func activePairings(ofChild child: Int, store: Store) -> [Int] {

@@ -1,14 +1,17 @@
 // `mql check`: every constraint violation of the dataset, grouped by constraint with its
-// citation first, then the rows (keys and names; personal data never shown). Exit 1 if any.
+// citation first, then the rows (keys and names; personal data never shown); and the
+// journal's hash chain, naming the first entry of an edited, reordered or truncated
+// history. Exit 1 if any.
 
 import ArgumentParser
+import Engine
 import Foundation
 import MQL
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "List every row that breaks a constraint of the rules; exit 1 if any."
+        abstract: "List every row that breaks a constraint of the rules, and any tampering with the journal; exit 1 if any."
     )
 
     @OptionGroup var session: SessionOptions
@@ -20,20 +23,38 @@ struct CheckCommand: ParsableCommand {
         let session = self.session.makeSession()
         let report = CheckReport(session: session)
         Terminal.write(json ? report.json() : report.text())
-        if report.total > 0 { throw ExitCode(1) }
+        if !report.isClean { throw ExitCode(1) }
     }
 }
 
 struct CheckReport {
     let session: Session
     let violations: [Violation]
+    /// The journal's hash chain, when the session has a dataset directory.
+    let journal: JournalVerification?
 
     init(session: Session) {
         self.session = session
         self.violations = session.violations()
+        self.journal = session.dataset?.journal.verify()
     }
 
     var total: Int { violations.reduce(0) { $0 + $1.rows.count } }
+    var isClean: Bool { total == 0 && journal?.problem == nil }
+
+    func journalText() -> String {
+        guard let journal, let path = session.dataset?.journal.path else { return "" }
+        var out = ""
+        if journal.unchained > 0 {
+            out += "journal: the first \(journal.unchained) entr\(journal.unchained == 1 ? "y was" : "ies were") written before entries were chained (an older mql) and cannot be verified\n"
+        }
+        if let problem = journal.problem {
+            out += "\(path): error: the history was edited, reordered or truncated: \(problem)\n"
+        } else if journal.entries > 0, let head = journal.head {
+            out += "journal: \(journal.entries) entr\(journal.entries == 1 ? "y" : "ies"), hash chain intact (head \(head))\n"
+        }
+        return out
+    }
 
     func text() -> String {
         var out = ""
@@ -45,7 +66,7 @@ struct CheckReport {
         let broken = violations.filter { !$0.rows.isEmpty }.count
         out += total == 0 ? "no violations (\(violations.count) constraints)\n"
             : "\(total) violation\(total == 1 ? "" : "s") of \(broken) constraint\(broken == 1 ? "" : "s")\n"
-        return out
+        return out + journalText()
     }
 
     func json() -> String {
@@ -57,6 +78,10 @@ struct CheckReport {
                 let key = table.isKeyedByID ? String(table.id(row: Int(row))!) : writer.jsonString(table.keyText(row: Int(row)))
                 out += "{\"constraint\":\(writer.jsonString(v.constraint.qualifiedName)),\"citation\":\(writer.jsonString(v.constraint.citation ?? "")),\"collection\":\(writer.jsonString(v.constraint.collection)),\"key\":\(key),\"row\":\(writer.jsonString(session.describeRow(v.constraint.collection, Int(row))))}\n"
             }
+        }
+        if let journal, journal.entries > 0 || journal.problem != nil {
+            out += "{\"journal\":\(writer.jsonString(journal.problem == nil ? "intact" : "broken")),\"entries\":\(journal.entries),\"unchained\":\(journal.unchained)"
+                + ",\"problem\":\(journal.problem.map(writer.jsonString) ?? "null"),\"head\":\(journal.head.map(writer.jsonString) ?? "null")}\n"
         }
         return out
     }

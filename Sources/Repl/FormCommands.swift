@@ -170,7 +170,17 @@ enum CollectionImportRunner {
             }
             var row: [String: String] = [:]
             for (name, value) in zip(header, cells) { row[name] = value }
-            if table.isKeyedByID, (row["id"] ?? "").isEmpty {
+            if table.isKeyedByID, let given = row["id"], !given.isEmpty {
+                // Checked here, so the message has the row's line (see `Session.checkedID`).
+                guard let id = RowParser.parseInt(Array(given.utf8)), (1...ProgrammeSchema.maximumID).contains(id) else {
+                    Terminal.error("\(path):\(line): error: \(RowParser.idOutOfRange(given))")
+                    return false
+                }
+                if table.row(id: id) == nil, id <= session.store.idHighWater(of: table) {
+                    Terminal.error("\(path):\(line): error: \(Store.idUsedBefore(id, collection, next: table.nextFreeID))")
+                    return false
+                }
+            } else if table.isKeyedByID {
                 row["id"] = String(nextID)
                 nextID += 1
             }
