@@ -74,7 +74,7 @@ enum TerminalTable {
             shownRows = Array(0..<head) + Array((total - tail)..<total)
             elided = total - maxRows
         }
-        let header = result.columns.map(\.name)
+        let header = result.columns.map { writer.tableCell($0.name) }
         let body = shownRows.map { r in zip(result.columns, result.rows[r]).map { column, v in writer.tableCell(writer.cell(v, column)) } }
         var widths = header.map { DisplayWidth.of($0) }
         for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }

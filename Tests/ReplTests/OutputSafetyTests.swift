@@ -2,6 +2,8 @@
 // data that cannot drive the terminal, results whose column names are unambiguous.
 
 import Foundation
+import MQL
+@testable import Repl
 import Testing
 
 @Suite struct RelativePathTests {
@@ -65,5 +67,77 @@ import Testing
         #expect(inside.stdout == "1\n", "\(inside)")
         let again = try MQLProcess.run(["--data", "."], input: ".checkpoint\n", workingDirectory: dir.appendingPathComponent("data").path)
         #expect(again.status == 0, "\(again)")
+    }
+}
+
+/// Values with ESC (a colour and a title sequence), BEL, a C1 control (CSI, U+009B), DEL,
+/// a tab and a newline, next to plain and CJK ones.
+let hostileDataset: [String: String] = [
+    "streets": "name,quota\n布吉,5\n",
+    "communities": "name,street\n凤凰,布吉\n",
+    "children": "id,name,street,community,reason\n"
+        + "1,\u{1B}[31mred\u{1B}]0;pwned\u{7},布吉,凤凰,\"a\tb\nc\"\n"
+        + "2,王小明,布吉,凤凰,x\u{9B}2Jy\u{7F}\n",
+]
+
+@Suite struct TerminalInjectionTests {
+    func run(_ arguments: [String]) throws -> MQLRun {
+        let data = try writeDataset(hostileDataset, label: "hostile")
+        defer { try? FileManager.default.removeItem(at: data) }
+        return try MQLProcess.today(["--data", data.path] + arguments)
+    }
+
+    static func hasControl(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0 != "\n" && OutputWriter.isControl($0) }
+    }
+
+    @Test func tableShowsControlCharactersEscaped() throws {
+        let r = try run(["--format", "table", "-c", "children select id, name, reason order by id"])
+        #expect(r.status == 0, "\(r)")
+        #expect(!Self.hasControl(r.stdout), "\(r)")
+        #expect(r.stdout.contains("\\u{1b}[31mred\\u{1b}]0;pwned\\u{7}"), "\(r)")
+        #expect(r.stdout.contains("a\\tb\\nc"), "\(r)")
+        #expect(r.stdout.contains("x\\u{9b}2Jy\\u{7f}"), "\(r)")
+        // Widths count the escapes: every line of the table is as wide as its dashes.
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let dashes = lines[1]
+        let nameColumn = dashes.split(separator: " ", omittingEmptySubsequences: true)[1]
+        #expect(nameColumn.count == OutputWriter.visible("\u{1B}[31mred\u{1B}]0;pwned\u{7}").count, "\(r)")
+        #expect(DisplayWidth.of(lines[3]) <= DisplayWidth.of(dashes), "\(r)")
+    }
+
+    @Test func lineFormatShowsControlCharactersEscaped() throws {
+        let r = try run(["-c", ".format line\nchildren where id = 1 select name, reason"])
+        #expect(r.status == 0, "\(r)")
+        #expect(!Self.hasControl(r.stdout), "\(r)")
+        #expect(r.stdout == "  name = \\u{1b}[31mred\\u{1b}]0;pwned\\u{7}\nreason = a\\tb\\nc\n", "\(r)")
+    }
+
+    @Test func escapesC0DelAndC1Only() throws {
+        #expect(OutputWriter.visible("a\u{1B}b\u{85}") == "a\\u{1b}b\\u{85}")
+        #expect(OutputWriter.visible("布吉 plain") == "布吉 plain")
+    }
+
+    @Test func replTableEscapesAndAligns() throws {
+        let result = QueryResult(columns: [ResultColumn(name: "n\u{1B}", type: .text), ResultColumn(name: "v", type: .text)],
+                                 rows: [[.text("\u{1B}[2J"), .text("x")], [.text("布吉"), .text("y")]])
+        let text = TerminalTable.render(result, writer: OutputWriter(format: .table, unmask: false), width: 80, maxRows: 0,
+                                        colour: false, messages: Messages(chinese: false))
+        #expect(!Self.hasControl(text), "\(text)")
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "n\\u{1b}    v")
+        #expect(lines[2] == "\\u{1b}[2J  x")
+        #expect(lines[3] == "布吉       y")
+    }
+
+    @Test func machineFormatsStayExact() throws {
+        let csv = try run(["--format", "csv", "-c", "children where id = 1 select name, reason"])
+        #expect(csv.stdout == "name,reason\r\n\u{1B}[31mred\u{1B}]0;pwned\u{7},\"a\tb\nc\"\r\n", "\(csv)")
+        let json = try run(["--format", "json", "-c", "children where id = 1 select name, reason"])
+        #expect(json.stdout == "[{\"name\":\"\\u001b[31mred\\u001b]0;pwned\\u0007\",\"reason\":\"a\\tb\\nc\"}]\n", "\(json)")
+        // TSV has no quoting: a tab, newline or backslash in a value is escaped, so every
+        // row stays one line of as many fields as the header.
+        let tsv = try run(["--format", "tsv", "-c", "children select id, reason order by id"])
+        #expect(tsv.stdout == "id\treason\n1\ta\\tb\\nc\n2\tx\u{9B}2Jy\u{7F}\n", "\(tsv)")
     }
 }
