@@ -67,7 +67,13 @@ public final class Checker {
         if let select = q.select {
             for item in select {
                 let typed = check(item.expr, scope: selectScope)
-                items.append(TSelectItem(name: item.alias ?? columnName(item.expr, file: file), expr: typed))
+                let name = item.alias ?? columnName(item.expr, file: file)
+                // Columns are keys of a JSON object and names for `order by`: one each.
+                if items.contains(where: { $0.name == name }) {
+                    let isWord = name.first.map { $0 == "_" || $0.isLetter } == true && name.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
+                    error(scope, item.expr.range, Message.duplicateColumn(name, suggestion: isWord ? name + "_2" : "NAME"))
+                }
+                items.append(TSelectItem(name: name, expr: typed))
             }
         } else if grouped {
             error(scope, q.range, "with 'group by', say what to select: select KEY, count() …")

@@ -141,3 +141,24 @@ let hostileDataset: [String: String] = [
         #expect(tsv.stdout == "id\treason\n1\ta\\tb\\nc\n2\tx\u{9B}2Jy\u{7F}\n", "\(tsv)")
     }
 }
+
+@Suite struct DuplicateColumnTests {
+    @Test func repeatedColumnNamesAreRefusedAtTheSecondItem() throws {
+        let cases: [(String, String)] = [
+            ("children select name as x, id as x", "<command>:1:28: error: column 'x' is already selected; name this one with 'as' (… as x_2)"),
+            ("children select name, name", "<command>:1:23: error: column 'name' is already selected; name this one with 'as' (… as name_2)"),
+            ("children group by street select street, count(), count()", "<command>:1:50: error: column 'count()' is already selected; name this one with 'as' (… as NAME)"),
+            ("children select id as name, name", "<command>:1:29: error: column 'name' is already selected; name this one with 'as' (… as name_2)"),
+        ]
+        for (statement, message) in cases {
+            let r = try MQLProcess.today(["--format", "json", "-c", statement])
+            #expect(r.status == 1, "\(statement)\n\(r)")
+            #expect(r.stdout == "", "\(statement)\n\(r)")
+            #expect(r.stderr.hasPrefix(message), "\(statement)\n\(r)")
+        }
+        let renamed = try MQLProcess.today(["--format", "json", "-c", "children where id = 1 select name, name as name_2"])
+        #expect(renamed.status == 0, "\(renamed)")
+        #expect(renamed.stdout.hasPrefix("[{\"name\":"), "\(renamed)")
+        #expect(renamed.stdout.contains(",\"name_2\":"), "\(renamed)")
+    }
+}
