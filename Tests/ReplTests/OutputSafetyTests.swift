@@ -162,3 +162,22 @@ let hostileDataset: [String: String] = [
         #expect(renamed.stdout.contains(",\"name_2\":"), "\(renamed)")
     }
 }
+
+@Suite struct ImportHeaderTests {
+    @Test func importRefusesAnUnknownOrRepeatedColumn() throws {
+        let dir = try temporaryDirectory("import-header")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try writeDataset(formatDataset, label: "import-header-data")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try Data("Name,street\n新,布吉\n".utf8).write(to: dir.appendingPathComponent("typo.csv"))
+        try Data("name,name,street\n新,旧,布吉\n".utf8).write(to: dir.appendingPathComponent("twice.csv"))
+        let typo = try MQLProcess.run(["--data", data.path, "-c", ".import children typo.csv"], workingDirectory: dir.path)
+        #expect(typo.status == 1, "\(typo)")
+        #expect(typo.stderr.contains("typo.csv:1: error: unknown column 'Name' in the header of children; did you mean 'name'?"), "\(typo)")
+        let twice = try MQLProcess.run(["--data", data.path, "-c", ".import children twice.csv"], workingDirectory: dir.path)
+        #expect(twice.status == 1, "\(twice)")
+        #expect(twice.stderr.contains("twice.csv:1: error: column 'name' appears twice in the header"), "\(twice)")
+        let count = try MQLProcess.today(["--data", data.path, "-c", "count children"])
+        #expect(count.stdout == "3\n", "\(count)")
+    }
+}
