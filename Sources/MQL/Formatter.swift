@@ -22,13 +22,26 @@ public enum Formatter {
         let comments = Lexer.comments(file)
         var out = ""
         var cursor = 0
+        // Tokens and comments are in source order, as statements are: one pass over each.
+        var nextToken = 0, nextComment = 0
         for statement in statements {
             out += gap(file, from: cursor, to: statement.range.start, first: out.isEmpty)
-            let inside = comments.filter { $0.start > statement.range.start && $0.start < statement.range.end }
+            while nextComment < comments.count && comments[nextComment].start <= statement.range.start { nextComment += 1 }
+            var inside: [SourceRange] = []
+            while nextComment < comments.count && comments[nextComment].start < statement.range.end {
+                inside.append(comments[nextComment])
+                nextComment += 1
+            }
+            while nextToken < tokens.count && tokens[nextToken].range.start < statement.range.start { nextToken += 1 }
             if inside.isEmpty {
                 out += layout(statement)
             } else {
-                let own = tokens.filter { $0.range.start >= statement.range.start && $0.range.end <= statement.range.end && $0.kind != .newline && $0.kind != .eof }
+                var own: [Token] = []
+                var k = nextToken
+                while k < tokens.count && tokens[k].range.end <= statement.range.end {
+                    if tokens[k].kind != .newline && tokens[k].kind != .eof { own.append(tokens[k]) }
+                    k += 1
+                }
                 out += layout(statement, tokens: own, comments: inside)
             }
             cursor = statement.range.end
