@@ -179,11 +179,14 @@ struct OutputWriter {
     /// the escape. Tables (batch and REPL) and `line` use it; csv, tsv and json stay exact.
     func tableCell(_ s: String) -> String { Self.visible(s) }
 
-    static func visible(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: isControl) else { return s }
+    /// `keepingLayout`: newlines and tabs stay (messages of several lines, source lines
+    /// under which a caret points).
+    static func visible(_ s: String, keepingLayout: Bool = false) -> String {
+        guard s.unicodeScalars.contains(where: { isControl($0) && !(keepingLayout && ($0 == "\n" || $0 == "\t")) }) else { return s }
         var out = ""
         for ch in s.unicodeScalars {
             switch ch {
+            case "\n" where keepingLayout, "\t" where keepingLayout: out.unicodeScalars.append(ch)
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             case "\r": out += "\\r"

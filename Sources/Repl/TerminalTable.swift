@@ -44,6 +44,12 @@ enum Colour {
         return isatty(fileDescriptor) == 1
     }
 
+    /// How a message on stderr is coloured (applied after its text is made safe).
+    enum Style {
+        case error, dim
+        func apply(_ s: String) -> String { self == .error ? Colour.error(s) : Colour.dim(s) }
+    }
+
     static func bold(_ s: String) -> String { "\u{1B}[1m" + s + "\u{1B}[0m" }
     static func dim(_ s: String) -> String { "\u{1B}[2m" + s + "\u{1B}[0m" }
     static func red(_ s: String) -> String { "\u{1B}[31m" + s + "\u{1B}[0m" }

@@ -118,6 +118,17 @@ let hostileDataset: [String: String] = [
         #expect(OutputWriter.visible("布吉 plain") == "布吉 plain")
     }
 
+    @Test func messagesOnStderrEscapeDataToo() throws {
+        var files = hostileDataset
+        files["children"] = "id,name,street\n1,a,\u{1B}]0;pwned\u{7}\n"
+        let data = try writeDataset(files, label: "hostile-stderr")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let r = try MQLProcess.today(["--data", data.path, "-c", "count children"])
+        #expect(r.status == 1, "\(r)")
+        #expect(!Self.hasControl(r.stderr), "\(r)")
+        #expect(r.stderr.contains("unknown street '\\u{1b}]0;pwned\\u{7}'"), "\(r)")
+    }
+
     @Test func replTableEscapesAndAligns() throws {
         let result = QueryResult(columns: [ResultColumn(name: "n\u{1B}", type: .text), ResultColumn(name: "v", type: .text)],
                                  rows: [[.text("\u{1B}[2J"), .text("x")], [.text("布吉"), .text("y")]])
