@@ -65,11 +65,12 @@ public final class Checker {
         if grouped { selectScope.groupKeys = keyTexts }
         var items: [TSelectItem] = []
         if let select = q.select {
+            var names = Set<String>()
             for item in select {
                 let typed = check(item.expr, scope: selectScope)
                 let name = item.alias ?? columnName(item.expr, file: file)
                 // Columns are keys of a JSON object and names for `order by`: one each.
-                if items.contains(where: { $0.name == name }) {
+                if !names.insert(name).inserted {
                     let isWord = name.first.map { $0 == "_" || $0.isLetter } == true && name.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
                     error(scope, item.expr.range, Message.duplicateColumn(name, suggestion: isWord ? name + "_2" : "NAME"))
                 }
