@@ -11,8 +11,9 @@ public final class Dataset {
     public private(set) var warnings: [String] = []
 
     public init(directory: String) {
-        self.directory = directory
-        self.journal = Journal(directory: directory)
+        // Paths are built as directory + "/name"; "" would make them absolute.
+        self.directory = directory.isEmpty ? "." : directory
+        self.journal = Journal(directory: self.directory)
     }
 
     /// Loads the snapshot when it describes the CSV files as they are, else the CSV files;

@@ -21,6 +21,64 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
+/// What a dataset file's header must be (data.md): every column one of the collection's
+/// fields, none twice, the required ones present. A column the schema does not know would
+/// otherwise be dropped without a word — `Name` for `name` would load every name as null.
+/// Both loaders and `.import` ask here, so they accept and refuse the same headers.
+public enum HeaderCheck {
+    /// `requiringFields`: a dataset file must have its key and required columns; rows
+    /// imported into a collection need not (ids are assigned, inserts check the rest).
+    public static func problems(_ header: [String], schema: CollectionSchema, requiringFields: Bool = true) -> [String] {
+        var problems: [String] = []
+        var seen = Set<String>()
+        for name in header where !seen.insert(name).inserted {
+            problems.append("column '\(name)' appears twice in the header")
+        }
+        let missing = schema.fields.map(\.name).filter { !header.contains($0) }
+        for name in header where schema.fieldIndex(name) == nil {
+            problems.append(unknownColumn(name, schema: schema, missing: missing))
+        }
+        for field in schema.fields where requiringFields && field.required && !header.contains(field.name) {
+            problems.append("missing column '\(field.name)'")
+        }
+        return problems
+    }
+
+    static func unknownColumn(_ name: String, schema: CollectionSchema, missing: [String]) -> String {
+        let what = name.isEmpty ? "a column without a name" : "unknown column '\(name)'"
+        if let suggestion = suggestion(for: name, among: missing.isEmpty ? schema.fields.map(\.name) : missing) {
+            return "\(what) in the header of \(schema.name); did you mean '\(suggestion)'?"
+        }
+        return "\(what) in the header of \(schema.name) (its columns: \(schema.fields.map(\.name).joined(separator: ", ")))"
+    }
+
+    /// The field a header cell most likely meant: the same name in another case or with
+    /// `-`/space for `_`, else the nearest by edit distance when close enough.
+    static func suggestion(for name: String, among fields: [String]) -> String? {
+        func normal(_ s: String) -> [Character] {
+            Array(s.lowercased().map { $0 == "-" || $0 == " " ? "_" : $0 })
+        }
+        let target = normal(name)
+        guard !target.isEmpty else { return nil }
+        if let same = fields.first(where: { normal($0) == target }) { return same }
+        let scored = fields.map { ($0, editDistance(target, normal($0))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(1, min(target.count, best.0.count) / 3) else { return nil }
+        return best.0
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
 /// glibc's `malloc_trim(0)` (not in the Glibc module map), found at run time.
 func trimAllocator() {
     #if os(Linux)
@@ -188,11 +246,24 @@ public enum DatasetLoader {
     static func load(directory: String, contents: (String) throws -> [UInt8]?) throws -> Store {
         var tables: [Table] = []
         var diagnostics: [LoadDiagnostic] = []
+        var failed = Set<String>()
         for schema in ProgrammeSchema.collections {
             let path = directory == "." ? schema.name + ".csv" : (directory as NSString).appendingPathComponent(schema.name + ".csv")
+            // A file that refers to one whose header was refused (no row of it read) would
+            // only report every reference as unknown; it is checked once the other loads.
+            let refersToFailed = schema.fields.contains { field in
+                if case .reference(let target) = field.type { return failed.contains(target) }
+                return false
+            }
+            if refersToFailed {
+                failed.insert(schema.name)
+                tables.append(Table(schema: schema))
+                continue
+            }
             var loader = CollectionLoader(schema: schema, path: path, loaded: tables)
             if let bytes = try contents(schema.name) { loader.read(bytes) }
             loader.finish()
+            if loader.headerFailed { failed.insert(schema.name) }
             diagnostics.append(contentsOf: loader.diagnostics)
             tables.append(loader.table)
             if diagnostics.count >= maximumDiagnostics { break }
@@ -234,6 +305,8 @@ struct CollectionLoader {
     let table: Table
     let loaded: [String: Table]
     var diagnostics: [LoadDiagnostic] = []
+    /// The header was refused, so no row was read (rather than some rows refused).
+    private(set) var headerFailed = false
     private var rowLines: [Int] = []
 
     init(schema: CollectionSchema, path: String, loaded: [Table]) {
@@ -271,16 +344,10 @@ struct CollectionLoader {
             do {
                 guard let headerLine = try CSVScanner.next(buffer, position: &position, line: &line, into: &cells) else { return }
                 let header = cells.map { text($0).trimmingCharacters(in: .whitespaces) }
-                var fieldOfColumn: [Int?] = []
-                var seen = Set<String>()
-                for name in header {
-                    if !seen.insert(name).inserted { report(headerLine, "column '\(name)' appears twice in the header") }
-                    fieldOfColumn.append(schema.fieldIndex(name))
-                }
-                for field in schema.fields where field.required && !header.contains(field.name) {
-                    report(headerLine, "missing column '\(field.name)'")
-                }
+                for problem in HeaderCheck.problems(header, schema: schema) { report(headerLine, problem) }
+                headerFailed = !diagnostics.isEmpty
                 guard diagnostics.isEmpty else { return }
+                let fieldOfColumn = header.map { schema.fieldIndex($0) }
                 let parser = RowParser(table: table, tables: loaded)
                 var scratch = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: schema.fields.count)
                 var values = [ParsedCell](repeating: .null, count: schema.fields.count)

@@ -193,7 +193,7 @@ public enum DatasetWriter {
             unlink(temporary)
             throw JournalError(message: "cannot replace \(path): \(String(cString: strerror(errno)))")
         }
-        if syncDirectory { try Journal.syncDirectory((path as NSString).deletingLastPathComponent) }
+        if syncDirectory { try Journal.syncDirectory(containing: path) }
     }
 
     /// Writes `bytes` to `path` atomically, readable by the owner only.
@@ -214,6 +214,6 @@ public enum DatasetWriter {
             unlink(temporary)
             throw JournalError(message: "cannot replace \(path): \(String(cString: strerror(errno)))")
         }
-        if syncDirectory { try Journal.syncDirectory((path as NSString).deletingLastPathComponent) }
+        if syncDirectory { try Journal.syncDirectory(containing: path) }
     }
 }

@@ -250,11 +250,10 @@ enum FastLoader {
             guard UTF8Validation.isValid(cell) else { return nil }
             header.append(String(decoding: cell, as: UTF8.self).trimmingCharacters(in: .whitespaces))
         }
-        guard Set(header).count == header.count else { return nil }
-        for field in schema.fields where field.required && !header.contains(field.name) { return nil }
+        // A bad header is reported by the exact loader.
+        guard HeaderCheck.problems(header, schema: schema).isEmpty else { return nil }
 
-        // The plan: stored fields in parsing order (a community after its street), then the
-        // columns the schema does not know, which are only checked for UTF-8.
+        // The plan: stored fields in parsing order (a community after its street).
         var lookupList: [NameLookup] = []
         var plans: [CellPlan] = []
         let order = schema.fields.indices.filter { schema.fields[$0].scopedBy == nil }
@@ -286,10 +285,6 @@ enum FastLoader {
                 }
             }
             plans.append(plan)
-        }
-        for (column, name) in header.enumerated() where schema.fieldIndex(name) == nil {
-            plans.append(CellPlan(kind: .ignored, column: column, field: -1, required: false, acceptsMonth: false,
-                                  isScopeStreet: false, lookup: -1))
         }
 
         // Row capacity from the line density of the first 256 KB.

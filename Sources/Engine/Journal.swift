@@ -142,7 +142,8 @@ public final class Journal {
     public static let checkpointBytes = 256 << 20
 
     public init(directory: String) {
-        self.directory = directory
+        // Paths are built as directory + "/name"; "" would make them absolute.
+        self.directory = directory.isEmpty ? "." : directory
     }
 
     // MARK: - Reading
@@ -358,7 +359,16 @@ public final class Journal {
         }
     }
 
+    /// Fsyncs the directory that holds `path`, so a rename into it is durable. A bare name
+    /// (`--out rel.csv`) lies in the working directory; NSString's parent of it is "".
+    public static func syncDirectory(containing path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        try syncDirectory(parent.isEmpty ? "." : parent)
+    }
+
     public static func syncDirectory(_ directory: String) throws {
+        // "" is the working directory: a bare file name has no directory part.
+        let directory = directory.isEmpty ? "." : directory
         let fd = open(directory, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw JournalError(message: "cannot open \(directory): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

@@ -69,9 +69,16 @@ public final class Checker {
         if grouped { selectScope.groupKeys = keyTexts }
         var items: [TSelectItem] = []
         if let select = q.select {
+            var names = Set<String>()
             for item in select {
                 let typed = check(item.expr, scope: selectScope)
-                items.append(TSelectItem(name: item.alias ?? columnName(item.expr, file: file), expr: typed))
+                let name = item.alias ?? columnName(item.expr, file: file)
+                // Columns are keys of a JSON object and names for `order by`: one each.
+                if !names.insert(name).inserted {
+                    let isWord = name.first.map { $0 == "_" || $0.isLetter } == true && name.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
+                    error(scope, item.expr.range, Message.duplicateColumn(name, suggestion: isWord ? name + "_2" : "NAME"))
+                }
+                items.append(TSelectItem(name: name, expr: typed))
             }
         } else if grouped {
             error(scope, q.range, "with 'group by', say what to select: select KEY, count() …")

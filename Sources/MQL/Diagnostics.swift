@@ -77,6 +77,7 @@ enum Message {
     // Parser
     static func expected(_ what: String, found: String) -> String { "expected \(what), found \(found)" }
     static func duplicateClause(_ clause: String) -> String { "'\(clause)' appears twice in one query" }
+    static func duplicateColumn(_ name: String, suggestion: String) -> String { "column '\(name)' is already selected; name this one with 'as' (… as \(suggestion))" }
     static let tooDeep = "expression nested too deeply (limit 200)"
     static func unknownStatement(_ found: String) -> String { "expected a statement (a query, count, define, rule, param, constraint, plan or explain), found \(found)" }
 

@@ -19,6 +19,8 @@ public struct Lexer {
     var softBreaks: [Int] = []
     /// Brackets still open when the text ended (the statement goes on).
     var openBracketsAtEnd = 0
+    /// Where the comments are, `#` to the end of the line (`mql fmt` puts them back).
+    var comments: [SourceRange] = []
 
     /// TUNING: a literal longer than this is almost certainly a mistake (a missing quote
     /// swallowing a file); it is still read, just refused.
@@ -41,6 +43,13 @@ public struct Lexer {
         var lexer = Lexer(file: file)
         lexer.run()
         return (lexer.tokens, lexer.diagnostics, lexer.softBreaks)
+    }
+
+    /// The comments of `file`, in order: `#` up to (not including) the end of the line.
+    public static func comments(_ file: SourceFile) -> [SourceRange] {
+        var lexer = Lexer(file: file)
+        lexer.run()
+        return lexer.comments
     }
 
     /// Whether `text` is an unfinished statement (the REPL and line-by-line batch reading
@@ -157,7 +166,9 @@ public struct Lexer {
             if b == 0x20 || b == 0x09 { position += 1; continue }
             if isIdeographicSpace(position) { position += 3; continue }
             if b == 0x23 {
+                let start = position
                 while position < bytes.count && bytes[position] != 0x0A && bytes[position] != 0x0D { position += 1 }
+                comments.append(SourceRange(start, position))
                 continue
             }
             break

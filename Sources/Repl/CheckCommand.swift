@@ -61,7 +61,7 @@ struct CheckReport {
         for v in violations where !v.rows.isEmpty {
             out += "\(v.constraint.citation ?? "")\n"
             out += "  constraint \(v.constraint.qualifiedName): \(v.rows.count) row\(v.rows.count == 1 ? "" : "s")\n"
-            for row in v.rows { out += "    \(v.constraint.collection) \(session.describeRow(v.constraint.collection, Int(row)))\n" }
+            for row in v.rows { out += "    \(v.constraint.collection) \(OutputWriter.visible(session.describeRow(v.constraint.collection, Int(row))))\n" }
         }
         let broken = violations.filter { !$0.rows.isEmpty }.count
         out += total == 0 ? "no violations (\(violations.count) constraints)\n"

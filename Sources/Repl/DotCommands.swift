@@ -132,14 +132,14 @@ extension ScriptRunner {
 
     mutating func reportDotError(_ message: String, name: String, line: Int, column: Int) {
         let text = "\(name):\(line):\(column): error: \(message)"
-        Terminal.error(screen?.colourErr == true ? Colour.error(text) : text)
+        Terminal.error(text, style: screen?.colourErr == true ? .error : nil)
         noteFailure()
     }
 
     /// A confirmation for people at the terminal; nothing in a script.
     func confirm(_ text: String) {
         guard screen != nil else { return }
-        Terminal.error(screen?.colourErr == true ? Colour.dim(text) : text)
+        Terminal.error(text, style: screen?.colourErr == true ? .dim : nil)
     }
 
     mutating func dispatch(_ line: DotLine, name: String) throws {

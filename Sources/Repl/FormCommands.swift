@@ -157,10 +157,9 @@ enum CollectionImportRunner {
             return false
         }
         guard let header = records.first?.cells else { return true }
-        for name in header where table.schema.fieldIndex(name) == nil {
-            Terminal.error("\(path):\(records[0].line): error: unknown column '\(name)' in \(collection)")
-            return false
-        }
+        let problems = HeaderCheck.problems(header, schema: table.schema, requiringFields: false)
+        for problem in problems { Terminal.error("\(path):\(records[0].line): error: \(problem)") }
+        guard problems.isEmpty else { return false }
         var nextID = table.nextFreeID
         var edits: [RowEdit] = []
         for (line, cells) in records.dropFirst() {

@@ -30,7 +30,7 @@ struct Interactive {
         LineEditor.completer = Completer(session: runner.session)
         let history = History(settings: .fromEnvironment())
         history.load()
-        Terminal.error(banner())
+        Terminal.error(banner(), style: runner.screen?.colourErr == true ? .dim : nil)
         var buffer = ""
         while !runner.quitRequested {
             let prompt = buffer.isEmpty ? primary : Prompt.continuation(for: buffer, colour: colourPrompt)
@@ -70,8 +70,7 @@ struct Interactive {
         let counts = ["children", "mothers", "pairings", "visits"].compactMap { name in
             runner.session.store.table(name).map { (name, $0.rowCount) }
         }
-        let text = runner.messages.banner(counts: counts)
-        return runner.screen?.colourErr == true ? Colour.dim(text) : text
+        return runner.messages.banner(counts: counts)
     }
 }
 

@@ -113,8 +113,12 @@ enum Terminal {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    /// A message on stderr. Messages quote data (a bad cell, a refused row), so control
+    /// characters in them are escaped as in tables; `style` (colour) is applied after.
+    static func error(_ text: String, style: Colour.Style? = nil) {
+        let visible = OutputWriter.visible(text, keepingLayout: true)
+        let styled = style?.apply(visible) ?? visible
+        FileHandle.standardError.write(Data((styled.hasSuffix("\n") ? styled : styled + "\n").utf8))
     }
 
     /// Diagnostics on stderr; with the source line and a caret when stderr is a terminal.

@@ -86,10 +86,10 @@ struct OutputWriter {
     /// One `name = value` line per field, names right-aligned by display width, a blank
     /// line between rows (sqlite's `.mode line`).
     func lines(_ result: QueryResult) -> String {
-        let width = result.columns.map { DisplayWidth.of($0.name) }.max() ?? 0
+        let width = result.columns.map { DisplayWidth.of(tableCell($0.name)) }.max() ?? 0
         return result.rows.map { row in
             zip(result.columns, row).map { column, v in
-                String(repeating: " ", count: width - DisplayWidth.of(column.name)) + column.name + " = " + tableCell(cell(v, column)) + "\n"
+                String(repeating: " ", count: width - DisplayWidth.of(tableCell(column.name))) + tableCell(column.name) + " = " + tableCell(cell(v, column)) + "\n"
             }.joined()
         }.joined(separator: "\n")
     }
@@ -151,7 +151,7 @@ struct OutputWriter {
 
     /// Columns aligned by display width (CJK = 2); numbers right-aligned; a row count.
     func table(_ result: QueryResult) -> String {
-        let header = result.columns.map(\.name)
+        let header = result.columns.map { tableCell($0.name) }
         let body = result.rows.map { row in zip(result.columns, row).map { column, v in tableCell(cell(v, column)) } }
         var widths = header.map { DisplayWidth.of($0) }
         for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
@@ -173,10 +173,32 @@ struct OutputWriter {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A cell on one line: newlines and tabs shown as spaces.
-    func tableCell(_ s: String) -> String {
-        guard s.contains(where: { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" }) else { return s }
-        return s.map { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" ? " " : String($0) }.joined()
+    /// Text a terminal only displays: control characters (C0, DEL, C1) would move the
+    /// cursor, recolour or retitle the terminal, or break the row, so they are shown as the
+    /// escapes of an MQL string — `\n`, `\t`, `\r`, else `\u{1b}` — and widths count
+    /// the escape. Tables (batch and REPL) and `line` use it; csv, tsv and json stay exact.
+    func tableCell(_ s: String) -> String { Self.visible(s) }
+
+    /// `keepingLayout`: newlines and tabs stay (messages of several lines, source lines
+    /// under which a caret points).
+    static func visible(_ s: String, keepingLayout: Bool = false) -> String {
+        guard s.unicodeScalars.contains(where: { isControl($0) && !(keepingLayout && ($0 == "\n" || $0 == "\t")) }) else { return s }
+        var out = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\n" where keepingLayout, "\t" where keepingLayout: out.unicodeScalars.append(ch)
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if isControl(ch) { out += "\\u{\(String(ch.value, radix: 16))}" } else { out.unicodeScalars.append(ch) }
+            }
+        }
+        return out
+    }
+
+    static func isControl(_ ch: Unicode.Scalar) -> Bool {
+        ch.value < 0x20 || (0x7F...0x9F).contains(ch.value)
     }
 }
 

@@ -176,7 +176,7 @@ struct ScriptRunner {
                 report(error)
                 noteFailure()
             }
-            if timer, screen != nil { Terminal.error(screen!.colourErr ? Colour.dim(messages.elapsed(ms)) : messages.elapsed(ms)) }
+            if timer, let screen { Terminal.error(messages.elapsed(ms), style: screen.colourErr ? .dim : nil) }
             if stopped { return }
         }
     }
@@ -196,7 +196,7 @@ struct ScriptRunner {
         }
         for d in error.diagnostics {
             let text = Terminal.stderrIsTerminal ? d.renderWithSource() : d.description
-            Terminal.error(screen.colourErr ? Colour.error(text) : text)
+            Terminal.error(text, style: screen.colourErr ? .error : nil)
         }
     }
 

@@ -44,6 +44,12 @@ enum Colour {
         return isatty(fileDescriptor) == 1
     }
 
+    /// How a message on stderr is coloured (applied after its text is made safe).
+    enum Style {
+        case error, dim
+        func apply(_ s: String) -> String { self == .error ? Colour.error(s) : Colour.dim(s) }
+    }
+
     static func bold(_ s: String) -> String { "\u{1B}[1m" + s + "\u{1B}[0m" }
     static func dim(_ s: String) -> String { "\u{1B}[2m" + s + "\u{1B}[0m" }
     static func red(_ s: String) -> String { "\u{1B}[31m" + s + "\u{1B}[0m" }
@@ -74,7 +80,7 @@ enum TerminalTable {
             shownRows = Array(0..<head) + Array((total - tail)..<total)
             elided = total - maxRows
         }
-        let header = result.columns.map(\.name)
+        let header = result.columns.map { writer.tableCell($0.name) }
         let body = shownRows.map { r in zip(result.columns, result.rows[r]).map { column, v in writer.tableCell(writer.cell(v, column)) } }
         var widths = header.map { DisplayWidth.of($0) }
         for row in body { for (i, c) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }

@@ -124,7 +124,7 @@ struct CountCase: Sendable, CustomStringConvertible {
         QueryCase("children where unpaired select id", ["3", "4", "5"]),
         QueryCase("children where count(pairings where active) = 0 and exists(pairings) select id", ["3"]),
         QueryCase("streets select name, count(children) as n, count(communities), count(mothers)", ["坂田 | 1 | 0 | 0", "布吉 | 2 | 2 | 1", "平湖 | 2 | 1 | 1"]),
-        QueryCase("streets select name, count(children where status = \"已审核\") as approved, approved", ["坂田 | 0 | 0", "布吉 | 2 | 2", "平湖 | 0 | 0"]),
+        QueryCase("streets select name, count(children where status = \"已审核\") as approved, approved as again", ["坂田 | 0 | 0", "布吉 | 2 | 2", "平湖 | 0 | 0"]),
         QueryCase("communities select name, street, count(children), count(mothers)", ["凤凰 | 布吉 | 1 | 0", "可园 | 布吉 | 1 | 0", "凤凰 | 平湖 | 2 | 1"]),
         QueryCase("pairings select id, child.street.quota, mother.name, child.community.street", ["1 | 5 | 苏颖 | 布吉", "2 | 5 | 冯桂英 | 布吉", "3 | 3 | 黄丽 | 平湖"]),
         QueryCase("pairings where child.street = \"布吉\" select id", ["1", "2"]),

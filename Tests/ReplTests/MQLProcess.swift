@@ -33,8 +33,9 @@ enum MQLProcess {
         return candidates.first { fm.isExecutableFile(atPath: $0.path) }
     }()
 
-    /// Runs `mql ARGS` with stdin from `input` (an empty, non-terminal stdin when nil).
-    static func run(_ arguments: [String], input: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> MQLRun {
+    /// Runs `mql ARGS` with stdin from `input` (an empty, non-terminal stdin when nil), in
+    /// `workingDirectory` when given (for relative paths).
+    static func run(_ arguments: [String], input: String? = nil, workingDirectory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> MQLRun {
         guard let binary else {
             Issue.record("no mql binary found; build it first (swift build) or set MQL_BINARY", sourceLocation: sourceLocation)
             return MQLRun(status: -1, stdout: "", stderr: "")
@@ -48,7 +49,8 @@ enum MQLProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["MQL_HOME"] = nil
         let status = try spawnAndWait(binary.path, arguments: arguments, environment: environment,
-                                      stdin: inURL.path, stdout: outURL.path, stderr: errURL.path)
+                                      stdin: inURL.path, stdout: outURL.path, stderr: errURL.path,
+                                      workingDirectory: workingDirectory)
         return MQLRun(status: status,
                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
@@ -63,7 +65,13 @@ enum MQLProcess {
     /// SIGCHLD source, and many concurrent subprocesses made it miss exits.) Returns the
     /// exit status, or 128 + the signal that ended the process.
     static func spawnAndWait(_ path: String, arguments: [String], environment: [String: String],
-                             stdin: String, stdout: String, stderr: String) throws -> Int32 {
+                             stdin: String, stdout: String, stderr: String, workingDirectory: String? = nil) throws -> Int32 {
+        // Glibc's posix_spawn_file_actions_addchdir_np is not imported into Swift: a shell
+        // changes directory and then becomes the program.
+        if let workingDirectory {
+            return try spawnAndWait("/bin/sh", arguments: ["-c", "cd \"$0\" && exec \"$@\"", workingDirectory, path] + arguments,
+                                    environment: environment, stdin: stdin, stdout: stdout, stderr: stderr)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
