@@ -389,9 +389,12 @@ struct Evaluator {
 
     /// Polled by scans; see `Session.cancellationCheck`.
     var cancelled: (() -> Bool)?
+    /// Shared by every planner of the statement: a define or a value that does not depend
+    /// on the row is computed once for the whole statement, in its rows and its groups.
+    var caches = CompileCaches()
 
     func makePlanner() -> Planner {
-        let p = Planner(store: store, catalog: catalog, today: today)
+        let p = Planner(store: store, catalog: catalog, today: today, caches: caches)
         p.source = source
         p.cancelled = cancelled
         return p

@@ -20,6 +20,10 @@ final class OuterRow {
 
 final class CompileCaches {
     var defines: [ObjectIdentifier: Compiled] = [:]
+    /// Values of the statement that do not depend on the row, by node (see
+    /// `Planner.isStatementConstant`).
+    var constants: [ObjectIdentifier: Compiled] = [:]
+    var counters = WorkCounters()
     /// Defines computed for a whole collection at once (see `Planner+Vectors`).
     let vectors = VectorCache()
 }

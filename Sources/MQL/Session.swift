@@ -37,6 +37,8 @@ public final class Session {
     /// true the statement stops, changes nothing, and fails with "cancelled". The REPL sets
     /// it to its Ctrl-C flag.
     public var cancellationCheck: (() -> Bool)?
+    /// What statements computed, for tests that count work instead of timing it.
+    let workCounters = WorkCounters()
 
     public init(store: Store, catalog: Catalog, today: Int32) {
         self.store = store
@@ -169,6 +171,7 @@ public final class Session {
         var e = Evaluator(store: store, catalog: catalog, today: today, source: file)
         e.useIndexes = useIndexes
         e.cancelled = cancellationCheck
+        e.caches.counters = workCounters
         return e
     }
 }
