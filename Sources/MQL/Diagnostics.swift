@@ -118,4 +118,7 @@ enum Message {
     // Evaluation
     static let divisionByZero = "division by zero"
     static let cancelled = "cancelled"
+    static func defineTooDeep(_ name: String, _ depth: Int, limit: Int) -> String {
+        "define '\(name)' nests \(depth) levels deep with the defines it reads expanded; the limit is \(limit) (split the chain or write the expression directly)"
+    }
 }

@@ -123,6 +123,11 @@ public final class Session {
                 catalog.remove(info)
                 throw DiagnosticError(checker.diagnostics)
             }
+            if let tooDeep = DefineNesting.tooDeep(info) {
+                catalog.remove(info)
+                info.resetCheck()
+                throw DiagnosticError(tooDeep)
+            }
             return .done("\(d.kind.rawValue) \(d.collection).\(d.name)")
         case .param(let name, let nameRange, let value):
             switch RuleFiles.paramValue(value) {
@@ -155,7 +160,7 @@ public final class Session {
 
     func recheck() throws {
         let checker = Checker(store: store, catalog: catalog)
-        for info in catalog.ordered {
+        for info in DefineNesting.checkingOrder(catalog) {
             _ = checker.checkDefine(info, usedAt: info.definition.nameRange, scope: Checker.Scope(file: info.file))
         }
         if !checker.diagnostics.isEmpty { throw DiagnosticError(checker.diagnostics) }

@@ -91,4 +91,54 @@ import Testing
         #expect(session.workCounters.definePlans <= 200)
         #expect(session.workCounters.defineEvaluations <= 40 * 200)
     }
+
+    static func chain(_ n: Int) -> String {
+        var text = "define children.d0 = household_size\n"
+        for i in 1...n { text += "define children.d\(i) = d\(i - 1) + 1\n" }
+        return text + "count children where d\(n) > 5\n"
+    }
+
+    /// Each define of the chain adds two levels (`+` and the define read), so the define
+    /// of line 501 is the first past the limit of 1000.
+    @Test(arguments: [20_000, 100_000])
+    func aLongChainOfDefinesStopsAtTheNestingLimit(length: Int) throws {
+        let session = try Fixtures.smallSession()
+        let outcomes = session.run(Self.chain(length), name: "<stdin>")
+        #expect(outcomes.count == 501)
+        for outcome in outcomes.dropLast() { if case .failure(let e) = outcome { Issue.record("\(e)") } }
+        let error = try #require(firstError(outcomes))
+        #expect(error.description.hasPrefix("<stdin>:501:17: error: define 'children.d500' nests 1002 levels deep"), "\(error)")
+        #expect(session.catalog.define("children", "d500") == nil, "the refused define changes nothing")
+        #expect(try session.count("count children where d499 > 500") == session.count("count children where household_size > 1"))
+    }
+
+    @Test func aChainWithinTheLimitRunsEveryWay() throws {
+        let session = try Fixtures.exampleSession()
+        for case .failure(let e) in session.run(Self.chain(490)) { Issue.record("\(e)") }
+        #expect(try session.count("count children where d490 > 493") == session.count("count children where household_size > 3"))
+        let rows = try session.rows("children where id < 3 select d490 - household_size order by d490 desc")
+        #expect(rows == ["490", "490"])
+        session.useIndexes = false
+        #expect(try session.count("count children where d490 > 493") == session.count("count children where household_size > 3"))
+    }
+
+    /// Written last to first, a chain makes checking recurse from its head unless defines
+    /// are checked in the order they depend on each other; past the limit it is refused.
+    @Test func aLongChainWrittenBackwardsInARuleFileIsRefused() throws {
+        var text = ""
+        for i in stride(from: 20_000, through: 1, by: -1) { text += "define children.d\(i) = d\(i - 1) + 1\n" }
+        text += "define children.d0 = household_size\n"
+        let store = try Fixtures.exampleStore()
+        do {
+            _ = try Session(store: store, ruleSources: [SourceFile(name: "chain.mql", text: text)], today: Fixtures.today)
+            Issue.record("a chain 40,000 levels deep was accepted")
+        } catch let error as DiagnosticError {
+            #expect(error.diagnostics.first?.description.hasPrefix("chain.mql:1:17: error: define 'children.d20000' nests 40002 levels deep") == true, "\(error)")
+        }
+        var short = ""
+        for i in stride(from: 300, through: 1, by: -1) { short += "define children.d\(i) = d\(i - 1) + 1\n" }
+        short += "define children.d0 = household_size\n"
+        let session = try Session(store: store, ruleSources: [SourceFile(name: "short.mql", text: short)], today: Fixtures.today)
+        #expect(try session.count("count children where d300 > 303") == session.count("count children where household_size > 3"))
+    }
 }
