@@ -190,9 +190,15 @@ extension Planner {
         case .collection(let name):
             let count = store.table(name)!.rowCount
             let counters = caches.counters
+            let cancelled = self.cancelled
             return .rows(name) { _, visit in
                 counters.subqueryRuns += 1
-                for row in 0..<count where !visit(Int32(row)) { return false }
+                for row in 0..<count {
+                    // TUNING: as often as the filters poll, for a statement that reads a
+                    // whole collection for each of its rows.
+                    if row & 4095 == 4095, let cancelled, cancelled() { return false }
+                    if !visit(Int32(row)) { return false }
+                }
                 return true
             }
         case .subquery(let sub): return compileSubquery(sub)
@@ -463,10 +469,12 @@ extension Planner {
         }
         let f = compile(filter).asBool
         let count = table.rowCount
+        let cancelled = self.cancelled
         return { r, visit in
             box.row = r
-            for row in 0..<count where f(row) {
-                if !visit(Int32(row)) { return false }
+            for row in 0..<count {
+                if row & 4095 == 4095, let cancelled, cancelled() { return false }
+                if f(row), !visit(Int32(row)) { return false }
             }
             return true
         }

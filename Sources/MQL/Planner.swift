@@ -24,6 +24,7 @@ final class CompileCaches {
     /// `Planner.isStatementConstant`).
     var constants: [ObjectIdentifier: Compiled] = [:]
     var counters = WorkCounters()
+    var cancelled: (() -> Bool)?
     /// Defines computed for a whole collection at once (see `Planner+Vectors`).
     let vectors = VectorCache()
 }
@@ -41,8 +42,12 @@ public final class Planner {
     var source: SourceFile?
     /// The enclosing rows of the subqueries being compiled, innermost last (`outer`).
     var outerRows: [OuterRow] = []
-    /// Polled by long scans (see `Session.cancellationCheck`).
-    var cancelled: (() -> Bool)?
+    /// Polled by long scans (see `Session.cancellationCheck`); shared with the planners of
+    /// the statement's defines and subqueries, so their loops stop too.
+    var cancelled: (() -> Bool)? {
+        get { caches.cancelled }
+        set { caches.cancelled = newValue }
+    }
 
     init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
         self.store = store

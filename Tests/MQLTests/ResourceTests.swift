@@ -141,4 +141,54 @@ import Testing
         let session = try Session(store: store, ruleSources: [SourceFile(name: "short.mql", text: short)], today: Fixtures.today)
         #expect(try session.count("count children where d300 > 303") == session.count("count children where household_size > 3"))
     }
+
+    // MARK: - Stopping a statement
+
+    static let slow = "children select id, count(children where household_income > outer.household_income) as n order by n desc"
+
+    @Test func aStatementPastItsTimeLimitStopsWithItsPosition() throws {
+        let session = try Fixtures.exampleSession()
+        let rows = try session.count("count children")
+        session.timeout = 1e-9
+        session.workCounters.reset()
+        let outcomes = session.run("count children\n" + Self.slow, name: "t.mql", keepGoing: true)
+        let error = try #require(firstError(outcomes))
+        #expect(error.description.hasPrefix("t.mql:1:1: error: statement stopped after its time limit"), "\(error)")
+        try #require(outcomes.count == 2)
+        guard case .failure(let second) = outcomes[1] else { Issue.record("the slow statement finished"); return }
+        #expect(second.diagnostics[0].description.hasPrefix("t.mql:2:1: error: statement stopped after its time limit"))
+        #expect(session.workCounters.subqueryRuns < rows, "stopped mid-way, not at the end")
+        session.timeout = nil
+        #expect(try session.count("count children") == rows)
+    }
+
+    @Test func aChangePastItsTimeLimitChangesNothing() throws {
+        let session = try Fixtures.exampleSession()
+        session.timeout = 1e-9
+        let outcomes = session.run("update children where household_size > 0 set review = \"checked\"", name: "t.mql")
+        let error = try #require(firstError(outcomes))
+        #expect(error.message.contains("time limit"), "\(error)")
+        session.timeout = nil
+        #expect(try session.count("count children where review = \"checked\"") == 0)
+        #expect(try session.one("update children where id = 1 set review = \"checked\"") == .changed(1, id: nil))
+    }
+
+    @Test func cancellingStillSaysCancelled() throws {
+        let session = try Fixtures.exampleSession()
+        session.cancellationCheck = { true }
+        let error = try #require(firstError(session.run(Self.slow, name: "t.mql")))
+        #expect(error.description == "t.mql:1:1: error: cancelled")
+        session.cancellationCheck = nil
+        #expect(try session.result(Self.slow + " limit 1").rows.count == 1)
+    }
+
+    @Test func aResultPastTheCellBudgetStopsWithItsPosition() throws {
+        let session = try Fixtures.exampleSession()
+        session.cellBudget = 10_000
+        let outcomes = session.run("count children\nchildren select id, (children where id < 100 select name) as names", name: "t.mql")
+        let error = try #require(firstError(outcomes))
+        #expect(error.description.hasPrefix("t.mql:2:1: error: statement stopped: its result would hold more than 10000 cells"), "\(error)")
+        #expect(try session.result("children select id, name, tags, household_size").rows.count > 100, "within the budget")
+        #expect(Session.defaultCellBudget >= 60_000_000, "a whole collection at a million children fits")
+    }
 }
