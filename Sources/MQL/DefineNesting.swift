@@ -79,14 +79,18 @@ enum DefineNesting {
         return Diagnostic(info.file, info.definition.nameRange, Message.defineTooDeep(info.qualifiedName, reached, limit: limit))
     }
 
-    /// Defines in an order to check them in where a define comes after the defines its
-    /// text names (of its own collection), so that checking one never recurses through a
-    /// long chain written backwards. Names are read from the tokens: a name that is not a
-    /// define here only costs an ordering step.
+    /// TUNING: chains of defines written backwards up to this long are checked by the
+    /// checker's own recursion, in the order written (so a cycle is reported where it was
+    /// always reported); longer ones are checked from their far end first.
+    static let backwardChain = 64
+
+    /// Defines in the order to check them: the order written, preceded by the defines that
+    /// lie deep in a chain written backwards (last dependency first), so that checking one
+    /// never recurses through a long chain. Names are read from the tokens: a name that is
+    /// not a define here only costs an ordering step.
     static func checkingOrder(_ catalog: Catalog) -> [DefineInfo] {
         let all = catalog.ordered
         var order: [DefineInfo] = []
-        order.reserveCapacity(all.count)
         var state: [ObjectIdentifier: Bool] = [:]  // false: being visited, true: placed
         func names(_ info: DefineInfo) -> [DefineInfo] {
             let text = info.file.text(of: info.definition.expr.range)
@@ -104,12 +108,12 @@ enum DefineNesting {
                     state[ObjectIdentifier(next)] = false
                     stack.append((next, names(next)))
                 } else {
+                    if stack.count > backwardChain { order.append(stack[stack.count - 1].0) }
                     let (done, _) = stack.removeLast()
                     state[ObjectIdentifier(done)] = true
-                    order.append(done)
                 }
             }
         }
-        return order
+        return order + all
     }
 }
