@@ -11,6 +11,8 @@ public final class DefineInfo {
     public internal(set) var typed: TExpr?
     public internal(set) var type: MType?
     var checking = false
+    /// Depth with the defines it reads expanded (`DefineNesting`); nil until computed.
+    var expandedDepth: Int?
 
     init(definition: Definition, file: SourceFile) {
         self.definition = definition
@@ -51,6 +53,13 @@ public final class Catalog {
     public private(set) var files: [SourceFile] = []
 
     public init() {}
+
+    deinit {
+        // A define's checked tree holds the defines it reads, which hold theirs: let go of
+        // every tree while the catalog still holds every define, so nothing is freed by a
+        // recursion as deep as the longest chain.
+        for info in ordered { info.resetCheck() }
+    }
 
     public func define(_ collection: String, _ name: String) -> DefineInfo? {
         definitions[collection]?[name]

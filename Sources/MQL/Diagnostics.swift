@@ -167,4 +167,14 @@ enum Message {
     static let dateOutOfRange = "the resulting date is outside 0001-01-01 … 9999-12-31, the dates MQL can hold"
     static let numberNotFinite = "the result is too large to be a number"
     static let cancelled = "cancelled"
+    static func timedOut(_ seconds: Double) -> String {
+        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        return "statement stopped after its time limit of \(shown) s (--timeout); nothing was changed"
+    }
+    static func tooManyCells(_ budget: Int) -> String {
+        "statement stopped: its result would hold more than \(budget) cells (rows × columns, each set element counted); narrow it with where, select or limit, or raise --max-cells"
+    }
+    static func defineTooDeep(_ name: String, _ depth: Int, limit: Int) -> String {
+        "define '\(name)' nests \(depth) levels deep with the defines it reads expanded; the limit is \(limit) (split the chain or write the expression directly)"
+    }
 }

@@ -63,10 +63,12 @@ final class GroupContext {
         let encoders = keys.map { GroupContext.encoder(rowPlanner.compile($0), planner: rowPlanner, expr: $0) }
         var groupOf = [Int32](repeating: 0, count: rows.count)
         var firsts: [Int] = []
+        let cancelled = rowPlanner.cancelled
         if encoders.count == 1 {
             let encode = encoders[0]
             var index: [Int64: Int32] = [:]
             for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled, cancelled() { break }
                 let key = encode(Int(row))
                 if let g = index[key] { groupOf[i] = g } else {
                     let g = Int32(firsts.count)
@@ -78,6 +80,7 @@ final class GroupContext {
         } else {
             var index: [[Int64]: Int32] = [:]
             for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled, cancelled() { break }
                 let key = encoders.map { $0(Int(row)) }
                 if let g = index[key] { groupOf[i] = g } else {
                     let g = Int32(firsts.count)
@@ -312,13 +315,17 @@ final class GroupContext {
         if f == .count {
             let isNull = rowPlanner.nullTest(value)
             var counts = [Int](repeating: 0, count: n)
-            for (i, row) in rows.enumerated() where !isNull(Int(row)) { counts[Int(groupOfRow[i])] += 1 }
+            for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled = rowPlanner.cancelled, cancelled() { break }
+                if !isNull(Int(row)) { counts[Int(groupOfRow[i])] += 1 }
+            }
             return .int { counts[$0] }
         }
         switch value {
         case .int(let get) where f != .avg:
             var results = [Int?](repeating: f == .sum ? 0 : nil, count: n)
             for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled = rowPlanner.cancelled, cancelled() { break }
                 guard let v = get(Int(row)) else { continue }
                 let g = Int(groupOfRow[i])
                 switch f {
@@ -337,6 +344,7 @@ final class GroupContext {
             var counts = [Int](repeating: 0, count: n)
             var best = [Double?](repeating: nil, count: n)
             for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled = rowPlanner.cancelled, cancelled() { break }
                 guard let v = get(Int(row)) else { continue }
                 let g = Int(groupOfRow[i])
                 sums[g] += v
@@ -352,6 +360,7 @@ final class GroupContext {
         case .date(let get):
             var best = [Int32?](repeating: nil, count: n)
             for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled = rowPlanner.cancelled, cancelled() { break }
                 guard let v = get(Int(row)) else { continue }
                 let g = Int(groupOfRow[i])
                 if best[g] == nil || (f == .min ? v < best[g]! : v > best[g]!) { best[g] = v }
@@ -360,6 +369,7 @@ final class GroupContext {
         case .text(let get):
             var best = [String?](repeating: nil, count: n)
             for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled = rowPlanner.cancelled, cancelled() { break }
                 guard let v = get(Int(row)) else { continue }
                 let g = Int(groupOfRow[i])
                 if let b = best[g] {
@@ -373,6 +383,7 @@ final class GroupContext {
         case .bool(let get):
             var best = [Bool?](repeating: nil, count: n)
             for (i, row) in rows.enumerated() {
+                if i & 255 == 0, let cancelled = rowPlanner.cancelled, cancelled() { break }
                 let v = get(Int(row))
                 let g = Int(groupOfRow[i])
                 if best[g] == nil { best[g] = v } else if f == .min { best[g] = best[g]! && v } else { best[g] = best[g]! || v }
@@ -395,9 +406,15 @@ struct Evaluator {
 
     /// Polled by scans; see `Session.cancellationCheck`.
     var cancelled: (() -> Bool)?
+    /// Shared by every planner of the statement: a define or a value that does not depend
+    /// on the row is computed once for the whole statement, in its rows and its groups.
+    var caches = CompileCaches()
+    /// Counts cells of the result as it is built; true once past the statement's budget
+    /// (see `Session.cellBudget`), and the result is then discarded.
+    var charge: ((Int) -> Bool)?
 
     func makePlanner() -> Planner {
-        let p = Planner(store: store, catalog: catalog, today: today)
+        let p = Planner(store: store, catalog: catalog, today: today, caches: caches)
         p.source = source
         p.cancelled = cancelled
         return p
@@ -455,15 +472,14 @@ struct Evaluator {
                 ordered = top
             } else {
                 let rows = selected ?? (0..<Int32(table.rowCount)).map { $0 }
-                ordered = Sorter.sort(rows.map(Int.init), keys: keys, limit: limit).map { Int32($0) }
+                ordered = Sorter.sort(rows.map(Int.init), keys: keys, limit: limit, cancelled: cancelled).map { Int32($0) }
             }
         } else {
             ordered = selected ?? (0..<Int32(table.rowCount)).map { $0 }
         }
         ordered = window(ordered, q)
         let getters = items.map { $0.valueGetter(store: store) }
-        let out = ordered.map { row in getters.map { $0(Int(row)) } }
-        return QueryResult(columns: columns(q), rows: out)
+        return QueryResult(columns: columns(q), rows: resultRows(ordered.lazy.map(Int.init), count: ordered.count, getters))
     }
 
     /// `order by FIELD … limit N` with an int or date field of the collection: its sorted
@@ -514,7 +530,7 @@ struct Evaluator {
             }
         }
         candidates.sort()
-        return Sorter.sort(candidates, keys: keys, limit: limit).map { Int32($0) }
+        return Sorter.sort(candidates, keys: keys, limit: limit, cancelled: cancelled).map { Int32($0) }
     }
 
     func grouped(_ q: TQuery, _ rows: [Int32], rowPlanner: Planner) -> QueryResult {
@@ -533,11 +549,29 @@ struct Evaluator {
             for (i, key) in q.groupBy.enumerated() {
                 keys.append(SortKey(context.key(i, planner: groupPlanner), expr: key, descending: false, planner: rowPlanner, remap: context.representatives))
             }
-            groups = Sorter.sort(groups, keys: keys, limit: q.limit.map { $0 + (q.offset ?? 0) })
+            groups = Sorter.sort(groups, keys: keys, limit: q.limit.map { $0 + (q.offset ?? 0) }, cancelled: cancelled)
         }
         groups = window(groups, q)
         let getters = items.map { $0.valueGetter(store: store) }
-        return QueryResult(columns: columns(q), rows: groups.map { g in getters.map { $0(g) } })
+        return QueryResult(columns: columns(q), rows: resultRows(groups, count: groups.count, getters))
+    }
+
+    /// Result rows, stopping early when the statement is cancelled or its result passes
+    /// the cell budget (a set counts its elements); the caller then discards them.
+    func resultRows<S: Sequence>(_ items: S, count: Int, _ getters: [(Int) -> Value]) -> [[Value]] where S.Element == Int {
+        var out: [[Value]] = []
+        out.reserveCapacity(count)
+        for (i, item) in items.enumerated() {
+            if i & 255 == 0, let cancelled, cancelled() { break }
+            let row = getters.map { $0(item) }
+            if let charge {
+                var cells = 0
+                for v in row { if case .set(let elements) = v { cells += max(1, elements.count) } else { cells += 1 } }
+                if charge(cells) { break }
+            }
+            out.append(row)
+        }
+        return out
     }
 
     func window<T>(_ items: [T], _ q: TQuery) -> [T] {
@@ -606,8 +640,18 @@ struct SortKey {
 enum Sorter {
     /// Sorts items by keys, nulls last in either direction, ties by item (key order).
     /// With a limit, keeps only the first `limit` items.
-    static func sort(_ items: [Int], keys: [SortKey], limit: Int?) -> [Int] {
-        var columns: [[Int?]] = keys.map { key in items.map { key.value($0) } }
+    static func sort(_ items: [Int], keys: [SortKey], limit: Int?, cancelled: (() -> Bool)? = nil) -> [Int] {
+        var stopped = false
+        var columns: [[Int?]] = keys.map { key in
+            var values: [Int?] = []
+            values.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                if i & 255 == 0, !stopped, let cancelled, cancelled() { stopped = true }
+                values.append(stopped ? nil : key.value(item))
+            }
+            return values
+        }
+        if stopped { return items }
         for (k, key) in keys.enumerated() {
             if let dictionary = key.rankDictionary {
                 let ranks = dictionary.collationRanks()

@@ -39,12 +39,142 @@ final class Memo<T> {
     var value: T?
 }
 
+/// Values per row of a collection, each computed on first use. Rows are kept in a hash
+/// table while few have been asked for (a statement that reads a define on one row must
+/// not allocate for a million), then in arrays indexed by row.
+final class RowMemo<V> {
+    private var sparse: [Int: V] = [:]
+    private var values: [V] = []
+    private var known: [UInt64] = []
+    private let rowCount: Int
+    private let filler: V
+
+    init(rowCount: Int, filler: V) {
+        self.rowCount = rowCount
+        self.filler = filler
+    }
+
+    @inline(__always) func value(_ row: Int, _ compute: (Int) -> V) -> V {
+        if !values.isEmpty, row >= 0, row < rowCount {
+            let bit: UInt64 = 1 << UInt64(row & 63)
+            if known[row >> 6] & bit != 0 { return values[row] }
+            let v = compute(row)
+            values[row] = v
+            known[row >> 6] |= bit
+            return v
+        }
+        if let v = sparse[row] { return v }
+        let v = compute(row)
+        sparse[row] = v
+        // TUNING: past 1/64 of the rows the arrays cost less than the hash table.
+        if values.isEmpty, sparse.count > max(64, rowCount >> 6) { promote() }
+        return v
+    }
+
+    private func promote() {
+        values = [V](repeating: filler, count: rowCount)
+        known = [UInt64](repeating: 0, count: (rowCount + 63) >> 6)
+        for (row, v) in sparse where row >= 0 && row < rowCount {
+            values[row] = v
+            known[row >> 6] |= 1 << UInt64(row & 63)
+        }
+        sparse = sparse.filter { $0.key < 0 || $0.key >= rowCount }
+    }
+}
+
+/// Work done by statements, for tests that assert a computation happens once rather than
+/// timing it.
+final class WorkCounters: @unchecked Sendable {
+    /// Values that do not depend on the row (`max(children select x)`), computed.
+    var constantEvaluations = 0
+    /// Subqueries and collections read (each call of their row producer).
+    var subqueryRuns = 0
+    /// A define's body evaluated on one row.
+    var defineEvaluations = 0
+    /// A define's whole-collection form built (`Planner+Vectors`).
+    var definePlans = 0
+
+    func reset() {
+        constantEvaluations = 0
+        subqueryRuns = 0
+        defineEvaluations = 0
+        definePlans = 0
+    }
+}
+
 final class TextCache {
     var values: [String: String] = [:]
 }
 
 extension Planner {
     func compile(_ e: TExpr) -> Compiled {
+        if isStatementConstant(e) { return statementConstant(e) }
+        return compileNode(e)
+    }
+
+    /// A value that reads other rows (`max(children select household_income)`,
+    /// `count(children) = 5`) but neither the current row nor `outer`: the same for every
+    /// row, so computed once per statement wherever it stands (language.md).
+    func isStatementConstant(_ e: TExpr) -> Bool {
+        switch e.type {
+        case .rows, .values, .null: return false
+        default: break
+        }
+        switch e.node {
+        case .constant, .this, .outer, .field, .define, .reverse, .collection, .aggregate, .groupKey, .selectItem: return false
+        default: break
+        }
+        return readsCollection(e) && !dependsOnRow(e) && !containsOuter(e)
+    }
+
+    private func readsCollection(_ e: TExpr) -> Bool {
+        switch e.node {
+        case .subquery, .collection: return true
+        case .constant, .this, .outer, .field, .define, .reverse, .aggregate, .groupKey, .selectItem: return false
+        case .list(let items): return items.contains(where: readsCollection)
+        case .unary(_, let x), .isNull(let x, _): return readsCollection(x)
+        case .binary(_, let a, let b): return readsCollection(a) || readsCollection(b)
+        case .between(let a, let b, let c, _): return readsCollection(a) || readsCollection(b) || readsCollection(c)
+        case .call(_, let args): return args.contains(where: readsCollection)
+        }
+    }
+
+    /// Shared by every part of the statement that compiles the same node (the row-by-row
+    /// filter, its vector form, `MQL_CHECK_VECTORS`), so it is computed once in all.
+    private func statementConstant(_ e: TExpr) -> Compiled {
+        let key = ObjectIdentifier(e)
+        if let done = caches.constants[key] { return done }
+        let once = Self.computedOnce(compileNode(e), counters: caches.counters)
+        caches.constants[key] = once
+        return once
+    }
+
+    static func computedOnce(_ c: Compiled, counters: WorkCounters) -> Compiled {
+        func once<T>(_ f: @escaping (Int) -> T) -> (Int) -> T {
+            let memo = Memo<T>()
+            return { r in
+                if let v = memo.value { return v }
+                counters.constantEvaluations += 1
+                let v = f(r)
+                memo.value = v
+                return v
+            }
+        }
+        switch c {
+        case .bool(let f): return .bool(once(f))
+        case .int(let f): return .int(once(f))
+        case .number(let f): return .number(once(f))
+        case .text(let f): return .text(once(f))
+        case .date(let f): return .date(once(f))
+        case .duration(let f): return .duration(once(f))
+        case .textSet(let f): return .textSet(once(f))
+        case .row(let t, let f): return .row(t, once(f))
+        case .list(let items): return .list(items.map { computedOnce($0, counters: counters) })
+        case .null, .rows, .values: return c
+        }
+    }
+
+    func compileNode(_ e: TExpr) -> Compiled {
         switch e.node {
         case .constant(let v): return constant(v)
         case .list(let items): return .list(items.map(compile))
@@ -59,8 +189,16 @@ extension Planner {
         case .reverse(let base, let source, let field): return compileReverse(base: base, source: source, field: field)
         case .collection(let name):
             let count = store.table(name)!.rowCount
+            let counters = caches.counters
+            let cancelled = self.cancelled
             return .rows(name) { _, visit in
-                for row in 0..<count where !visit(Int32(row)) { return false }
+                counters.subqueryRuns += 1
+                for row in 0..<count {
+                    // TUNING: as often as the filters poll, for a statement that reads a
+                    // whole collection for each of its rows.
+                    if row & 4095 == 4095, let cancelled, cancelled() { return false }
+                    if !visit(Int32(row)) { return false }
+                }
                 return true
             }
         case .subquery(let sub): return compileSubquery(sub)
@@ -208,10 +346,30 @@ extension Planner {
         // A fresh planner: a define's body never sees the enclosing query's groups.
         let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)
         planner.source = info.file
-        planner.cancelled = cancelled
-        let body = planner.compile(typed)
+        let compiled = planner.compile(typed)
+        let body = Self.oncePerRow(compiled, rowCount: store.table(info.collection)?.rowCount ?? 0, counters: caches.counters)
         caches.defines[key] = body
         return body
+    }
+
+    /// A define's body computed at most once per row in a statement, however many places
+    /// read it (`d2 = d1 + d1` would otherwise double the work at every level).
+    static func oncePerRow(_ c: Compiled, rowCount: Int, counters: WorkCounters) -> Compiled {
+        func once<T>(_ f: @escaping (Int) -> T, _ filler: T) -> (Int) -> T {
+            let memo = RowMemo<T>(rowCount: rowCount, filler: filler)
+            return { r in memo.value(r) { counters.defineEvaluations += 1; return f($0) } }
+        }
+        switch c {
+        case .bool(let f): return .bool(once(f, false))
+        case .int(let f): return .int(once(f, nil))
+        case .number(let f): return .number(once(f, nil))
+        case .text(let f): return .text(once(f, nil))
+        case .date(let f): return .date(once(f, nil))
+        case .duration(let f): return .duration(once(f, nil))
+        case .textSet(let f): return .textSet(once(f, nil))
+        case .row(let t, let f): return .row(t, once(f, -1))
+        case .null, .rows, .values, .list: return c
+        }
     }
 
     func compileReverse(base: TExpr, source: String, field: Int) -> Compiled {
@@ -265,6 +423,9 @@ extension Planner {
                 source = p
             }
         }
+        let counters = caches.counters
+        let unCounted = source
+        source = { r, visit in counters.subqueryRuns += 1; return unCounted(r, visit) }
         if let limit = sub.limit {
             let inner = source
             source = { r, visit in
@@ -317,10 +478,12 @@ extension Planner {
         }
         let f = compile(filter).asBool
         let count = table.rowCount
+        let cancelled = self.cancelled
         return { r, visit in
             box.row = r
-            for row in 0..<count where f(row) {
-                if !visit(Int32(row)) { return false }
+            for row in 0..<count {
+                if row & 4095 == 4095, let cancelled, cancelled() { return false }
+                if f(row), !visit(Int32(row)) { return false }
             }
             return true
         }

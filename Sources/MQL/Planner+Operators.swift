@@ -242,7 +242,7 @@ extension Planner {
             return { row in tests.contains { $0(row) } }
         case .rows(let collection):
             guard case .row(_, let a) = compile(x), case .rows(_, let producer) = compile(set) else { return { _ in false } }
-            if !dependsOnRow(set) {
+            if !dependsOnRow(set) && !containsOuter(set) {
                 let memo = Memo<RowSet>()
                 return { row in
                     let target = a(row)
@@ -265,7 +265,7 @@ extension Planner {
             guard case .values(let producer, let element) = compile(set) else { return { _ in false } }
             let get = element.valueGetter(store: store)
             let probe = compile(x).valueGetter(store: store)
-            if !dependsOnRow(set) {
+            if !dependsOnRow(set) && !containsOuter(set) {
                 let memo = Memo<Set<Value>>()
                 return { row in
                     let v = probe(row)

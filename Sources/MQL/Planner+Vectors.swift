@@ -161,6 +161,9 @@ enum VectorValues {
 final class VectorCache {
     var bits: [ObjectIdentifier: RowBits] = [:]
     var values: [ObjectIdentifier: VectorValues] = [:]
+    /// How a define is computed for its whole collection (nil: it has no such form).
+    var bitForms: [ObjectIdentifier: VectorForm?] = [:]
+    var valueForms: [ObjectIdentifier: (() -> VectorValues)?] = [:]
 
     /// A define's value per row read from what was computed, if it was.
     func compiled(_ key: ObjectIdentifier) -> Compiled? {
@@ -230,6 +233,11 @@ extension Planner {
 
     private func vectorBitsUnchecked(_ e: TExpr, table: Table) -> VectorForm? {
         let count = table.rowCount
+        if e.type == .bool, isStatementConstant(e) {
+            // `count(children) = 5`: one value for every row, computed once.
+            let value = compile(e).asBool
+            return VectorForm(make: { RowBits(count: count, all: value(0)) }, cost: 0)
+        }
         switch e.node {
         case .constant(.bool(let b)):
             return VectorForm(make: { RowBits(count: count, all: b) }, cost: 0)
@@ -343,6 +351,17 @@ extension Planner {
     /// A define's bits over its whole collection, computed once per statement.
     private func defineBits(_ info: DefineInfo, _ typed: TExpr, table: Table) -> VectorForm? {
         let key = ObjectIdentifier(info)
+        // Built once per statement: a chain `b2 = b1 and b1` would otherwise be planned
+        // twice at every level.
+        if let built = caches.vectors.bitForms[key] { return built }
+        caches.counters.definePlans += 1
+        let form = buildDefineBits(info, typed, table: table)
+        caches.vectors.bitForms[key] = .some(form)
+        return form
+    }
+
+    private func buildDefineBits(_ info: DefineInfo, _ typed: TExpr, table: Table) -> VectorForm? {
+        let key = ObjectIdentifier(info)
         let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)
         planner.source = source
         planner.cancelled = cancelled
@@ -389,6 +408,9 @@ extension Planner {
     /// The value of an expression that does not depend on the row, computed once.
     func foldedConstant(_ e: TExpr) -> Value? {
         if let v = constantValue(e) { return v }
+        // A subquery that does not depend on the row (`max(children select x)`) is computed
+        // once, here, through the same memo the row-by-row closures read.
+        if isStatementConstant(e) { return compile(e).valueGetter(store: store)(0) }
         guard !dependsOnRow(e), !containsOuter(e), !readsRows(e) else { return nil }
         return compile(e).valueGetter(store: store)(0)
     }
@@ -701,17 +723,7 @@ extension Planner {
             }
         case .define(let base, let info):
             guard let typed = info.typed, let owner = store.table(info.collection) else { return nil }
-            let key = ObjectIdentifier(info)
-            let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)
-            planner.source = source
-            guard let body = planner.vectorValues(typed, table: owner) else { return nil }
-            let cache = caches.vectors
-            let memo: () -> VectorValues = {
-                if let done = cache.values[key] { return done }
-                let values = body()
-                cache.values[key] = values
-                return values
-            }
+            guard let memo = defineValues(info, typed, owner: owner) else { return nil }
             if case .this = base.node { return owner === table ? memo : nil }
             guard let map = vectorValues(base, table: table) else { return nil }
             return {
@@ -739,6 +751,29 @@ extension Planner {
         default:
             return nil
         }
+    }
+
+    /// A define's values over its whole collection, computed once per statement; the
+    /// producer is built once per statement too (see `defineBits`).
+    private func defineValues(_ info: DefineInfo, _ typed: TExpr, owner: Table) -> (() -> VectorValues)? {
+        let key = ObjectIdentifier(info)
+        if let built = caches.vectors.valueForms[key] { return built }
+        caches.counters.definePlans += 1
+        let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)
+        planner.source = source
+        planner.cancelled = cancelled
+        var memo: (() -> VectorValues)?
+        if let body = planner.vectorValues(typed, table: owner) {
+            let cache = caches.vectors
+            memo = {
+                if let done = cache.values[key] { return done }
+                let values = body()
+                cache.values[key] = values
+                return values
+            }
+        }
+        caches.vectors.valueForms[key] = .some(memo)
+        return memo
     }
 
     /// `age(d)` for each date: per distinct day when the dates span few days (births do).

@@ -22,6 +22,11 @@ final class CompileCaches {
     var defines: [ObjectIdentifier: Compiled] = [:]
     /// Where closures report values they cannot represent (see `EvaluationFaults`).
     let faults = EvaluationFaults.current ?? EvaluationFaults()
+    /// Values of the statement that do not depend on the row, by node (see
+    /// `Planner.isStatementConstant`).
+    var constants: [ObjectIdentifier: Compiled] = [:]
+    var counters = WorkCounters()
+    var cancelled: (() -> Bool)?
     /// Defines computed for a whole collection at once (see `Planner+Vectors`).
     let vectors = VectorCache()
 }
@@ -39,8 +44,12 @@ public final class Planner {
     var source: SourceFile?
     /// The enclosing rows of the subqueries being compiled, innermost last (`outer`).
     var outerRows: [OuterRow] = []
-    /// Polled by long scans (see `Session.cancellationCheck`).
-    var cancelled: (() -> Bool)?
+    /// Polled by long scans (see `Session.cancellationCheck`); shared with the planners of
+    /// the statement's defines and subqueries, so their loops stop too.
+    var cancelled: (() -> Bool)? {
+        get { caches.cancelled }
+        set { caches.cancelled = newValue }
+    }
 
     /// Where a closure compiled for `e` reports an unrepresentable value.
     func faultSite(_ e: TExpr) -> FaultSite {

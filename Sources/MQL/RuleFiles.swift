@@ -68,9 +68,10 @@ public enum RuleFiles {
             for (name, text) in paramOverrides { try override(param: name, with: text, in: catalog) }
         }
         let checker = Checker(store: store, catalog: catalog)
-        for info in catalog.ordered {
+        for info in DefineNesting.checkingOrder(catalog) {
             _ = checker.checkDefine(info, usedAt: info.definition.nameRange, scope: Checker.Scope(file: info.file))
         }
+        diagnostics += catalog.ordered.compactMap(DefineNesting.tooDeep)
         for (statement, q) in queries {
             _ = checker.checkQuery(q, file: statement.file)
         }
@@ -189,5 +190,6 @@ extension DefineInfo {
     func resetCheck() {
         typed = nil
         type = nil
+        expandedDepth = nil
     }
 }

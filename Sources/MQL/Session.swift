@@ -36,7 +36,28 @@ public final class Session {
     /// Polled while a statement scans rows (every 256 rows of each filter); when it returns
     /// true the statement stops, changes nothing, and fails with "cancelled". The REPL sets
     /// it to its Ctrl-C flag.
-    public var cancellationCheck: (() -> Bool)?
+    public var cancellationCheck: (() -> Bool)? {
+        get {
+            guard let limits else { return userCancellation }
+            return { limits.poll() }
+        }
+        set { userCancellation = newValue }
+    }
+    private var userCancellation: (() -> Bool)?
+    /// Seconds a statement may run (`--timeout`); past them it stops, changes nothing, and
+    /// fails naming its position. Nil: no limit.
+    public var timeout: Double?
+    /// Cells (rows × columns, each set element a cell) a statement's result may hold
+    /// before it stops with an error (`--max-cells`).
+    public var cellBudget = Session.defaultCellBudget
+    /// TUNING: the largest collection at a million children is visits, about 5.7 million
+    /// rows; selecting ten columns of all of them is 57 million cells. Past this a result
+    /// no longer fits in memory as values (about 40 bytes a cell).
+    public static let defaultCellBudget = 64_000_000
+    /// The limits of the statement running now.
+    private var limits: StatementLimits?
+    /// What statements computed, for tests that count work instead of timing it.
+    let workCounters = WorkCounters()
     /// Set when the dataset must not change (the shipped examples): every change statement,
     /// import and checkpoint is refused with this reason.
     public var readOnlyReason: String?
@@ -86,21 +107,37 @@ public final class Session {
         if !endsTransaction, let failure = transaction?.failure {
             throw DiagnosticError(Diagnostic(statement.file, statement.range, Message.statementInAbortedTransaction(Self.position(failure.file, failure.range))))
         }
+        let limits = StatementLimits(timeout: timeout, cellBudget: cellBudget, userCancellation: userCancellation)
+        let enclosing = self.limits
+        self.limits = limits
+        defer { self.limits = enclosing }
         let outcome: StatementOutcome
         do {
             outcome = try EvaluationFaults.checking(statement.file, statement.range) { try executeUnchecked(statement) }
         } catch {
             // All or none: once a statement of a transaction fails, none of it may apply.
             if !endsTransaction { abortTransaction(failedAt: statement) }
+            // Stopped mid-way: whatever the interrupted part reported, say why it stopped.
+            if let reason = limits.stopped { throw stopError(reason, statement) }
             throw error
         }
         // A change checks before it applies (once applied it is reported as done).
         if case .changed = outcome { return outcome }
-        if let check = cancellationCheck, check() {
+        if limits.poll(), let reason = limits.stopped {
             if !endsTransaction { abortTransaction(failedAt: statement) }
-            throw DiagnosticError(Diagnostic(statement.file, statement.range, Message.cancelled))
+            throw stopError(reason, statement)
         }
         return outcome
+    }
+
+    func stopError(_ reason: StatementLimits.Reason, _ statement: Statement) -> DiagnosticError {
+        let message: String
+        switch reason {
+        case .cancelled: message = Message.cancelled
+        case .timedOut: message = Message.timedOut(timeout ?? 0)
+        case .overBudget: message = Message.tooManyCells(cellBudget)
+        }
+        return DiagnosticError(Diagnostic(statement.file, statement.range, message))
     }
 
     func executeUnchecked(_ statement: Statement) throws -> StatementOutcome {
@@ -143,6 +180,11 @@ public final class Session {
                 catalog.remove(info)
                 throw DiagnosticError(checker.diagnostics)
             }
+            if let tooDeep = DefineNesting.tooDeep(info) {
+                catalog.remove(info)
+                info.resetCheck()
+                throw DiagnosticError(tooDeep)
+            }
             return .done("\(d.kind.rawValue) \(d.collection).\(d.name)")
         case .param(let name, let nameRange, let value):
             switch RuleFiles.paramValue(value) {
@@ -175,7 +217,7 @@ public final class Session {
 
     func recheck() throws {
         let checker = Checker(store: store, catalog: catalog)
-        for info in catalog.ordered {
+        for info in DefineNesting.checkingOrder(catalog) {
             _ = checker.checkDefine(info, usedAt: info.definition.nameRange, scope: Checker.Scope(file: info.file))
         }
         if !checker.diagnostics.isEmpty { throw DiagnosticError(checker.diagnostics) }
@@ -200,6 +242,8 @@ public final class Session {
         var e = Evaluator(store: store, catalog: catalog, today: today, source: file)
         e.useIndexes = useIndexes
         e.cancelled = cancellationCheck
+        e.charge = limits.map { limits in { limits.charge($0) } }
+        e.caches.counters = workCounters
         return e
     }
 }
@@ -207,5 +251,44 @@ public final class Session {
 extension Catalog {
     func remove(_ info: DefineInfo) {
         removeDefinition(info)
+    }
+}
+
+/// What stops one statement early: Ctrl-C, its time limit, or a result past the cell budget.
+/// Polled where the evaluator loops (every 256 rows); once stopped it stays stopped, so
+/// every loop of the statement unwinds and the statement changes nothing.
+final class StatementLimits {
+    enum Reason { case cancelled, timedOut, overBudget }
+
+    private let deadline: UInt64?
+    private let cellBudget: Int
+    private let userCancellation: (() -> Bool)?
+    private var cells = 0
+    private(set) var stopped: Reason?
+
+    init(timeout: Double?, cellBudget: Int, userCancellation: (() -> Bool)?) {
+        if let timeout, timeout > 0 {
+            let nanoseconds = min(timeout * 1e9, Double(UInt64.max / 2))
+            deadline = DispatchTime.now().uptimeNanoseconds &+ UInt64(nanoseconds)
+        } else {
+            deadline = nil
+        }
+        self.cellBudget = cellBudget
+        self.userCancellation = userCancellation
+    }
+
+    /// True once the statement must stop.
+    func poll() -> Bool {
+        if stopped != nil { return true }
+        if let userCancellation, userCancellation() { stopped = .cancelled; return true }
+        if let deadline, DispatchTime.now().uptimeNanoseconds >= deadline { stopped = .timedOut; return true }
+        return false
+    }
+
+    /// Counts cells of the result; true once past the budget.
+    func charge(_ n: Int) -> Bool {
+        cells += n
+        if cells > cellBudget, stopped == nil { stopped = .overBudget }
+        return stopped != nil
     }
 }

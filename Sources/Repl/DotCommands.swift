@@ -33,6 +33,8 @@ struct DotCommand {
                    examples: [".maxrows 20", ".maxrows auto"]),
         DotCommand(name: ".timer", synopsis: ".timer on|off", summary: ("show each statement's wall time", "显示每条语句的耗时"),
                    examples: [".timer on", ".timer off"]),
+        DotCommand(name: ".timeout", synopsis: ".timeout [SECONDS|off]", summary: ("show or set how long a statement may run before it stops with an error", "显示或设定语句的最长运行时间，超时即停止并报错"),
+                   examples: [".timeout 30", ".timeout off"]),
         DotCommand(name: ".today", synopsis: ".today [DATE]", summary: ("show or fix today's date", "显示或设定今天的日期"),
                    examples: [".today 2019-11-30", ".today"]),
         DotCommand(name: ".param", synopsis: ".param [NAME VALUE]", summary: ("list params, or override one for this session", "列出参数，或在本次会话中覆盖某个参数"),
@@ -173,6 +175,17 @@ extension ScriptRunner {
             }
             timer = args[0].lowercased() == "on"
             confirm(m.timerIs(timer))
+        case ".timeout":
+            if args.isEmpty {
+                confirm(m.timeoutIs(session.timeout))
+                return
+            }
+            let value = args[0].lowercased()
+            guard args.count == 1, value == "off" || (Double(value).map { $0 > 0 && $0.isFinite } ?? false) else {
+                throw DotError(column: line.restColumn, message: m.usage(command.synopsis))
+            }
+            session.timeout = value == "off" ? nil : Double(value)
+            confirm(m.timeoutIs(session.timeout))
         case ".maxrows":
             if args.isEmpty {
                 confirm(m.maxRowsIs(screen?.maxRows ?? nil))

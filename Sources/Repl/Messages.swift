@@ -70,6 +70,11 @@ struct Messages: Sendable {
     }
     func formatIs(_ format: String) -> String { say("format: \(format)", "输出格式：\(format)") }
     func timerIs(_ on: Bool) -> String { say("timer: \(on ? "on" : "off")", "计时：\(on ? "开" : "关")") }
+    func timeoutIs(_ seconds: Double?) -> String {
+        guard let seconds else { return say("timeout: off", "超时：不限") }
+        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        return say("timeout: \(shown) s", "超时：\(shown) 秒")
+    }
     func todayIs(_ date: String) -> String { say("today: \(date)", "今天：\(date)") }
     func badDate(_ text: String) -> String { say("'\(text)' is not a date YYYY-MM-DD", "“\(text)”不是 YYYY-MM-DD 格式的日期") }
     func paramIs(_ name: String, _ value: String) -> String { say("param \(name) = \(value)", "参数 \(name) = \(value)") }

@@ -26,9 +26,21 @@ struct SessionOptions: ParsableArguments {
     @Option(name: .long, help: "Who changes are recorded as made by (default: the OS user).")
     var user: String?
 
+    @Option(name: .long, help: ArgumentHelp("Stop a statement that runs longer than SECONDS, with an error naming it; it changes nothing.", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(name: .customLong("max-cells"), help: ArgumentHelp("Stop a statement whose result would hold more than N cells (rows × columns, set elements counted; default 64000000).", valueName: "n"))
+    var maxCells: Int?
+
     func validate() throws {
         if let today, CivilDate.parse(today, allowMonth: false) == nil {
             throw ValidationError("--today takes a date YYYY-MM-DD, not '\(today)'")
+        }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw ValidationError("--timeout takes a number of seconds above 0, not '\(timeout)'")
+        }
+        if let maxCells, maxCells <= 0 {
+            throw ValidationError("--max-cells takes a whole number above 0, not '\(maxCells)'")
         }
         for p in param where !p.contains("=") || p.hasPrefix("=") {
             throw ValidationError("--param takes NAME=VALUE, not '\(p)'")
@@ -88,6 +100,8 @@ struct SessionOptions: ParsableArguments {
             session.dataset = dataset
             if usesShippedExamples { session.readOnlyReason = Self.shippedExamplesAreReadOnly }
             if let user { session.user = user }
+            session.timeout = timeout
+            if let maxCells { session.cellBudget = maxCells }
             return session
         } catch let error as DiagnosticError {
             Terminal.report(error)
