@@ -110,10 +110,10 @@ refused_unchanged("5 a huge id is refused", 'insert children {id: 99999999999999
 refused_unchanged("5 id 0 is refused", 'insert children {id: 0, name: "甲", birth: 2012-05, street: "布吉", community: "大芬"}', "id")
 refused_unchanged("5 a negative id is refused", 'insert children {id: -4, name: "甲", birth: 2012-05, street: "布吉", community: "大芬"}', "id")
 d = fresh_dataset()
-run(["--data", d, "-c", "delete visits where id = 873"])
+run(["--data", d, "-c", "delete visits where id = 872"])
 rc, out, err = run(["--data", d, "--format", "json", "-c", "visits select max(id)"])
 rc, out2, err = run(["--data", d, "--format", "json", "-c", 'insert visits {pairing: 1, date: 2019-11-01, kind: "电话"}'])
-check("5 a deleted id is not reused", rc == 0 and '"id":873' not in out2, (rc, out, out2, err))
+check("5 a deleted id is not reused", rc == 0 and '"max(id)":871' in out and '"id":873' in out2, (rc, out, out2, err))
 shutil.rmtree(d)
 
 # 6. Domains and strict types
@@ -129,6 +129,20 @@ for stmt, expect in [('insert children {name: 1, birth: 2012-05, street: "布吉
 # 7. Hangs: uncorrelated subqueries once, a cell budget, --timeout
 rc, out, err = run(["-c", "count children where household_income = max(children select household_income)"], timeout=20)
 check("7 an uncorrelated subquery runs once", rc == 0, (rc, err))
+
+rc, out, err = run(["--timeout", "0.5", "-c", "count children where count(children where outer.id > id and count(children where outer.id < id) > 0) > 0"], timeout=30)
+check("7 --timeout stops a statement with its position", rc == 1 and ":1:1: error:" in err and "time limit" in err, (rc, err))
+
+# 8. fmt keeps every comment
+d = tempfile.mkdtemp(prefix="mql-hardening-fmt-")
+rules = os.path.join(d, "r.mql")
+with open(rules, "w", encoding="utf-8") as f:
+    f.write('define children.x =\n    1 + # one\n    2\n\ntest "t" {\n    # own line\n    given today 2019-11-30 # trailing\n    expect count children = 0\n}\n# last, no newline')
+subprocess.run([MQL, "fmt", rules], capture_output=True)
+text = open(rules, encoding="utf-8").read()
+check("8 fmt keeps comments in tests, continued expressions and at the end",
+      all(c in text for c in ["# one", "# own line", "# trailing", "# last, no newline"]), text)
+shutil.rmtree(d)
 
 # 9. Relative paths
 d = fresh_dataset()
