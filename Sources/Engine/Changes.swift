@@ -232,9 +232,20 @@ extension Store {
 
     /// Restores key order, key indexes and links after edits.
     func finishChanges(_ touched: Set<String>) {
-        for name in touched {
-            guard let table = table(name) else { continue }
+        // In load order, so a table is sorted after the tables its key refers to (a
+        // community's key holds its street's row): a set's order differs between processes,
+        // and sorting communities before their streets left them in an order of chance.
+        var reordered = Set<String>()
+        for table in tables {
+            let keyRefersToReordered = table.schema.key.contains { field in
+                if case .reference(let target)? = table.schema.field(named: field)?.type { return reordered.contains(target) }
+                return false
+            }
+            guard touched.contains(table.name) || keyRefersToReordered else { continue }
+            // The names a community's key is read through follow its streets' new rows.
+            if keyRefersToReordered { linkReferences() }
             if let order = table.keyOrderIfUnsorted() {
+                reordered.insert(table.name)
                 var newRowOfOld = [Int32](repeating: -1, count: order.count)
                 for (new, old) in order.enumerated() { newRowOfOld[old] = Int32(new) }
                 table.reorder(order)

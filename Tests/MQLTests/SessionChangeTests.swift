@@ -139,3 +139,21 @@ extension Session {
         #expect(try session.count("count visits where id in [3, 4]") == 1)
     }
 }
+
+/// Found by the fuzzer: after a new street (which moves streets' rows) and a new community,
+/// communities were sorted with their streets' old names, in an order that also depended on
+/// set iteration. Rows stay in key order: streets, then communities within them, by pinyin.
+@Suite struct KeyOrderAfterChangesTests {
+    @Test func communitiesStayInKeyOrderAfterANewStreet() throws {
+        let session = try Fixtures.exampleSession()
+        let before = try session.rows("communities select street, name")
+        _ = try session.change("insert streets {name: \"测试街\", quota: 3, liaison: \"测试\"}")
+        _ = try session.change("insert communities {name: \"新社区\", street: \"横岗\"}")
+        let after = try session.rows("communities select street, name")
+        #expect(after.first == before.first, "坂田's communities still come first")
+        #expect(after.filter { $0 != "横岗 | 新社区" } == before)
+        #expect(try session.rows("communities where street = \"横岗\" and name = \"新社区\" select name") == ["新社区"])
+        let streets = try session.rows("streets select name")
+        #expect(streets == streets.sorted { PinyinCollation.compare($0, $1) == .orderedAscending })
+    }
+}
