@@ -106,6 +106,9 @@ extension Store {
         for edit in edits {
             try result.apply(edit, replaying: replaying)
             touched.insert(edit.collection)
+            // Communities are found by their street's name: the next edit of the batch must
+            // see a street this one added or renamed.
+            if edit.collection == "streets" { result.linkReferences() }
         }
         result.finishChanges(touched)
         return result

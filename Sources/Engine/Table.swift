@@ -127,6 +127,12 @@ public final class Table {
             guard let id = Int(text), let row = row(id: id) else { return [] }
             return [Int32(row)]
         }
+        // Mid-change (several edits applied in one batch, as a journal replays them) a row
+        // inserted or renamed by an earlier edit must be found by the next one.
+        if keyIndexStale {
+            rebuildKeyIndex()
+            keyIndexStale = false
+        }
         return rowsOfKeyText[text] ?? []
     }
 
