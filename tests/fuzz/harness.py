@@ -1,0 +1,238 @@
+# Runs generated statements against the real `mql` binary and checks the oracles of issue 9:
+# no crash (signal or exit ≥ 3), no hang, a refused change leaves the dataset's files
+# byte-identical, an accepted change is what a fresh process reads back, the audit trail
+# only grows, a query's rows and its count agree and `E` / `not (E)` partition the rows,
+# and `mql fmt` is stable and keeps a query's meaning.
+import hashlib, json, os, re, shutil, subprocess, tempfile
+
+from generator import ROOT, DATA, RULES
+
+TODAY = "2019-11-30"
+COLLECTIONS = ["streets", "communities", "children", "mothers", "pairings", "visits", "changes"]
+DUMP_SCRIPT = "\n".join(COLLECTIONS) + "\n"
+
+
+class Failure:
+    def __init__(self, oracle, cls, text, detail, stderr=""):
+        self.oracle, self.cls, self.text, self.detail, self.stderr = oracle, cls, text, detail, stderr
+
+    def signature_text(self):
+        return self.text + "\n" + self.stderr + "\n" + self.detail
+
+
+class Outcome:
+    def __init__(self, rc, out, err, hung=False):
+        self.rc, self.out, self.err, self.hung = rc, out, err, hung
+
+
+def first_error_line(err):
+    for line in err.splitlines():
+        if "Fatal error" in line or "fatal" in line.lower() or "error:" in line:
+            return line.strip()[:300]
+    return err.strip().splitlines()[-1][:300] if err.strip() else ""
+
+
+class Harness:
+    def __init__(self, mql, timeout=10):
+        self.mql = os.path.abspath(mql)
+        self.timeout = timeout
+        self.runs = 0
+        self.tmp = tempfile.mkdtemp(prefix="mql-fuzz-")
+        self.pristine = os.path.join(self.tmp, "pristine")
+        shutil.copytree(DATA, self.pristine, ignore=shutil.ignore_patterns(".mql-*", "journal.mqlj*", "snapshot.mqls"))
+        base = self.run(["--data", self.pristine, "--unmask", "--format", "json"], stdin=DUMP_SCRIPT)
+        if base.rc != 0:
+            raise SystemExit("cannot dump the example dataset: " + base.err)
+        self.pristine_dump = base.out.splitlines()
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run(self, argv, stdin=None, cwd=None, timeout=None):
+        self.runs += 1
+        env = dict(os.environ, LANG="C.UTF-8", MQL_HOME=ROOT, HOME=self.tmp)
+        try:
+            p = subprocess.run([self.mql, "--today", TODAY, *argv] if argv and not argv[0] in ("fmt", "check", "test") else [self.mql, *argv],
+                               input=(stdin or "").encode("utf-8", "surrogatepass"), capture_output=True,
+                               timeout=timeout or self.timeout, cwd=cwd or self.tmp, env=env)
+        except subprocess.TimeoutExpired as e:
+            return Outcome(None, (e.stdout or b"").decode("utf-8", "replace"), (e.stderr or b"").decode("utf-8", "replace"), hung=True)
+        return Outcome(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"))
+
+    # ---- basic oracles, on every run
+    def survive(self, cls, text, o, what="run"):
+        if o.hung:
+            return Failure("hang", cls, text, "%s did not finish in %ss" % (what, self.timeout), o.err[-2000:])
+        if o.rc < 0 or o.rc >= 128:
+            return Failure("crash", cls, text, "%s: exit %s: %s" % (what, o.rc, first_error_line(o.err)), o.err[-2000:])
+        if o.rc not in (0, 1, 2):
+            return Failure("exit-status", cls, text, "%s: exit %s" % (what, o.rc), o.err[-2000:])
+        return None
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:
+            f.write(text)
+        return path
+
+    def statements(self, text):
+        # Long inputs go through a file: the argument list has a size limit.
+        if len(text.encode("utf-8", "surrogatepass")) < 100_000 and "\x00" not in text:
+            return ["-c", text]
+        return [self.write("long.mql", text + "\n")]
+
+    # ---- queries and other read-only statements on the shipped data
+    def check_query(self, cls, text, extra=None):
+        o = self.run(["--format", "json"] + self.statements(text))
+        fails = [f for f in [self.survive(cls, text, o)] if f]
+        if fails or extra is None:
+            return fails, o
+        return fails + extra(o), o
+
+    def check_count_agrees(self, cls, collection, condition):
+        """`C where E select key` has as many rows as `count C where E`; E and not (E) partition C."""
+        text = "%s where %s" % (collection, condition)
+        script = "%s\ncount %s\ncount %s where not (%s)\ncount %s\n" % (text, text, collection, condition, collection)
+        o = self.run(["--format", "json"], stdin=script)
+        f = self.survive(cls, text, o)
+        if f:
+            return [f]
+        if o.rc != 0:
+            return []
+        lines = o.out.splitlines()
+        try:
+            rows, n, m, total = len(json.loads(lines[0])), int(lines[1]), int(lines[2]), int(lines[3])
+        except (ValueError, IndexError):
+            return [Failure("output-shape", cls, text, "unexpected output: %r" % o.out[:300], o.err)]
+        fails = []
+        if rows != n:
+            fails.append(Failure("count-vs-rows", cls, text, "%d rows but count %d" % (rows, n)))
+        if n + m != total:
+            fails.append(Failure("not-partition", cls, text, "count E %d + count not E %d != %d" % (n, m, total)))
+        return fails
+
+    def check_fmt(self, cls, text, original=None, is_query=False):
+        """fmt twice = fmt once; a formatted query runs to the same output as the original."""
+        path = self.write("fmt.mql", text + "\n")
+        o1 = self.run(["fmt", path])
+        f = self.survive(cls, text, o1, "fmt")
+        if f:
+            return [f]
+        if o1.rc != 0:
+            return []
+        once = open(path, encoding="utf-8", errors="surrogateescape").read()
+        o2 = self.run(["fmt", path])
+        f = self.survive(cls, text, o2, "fmt of fmt")
+        if f:
+            return [f]
+        twice = open(path, encoding="utf-8", errors="surrogateescape").read()
+        fails = []
+        if o2.rc != 0:
+            fails.append(Failure("fmt-reparse", cls, text, "fmt output does not parse: %r -> %s" % (once[:300], first_error_line(o2.err)), o2.err))
+        elif once != twice:
+            fails.append(Failure("fmt-stable", cls, text, "fmt once %r, twice %r" % (once[:300], twice[:300])))
+        if is_query and original is not None and original.rc == 0 and o2.rc == 0:
+            again = self.run(["--format", "json", path])
+            if again.rc != original.rc or again.out != original.out:
+                fails.append(Failure("fmt-meaning", cls, text, "formatted %r gives exit %s %r, original %r" % (once[:200], again.rc, again.out[:200], original.out[:200]), again.err))
+        return fails
+
+    # ---- changes on a copy of the example data
+    def fresh_copy(self):
+        d = tempfile.mkdtemp(prefix="data-", dir=self.tmp)
+        for f in os.listdir(self.pristine):
+            shutil.copy(os.path.join(self.pristine, f), d)
+        return d
+
+    @staticmethod
+    def hashes(d):
+        out = {}
+        for f in sorted(os.listdir(d)):
+            if f.startswith(".mql-") and f.endswith(".lock"):
+                continue
+            with open(os.path.join(d, f), "rb") as fh:
+                out[f] = hashlib.sha256(fh.read()).hexdigest()
+        return out
+
+    def check_change(self, cls, text, keep_going=False, single_transaction=False):
+        d = self.fresh_copy()
+        try:
+            before = self.hashes(d)
+            change = self.write("change.mql", text + "\n")
+            dump = self.write("dump.mql", DUMP_SCRIPT)
+            argv = ["--data", d, "--unmask", "--format", "json"] + (["--keep-going"] if keep_going else [])
+            o = self.run(argv + [change, dump])
+            f = self.survive(cls, text, o)
+            if f:
+                return [f]
+            fails = []
+            after = self.hashes(d)
+            if o.rc != 0 and (not keep_going or single_transaction) and after != before:
+                changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+                fails.append(Failure("refused-changes-data", cls, text, "exit %s but files changed: %s" % (o.rc, changed), o.err))
+            if o.rc == 2:
+                return fails
+            reread = self.run(["--data", d, "--unmask", "--format", "json"], stdin=DUMP_SCRIPT)
+            f = self.survive(cls, text, reread, "reread")
+            if f:
+                return fails + [f]
+            if reread.rc != 0:
+                return fails + [Failure("reread-fails", cls, text, "a fresh process cannot read the dataset: " + first_error_line(reread.err), reread.err)]
+            fresh = reread.out.splitlines()
+            if o.rc == 0 or keep_going:
+                seen = o.out.splitlines()[-len(COLLECTIONS):]
+                if seen != fresh:
+                    which = [c for c, a, b in zip(COLLECTIONS, seen, fresh) if a != b]
+                    fails.append(Failure("readback", cls, text, "the writer saw other rows than a fresh process in %s" % which, o.err))
+            fails += self.audit_only_grows(cls, text, fresh)
+            fails += self.no_silent_null(cls, text, fresh)
+            return fails
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def audit_only_grows(self, cls, text, fresh):
+        old = json.loads(self.pristine_dump[-1])
+        new = json.loads(fresh[-1])
+        data_changed = fresh[:-1] != self.pristine_dump[:-1]
+        old_by_id = {r["id"]: r for r in old}
+        new_by_id = {r["id"]: r for r in new}
+        fails = []
+        lost = [i for i in old_by_id if new_by_id.get(i) != old_by_id[i]]
+        if lost:
+            fails.append(Failure("audit-rewritten", cls, text, "changes rows %s were altered or removed" % lost[:5]))
+        if data_changed and len(new) <= len(old):
+            fails.append(Failure("audit-missing", cls, text, "data changed but no changes row was added"))
+        return fails
+
+    def no_silent_null(self, cls, text, fresh):
+        """`set f = f op X` never turns a value into null: overflow must be an error."""
+        m = re.match(r"\s*update\s+(\w+)\s+where .* set (.*)$", text, re.S)
+        if not m or m.group(1) not in COLLECTIONS:
+            return []
+        fields = re.findall(r"(\w+) = \1 [-+*]", m.group(2))
+        if not fields:
+            return []
+        i = COLLECTIONS.index(m.group(1))
+        key = "name" if m.group(1) == "streets" else "id"
+        old = {r.get(key): r for r in json.loads(self.pristine_dump[i])}
+        new = {r.get(key): r for r in json.loads(fresh[i])}
+        for k, row in new.items():
+            for fld in fields:
+                if k in old and old[k].get(fld) is not None and row.get(fld) is None:
+                    return [Failure("silent-null", cls, text, "%s %s: %s was %r, now null" % (m.group(1), k, fld, old[k][fld]))]
+        return []
+
+    # ---- rule-file statements and dot commands
+    def check_rule(self, cls, text):
+        path = self.write("extra.mql", text + "\n")
+        o = self.run(["--rules", RULES, "--rules", path, "--format", "json", "-c", "count children"])
+        f = self.survive(cls, text, o)
+        fails = [f] if f else []
+        o2 = self.run(["test", RULES, path])
+        f = self.survive(cls, text, o2, "mql test")
+        return fails + ([f] if f else [])
+
+    def check_dot(self, cls, text):
+        o = self.run(["--format", "json"], stdin=text + "\ncount children\n")
+        f = self.survive(cls, text, o)
+        return [f] if f else []

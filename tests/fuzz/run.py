@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""The fuzzers of issue 9: nothing crashes, hangs or silently changes data.
+
+  python3 tests/fuzz/run.py --ci [--mql PATH]     bounded, fixed seeds (scripts/test)
+  python3 tests/fuzz/run.py --minutes N [--seed S] [--mql PATH]
+                                                  longer, random seed; new failures are
+                                                  minimised into tests/fuzz/findings/
+
+A failure whose oracle and text match a line of known_defects.txt is reported as known;
+any other failure makes the run exit 1. See tests/fuzz/README.md.
+"""
+import argparse, hashlib, os, random, re, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from generator import ROOT, Generator, Mutator, Values  # noqa: E402
+from harness import Harness  # noqa: E402
+import corruption  # noqa: E402
+import minimise  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CI_SEED = 20261130
+# Cases per class in --ci; sized so the whole run stays under a minute with the debug binary.
+CI_CASES = {"query": 30, "count": 12, "fmt": 12, "change": 30, "transaction": 10, "rule": 8, "dot": 8,
+            "mutated-query": 30, "mutated-change": 14, "mutated-rule": 6}
+
+
+def load_known(path):
+    """Lines `ID | ORACLE | REGEX | minimal input`; REGEX is searched in the input, stderr and detail."""
+    known = []
+    if not os.path.exists(path):
+        return known
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split(" | ", 3)]
+        if len(parts) < 3:
+            continue
+        known.append((parts[0], parts[1], re.compile(parts[2], re.S)))
+    return known
+
+
+def classify(failure, known):
+    for ident, oracle, pattern in known:
+        if oracle in (failure.oracle, "*") and pattern.search(failure.signature_text()):
+            return ident
+    return None
+
+
+class Case:
+    """One generated input and how to check it; `check(text)` returns the failures."""
+
+    def __init__(self, cls, text, check):
+        self.cls, self.text, self.check = cls, text, check
+
+
+def make_case(cls, gen, mut, h):
+    if cls == "query":
+        t = gen.query_statement()
+        return Case(cls, t, lambda s: h.check_query(cls, s)[0])
+    if cls == "count":
+        c = gen.source()
+        cond = gen.condition(c)
+        return Case(cls, "%s where %s" % (c, cond), lambda s: h.check_count_agrees(cls, *s.split(" where ", 1)))
+    if cls == "fmt":
+        t = gen.query() if gen.chance(0.6) else gen.rule_statement()
+        is_query = not t.split()[0] in ("define", "rule", "constraint", "param")
+
+        def fmt(s):
+            fails, o = h.check_query(cls, s) if is_query else ([], None)
+            return fails + h.check_fmt(cls, s, o, is_query)
+        return Case(cls, t, fmt)
+    if cls == "change":
+        t = gen.change()
+        return Case(cls, t, lambda s: h.check_change(cls, s))
+    if cls == "transaction":
+        t = gen.transaction()
+        keep = gen.chance(0.5)
+        return Case(cls + ("+keep-going" if keep else ""), t, lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=True))
+    if cls == "rule":
+        t = gen.rule_statement()
+        return Case(cls, t, lambda s: h.check_rule(cls, s) + h.check_fmt(cls, s))
+    if cls == "dot":
+        t = gen.dot_command()
+        return Case(cls, t, lambda s: h.check_dot(cls, s))
+    if cls == "mutated-query":
+        t = mut.mutate(gen.query_statement())
+        return Case(cls, t, lambda s: h.check_query(cls, s)[0])
+    if cls == "mutated-change":
+        t = mut.mutate(gen.change() if gen.chance(0.7) else gen.transaction())
+        return Case(cls, t, lambda s: h.check_change(cls, s))
+    if cls == "mutated-rule":
+        t = mut.mutate(gen.rule_statement())
+        return Case(cls, t, lambda s: h.check_rule(cls, s))
+    raise ValueError(cls)
+
+
+def key_of(failure):
+    """What makes two failures the same defect: the oracle and the first error line, digits folded."""
+    detail = re.sub(r"\d+", "N", failure.detail.split(":")[0] if failure.oracle != "crash" else failure.detail)
+    return failure.oracle + ": " + detail[:160]
+
+
+def save_finding(findings_dir, case, failure, minimal):
+    os.makedirs(findings_dir, exist_ok=True)
+    digest = hashlib.sha1(key_of(failure).encode()).hexdigest()[:10]
+    path = os.path.join(findings_dir, "%s-%s.txt" % (failure.oracle, digest))
+    with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:
+        f.write("# class: %s\n# oracle: %s\n# detail: %s\n# reproduce: see tests/fuzz/README.md\n%s\n" % (
+            case.cls, failure.oracle, failure.detail.replace("\n", " ")[:500], minimal))
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mql", default=os.path.join(ROOT, ".build/debug/mql"))
+    ap.add_argument("--ci", action="store_true", help="fixed seeds, bounded cases; no minimising")
+    ap.add_argument("--minutes", type=float, help="run this long with a random seed")
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--known", default=os.path.join(HERE, "known_defects.txt"))
+    ap.add_argument("--findings", default=os.path.join(HERE, "findings"))
+    ap.add_argument("--no-corruption", action="store_true")
+    ap.add_argument("--timeout", type=float, default=10)
+    args = ap.parse_args()
+    if not os.path.exists(args.mql):
+        sys.exit("no mql binary at %s (swift build first, or --mql PATH)" % args.mql)
+
+    seed = CI_SEED if args.ci or args.seed is None and not args.minutes else (args.seed if args.seed is not None else random.randrange(1 << 32))
+    if args.seed is not None:
+        seed = args.seed
+    print("fuzz seed %d (%s)" % (seed, "ci" if args.ci else "%s minutes" % args.minutes if args.minutes else "one round"), flush=True)
+    known = load_known(args.known)
+    rng = random.Random(seed)
+    values = Values()
+    gen, mut = Generator(rng, values), Mutator(rng)
+    h = Harness(args.mql, timeout=args.timeout)
+    started = time.time()
+    deadline = started + args.minutes * 60 if args.minutes else None
+    tried, failed, known_hits, new_keys = {}, {}, {}, {}
+    saved = []
+
+    def record(case, failures):
+        tried[case.cls] = tried.get(case.cls, 0) + 1
+        for f in failures:
+            failed[f.oracle] = failed.get(f.oracle, 0) + 1
+            ident = classify(f, known)
+            if ident:
+                known_hits[ident] = known_hits.get(ident, 0) + 1
+                continue
+            k = key_of(f)
+            if k in new_keys:
+                new_keys[k][2] += 1
+                continue
+            minimal = case.text
+            if not args.ci and case.check is not None:
+                minimal = minimise.minimise(case.text, lambda s: any(key_of(g) == k for g in case.check(s)))
+            new_keys[k] = [f, minimal, 1]
+            print("NEW %s [%s] %s\n    input: %r" % (f.oracle, case.cls, f.detail[:300], minimal[:300]), flush=True)
+            if not args.ci:
+                saved.append(save_finding(args.findings, case, f, minimal))
+
+    try:
+        if args.ci:
+            plan = [cls for cls, n in CI_CASES.items() for _ in range(n)]
+            for cls in plan:
+                case = make_case(cls, gen, mut, h)
+                record(case, case.check(case.text))
+            if not args.no_corruption:
+                for case, fails in corruption.run(h, rng, budget="ci"):
+                    record(case, fails)
+        else:
+            classes = list(CI_CASES)
+            rounds = 0
+            while True:
+                for cls in classes:
+                    case = make_case(cls, gen, mut, h)
+                    record(case, case.check(case.text))
+                rounds += 1
+                if not deadline or time.time() > deadline:
+                    break
+                if not args.no_corruption and rounds % 25 == 1:
+                    for case, fails in corruption.run(h, rng, budget="long"):
+                        record(case, fails)
+    finally:
+        h.close()
+
+    elapsed = time.time() - started
+    print("\n== fuzz summary (seed %d, %.0f s, %d mql runs)" % (seed, elapsed, h.runs))
+    print("inputs tried per class: " + ", ".join("%s %d" % kv for kv in sorted(tried.items())))
+    print("failures per oracle:    " + (", ".join("%s %d" % kv for kv in sorted(failed.items())) or "none"))
+    print("known defects hit:      " + (", ".join("%s %d" % kv for kv in sorted(known_hits.items())) or "none"))
+    print("new defects:            %d" % len(new_keys))
+    for k, (f, minimal, n) in new_keys.items():
+        print("  NEW %s ×%d  %s\n      input: %r" % (f.oracle, n, f.detail[:200], minimal[:200]))
+    for p in saved:
+        print("  saved " + os.path.relpath(p, ROOT))
+    sys.exit(1 if new_keys else 0)
+
+
+if __name__ == "__main__":
+    main()
