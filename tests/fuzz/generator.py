@@ -133,6 +133,8 @@ class Generator:
             real = self.v.pick(self.rng, c, field)
             return q(real or "低保")
         real = self.v.pick(self.rng, c, field)
+        if r > 0.97:
+            return self.choice(['"a\\u{1B}[2Jb"', '"x\\u{7}y"', '"tab\\there"', '"line\\nbreak"', '"nul\\u{0}x"'])
         if real is None or r < 0.05:
             return q(self.choice(["", "布几", "王%", "x", "低宝", "凤凰"]))
         return q(real)
@@ -228,7 +230,7 @@ class Generator:
 
     def query(self, c=None):
         c = c or self.source()
-        name = CHINESE.get(c) if self.chance(0.05) else c
+        name = CHINESE.get(c, c) if self.chance(0.05) else c
         clauses = []
         if self.chance(0.8):
             clauses.append("where " + self.condition(c))
@@ -247,6 +249,8 @@ class Generator:
         elif self.chance(0.5):
             items = self.rng.sample([f for f, _ in SCHEMA[c]], k=min(len(SCHEMA[c]), self.rng.randint(1, 4)))
             items += [d for d in self.define_names(c) if self.chance(0.1)]
+            if self.chance(0.1):
+                items.append(self.choice(items) if self.chance(0.5) else "%s as %s" % (self.choice(items), self.choice(items)))
             if REVERSE.get(c) and self.chance(0.2):
                 items.append("count(%s) as n_%s" % (self.choice(REVERSE[c]), "rev"))
             clauses.append("select " + ", ".join(items))
@@ -345,6 +349,32 @@ class Generator:
 
     # ---- rule-file statements
     def rule_statement(self):
+        text = self.rule_statement_bare()
+        if self.chance(0.3):
+            text = "# fuzz-comment-%d before\n%s" % (self.rng.randint(0, 999), text)
+        if self.chance(0.3):
+            text += "  # fuzz-comment-%d after" % self.rng.randint(0, 999)
+        return text
+
+    def define_chain(self, n):
+        """n defines each using the one before: the checker and planner must not recurse n deep."""
+        lines = ["define children.chain_0 = id > 0"]
+        lines += ["define children.chain_%d = chain_%d" % (i, i - 1) for i in range(1, n)]
+        return "\n".join(lines)
+
+    def arithmetic(self):
+        """(collection, key condition, expression) over a row whose operand is not null."""
+        c, f = self.choice([("children", "household_size"), ("children", "medical_cost"), ("children", "birth"),
+                            ("children", "registered"), ("pairings", "since"), ("visits", "date")])
+        rows = [r for r in self.v.rows[c] if r.get(f)]
+        row = self.choice(rows)
+        if f in ("birth", "registered", "since", "date"):
+            expr = "%s %s %s" % (f, self.choice(["+", "-"]), self.choice(OVERFLOW_DURATIONS[:5] + ["8000 years", "10000 years"]))
+        else:
+            expr = "%s %s %s" % (f, self.choice(["*", "+", "-"]), self.choice(HUGE_NUMBERS[:4]))
+        return c, "id = %s" % row["id"], expr
+
+    def rule_statement_bare(self):
         c = self.choice(["children", "mothers", "pairings", "visits", "streets"])
         n = "fz_%d" % self.rng.randint(0, 999)
         r = self.rng.random()

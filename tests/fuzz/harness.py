@@ -25,6 +25,19 @@ class Outcome:
         self.rc, self.out, self.err, self.hung = rc, out, err, hung
 
 
+def crash_reason(err):
+    """The runtime's message and the first frame of the project's code: what names a crash."""
+    message = ""
+    m = re.search(r"\*\*\* (Swift runtime failure: [^*]+?) \*\*\*|(Fatal error: [^\n]*)|\*\*\* (Program crashed: [^*]+?) at ", err)
+    if m:
+        message = next(g for g in m.groups() if g)
+    frame = re.search(r"^\s*\d+\s+(?:\[ra\]\s+)?0x[0-9a-f]+ (.+?) \+ \d+ in mql at \S*/Sources/", err, re.M)
+    where = frame.group(1) if frame else ""
+    if not message and not where:
+        return first_error_line(err)
+    return "%s in %s" % (message or "crash", where or "?")
+
+
 def first_error_line(err):
     for line in err.splitlines():
         if "Fatal error" in line or "fatal" in line.lower() or "error:" in line:
@@ -64,7 +77,7 @@ class Harness:
         if o.hung:
             return Failure("hang", cls, text, "%s did not finish in %ss" % (what, self.timeout), o.err[-2000:])
         if o.rc < 0 or o.rc >= 128:
-            return Failure("crash", cls, text, "%s: exit %s: %s" % (what, o.rc, first_error_line(o.err)), o.err[-2000:])
+            return Failure("crash", cls, text, "%s (%s, exit %s)" % (crash_reason(o.err), what, o.rc), o.err[-2000:])
         if o.rc not in (0, 1, 2):
             return Failure("exit-status", cls, text, "%s: exit %s" % (what, o.rc), o.err[-2000:])
         return None
@@ -85,9 +98,46 @@ class Harness:
     def check_query(self, cls, text, extra=None):
         o = self.run(["--format", "json"] + self.statements(text))
         fails = [f for f in [self.survive(cls, text, o)] if f]
+        if not fails:
+            fails += self.distinct_columns(cls, text, o)
         if fails or extra is None:
             return fails, o
         return fails + extra(o), o
+
+    @staticmethod
+    def distinct_columns(cls, text, o):
+        """A result's columns have distinct names (JSON objects with one key twice lose a value)."""
+        duplicates = []
+
+        def hook(pairs):
+            keys = [k for k, _ in pairs]
+            if len(set(keys)) != len(keys):
+                duplicates.append(sorted({k for k in keys if keys.count(k) > 1}))
+            return dict(pairs)
+        for line in o.out.splitlines():
+            try:
+                json.loads(line, object_pairs_hook=hook)
+            except ValueError:
+                pass
+            if duplicates:
+                return [Failure("duplicate-columns", cls, text, "a result has two columns named %s" % duplicates[0])]
+        return []
+
+    def check_arithmetic(self, cls, collection, key, expression):
+        """Arithmetic on non-null values is a value or an error, never a silent null."""
+        text = "%s where %s select %s as x" % (collection, key, expression)
+        o = self.run(["--format", "json", "-c", text])
+        f = self.survive(cls, text, o)
+        if f:
+            return [f]
+        if o.rc == 0:
+            try:
+                rows = json.loads(o.out.splitlines()[0])
+            except (ValueError, IndexError):
+                return [Failure("output-shape", cls, text, "unexpected output: %r" % o.out[:300], o.err)]
+            if rows and rows[0].get("x") is None:
+                return [Failure("silent-null", cls, text, "arithmetic on non-null values gives null, not an error: %s" % expression)]
+        return []
 
     def check_count_agrees(self, cls, collection, condition):
         """`C where E select key` has as many rows as `count C where E`; E and not (E) partition C."""
@@ -131,6 +181,10 @@ class Harness:
             fails.append(Failure("fmt-reparse", cls, text, "fmt output does not parse: %r -> %s" % (once[:300], first_error_line(o2.err)), o2.err))
         elif once != twice:
             fails.append(Failure("fmt-stable", cls, text, "fmt once %r, twice %r" % (once[:300], twice[:300])))
+        for comment in re.findall(r"#\s*(fuzz-comment-\d+)", text):
+            if comment not in once:
+                fails.append(Failure("fmt-drops-comment", cls, text, "fmt dropped the comment %r: %r" % (comment, once[:300])))
+                break
         if is_query and original is not None and original.rc == 0 and o2.rc == 0:
             again = self.run(["--format", "json", path])
             if again.rc != original.rc or again.out != original.out:
@@ -185,6 +239,9 @@ class Harness:
                     which = [c for c, a, b in zip(COLLECTIONS, seen, fresh) if a != b]
                     fails.append(Failure("readback", cls, text, "the writer saw other rows than a fresh process in %s" % which, o.err))
             fails += self.audit_only_grows(cls, text, fresh)
+            fails += self.no_key_reused(cls, text, fresh)
+            if o.rc == 0 and re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text):
+                fails += self.table_without_control_characters(cls, text, d)
             fails += self.no_silent_null(cls, text, fresh)
             return fails
         finally:
@@ -204,6 +261,31 @@ class Harness:
             fails.append(Failure("audit-missing", cls, text, "data changed but no changes row was added"))
         return fails
 
+    def no_key_reused(self, cls, text, fresh):
+        """Without an update, an id that named a row never names another one afterwards."""
+        fails = []
+        for i, c in enumerate(COLLECTIONS):
+            if c in ("streets", "communities", "changes") or re.search(r"\bupdate\s+%s\b" % c, text):
+                continue
+            if c == "pairings" and re.search(r"\bend\s+pairing\b", text):
+                continue
+            old = {r["id"]: r for r in json.loads(self.pristine_dump[i])}
+            for r in json.loads(fresh[i]):
+                if r["id"] in old and r != old[r["id"]]:
+                    fails.append(Failure("id-reused", cls, text, "%s id %s named another row before" % (c, r["id"])))
+                    return fails
+        return fails
+
+    def table_without_control_characters(self, cls, text, d):
+        """A value holding control characters is shown escaped in a table, not sent to the terminal."""
+        fails = []
+        for c in ("children", "mothers", "pairings", "visits", "streets"):
+            o = self.run(["--data", d, "--unmask", "--format", "table", "-c", c])
+            if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", o.out):
+                fails.append(Failure("table-control-characters", cls, text, "table output of %s holds raw control characters" % c))
+                break
+        return fails
+
     def no_silent_null(self, cls, text, fresh):
         """`set f = f op X` never turns a value into null: overflow must be an error."""
         m = re.match(r"\s*update\s+(\w+)\s+where .* set (.*)$", text, re.S)
@@ -219,15 +301,17 @@ class Harness:
         for k, row in new.items():
             for fld in fields:
                 if k in old and old[k].get(fld) is not None and row.get(fld) is None:
-                    return [Failure("silent-null", cls, text, "%s %s: %s was %r, now null" % (m.group(1), k, fld, old[k][fld]))]
+                    return [Failure("silent-null", cls, text, "an update's arithmetic made a value null: %s %s: %s was %r" % (m.group(1), k, fld, old[k][fld]))]
         return []
 
     # ---- rule-file statements and dot commands
-    def check_rule(self, cls, text):
+    def check_rule(self, cls, text, with_tests=True):
         path = self.write("extra.mql", text + "\n")
         o = self.run(["--rules", RULES, "--rules", path, "--format", "json", "-c", "count children"])
         f = self.survive(cls, text, o)
         fails = [f] if f else []
+        if not with_tests:
+            return fails
         o2 = self.run(["test", RULES, path])
         f = self.survive(cls, text, o2, "mql test")
         return fails + ([f] if f else [])

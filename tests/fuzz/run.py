@@ -20,8 +20,8 @@ import minimise  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 CI_SEED = 20261130
 # Cases per class in --ci; sized so the whole run stays under a minute with the debug binary.
-CI_CASES = {"query": 30, "count": 12, "fmt": 12, "change": 30, "transaction": 10, "rule": 8, "dot": 8,
-            "mutated-query": 30, "mutated-change": 14, "mutated-rule": 6}
+CI_CASES = {"query": 24, "count": 10, "fmt": 8, "arithmetic": 6, "change": 12, "transaction": 6, "rule": 4,
+            "define-chain": 1, "dot": 6, "mutated-query": 24, "mutated-change": 8, "mutated-rule": 4}
 
 
 def load_known(path):
@@ -80,6 +80,13 @@ def make_case(cls, gen, mut, h):
     if cls == "rule":
         t = gen.rule_statement()
         return Case(cls, t, lambda s: h.check_rule(cls, s) + h.check_fmt(cls, s))
+    if cls == "arithmetic":
+        c, key, expr = gen.arithmetic()
+        return Case(cls, "%s where %s select %s as x" % (c, key, expr),
+                    lambda s: h.check_arithmetic(cls, c, key, s.split(" select ", 1)[1].rsplit(" as x", 1)[0]) if " select " in s else [])
+    if cls == "define-chain":
+        t = gen.define_chain(20000 if h.ci else gen.choice([300, 2000, 20000, 50000]))
+        return Case(cls, t, lambda s: h.check_rule(cls, s, with_tests=False))
     if cls == "dot":
         t = gen.dot_command()
         return Case(cls, t, lambda s: h.check_dot(cls, s))
@@ -97,7 +104,7 @@ def make_case(cls, gen, mut, h):
 
 def key_of(failure):
     """What makes two failures the same defect: the oracle and the first error line, digits folded."""
-    detail = re.sub(r"\d+", "N", failure.detail.split(":")[0] if failure.oracle != "crash" else failure.detail)
+    detail = re.sub(r"\d+", "N", failure.detail.split(":")[0] if failure.oracle != "crash" else failure.detail.split(" (")[0])
     return failure.oracle + ": " + detail[:160]
 
 
@@ -134,13 +141,18 @@ def main():
     values = Values()
     gen, mut = Generator(rng, values), Mutator(rng)
     h = Harness(args.mql, timeout=args.timeout)
+    h.ci = args.ci
     started = time.time()
     deadline = started + args.minutes * 60 if args.minutes else None
     tried, failed, known_hits, new_keys = {}, {}, {}, {}
     saved = []
 
+    spent, last = {}, [time.time()]
+
     def record(case, failures):
         tried[case.cls] = tried.get(case.cls, 0) + 1
+        now = time.time()
+        spent[case.cls] = spent.get(case.cls, 0) + now - last[0]
         for f in failures:
             failed[f.oracle] = failed.get(f.oracle, 0) + 1
             ident = classify(f, known)
@@ -153,11 +165,13 @@ def main():
                 continue
             minimal = case.text
             if not args.ci and case.check is not None:
+                # Minimising only what is new and saving it; then the clock restarts for the next case.
                 minimal = minimise.minimise(case.text, lambda s: any(key_of(g) == k for g in case.check(s)))
             new_keys[k] = [f, minimal, 1]
             print("NEW %s [%s] %s\n    input: %r" % (f.oracle, case.cls, f.detail[:300], minimal[:300]), flush=True)
             if not args.ci:
                 saved.append(save_finding(args.findings, case, f, minimal))
+        last[0] = time.time()
 
     try:
         if args.ci:
@@ -187,6 +201,7 @@ def main():
     elapsed = time.time() - started
     print("\n== fuzz summary (seed %d, %.0f s, %d mql runs)" % (seed, elapsed, h.runs))
     print("inputs tried per class: " + ", ".join("%s %d" % kv for kv in sorted(tried.items())))
+    print("seconds per class:      " + ", ".join("%s %.1f" % kv for kv in sorted(spent.items())))
     print("failures per oracle:    " + (", ".join("%s %d" % kv for kv in sorted(failed.items())) or "none"))
     print("known defects hit:      " + (", ".join("%s %d" % kv for kv in sorted(known_hits.items())) or "none"))
     print("new defects:            %d" % len(new_keys))
