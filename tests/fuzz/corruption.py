@@ -55,7 +55,9 @@ def build(h):
 
 
 def run(h, rng, budget="ci"):
-    """Yields (case, failures) for each damaged file tried."""
+    """Yields (case, failures) for each damaged file tried. budget: "ci" (a few dozen),
+    "long" (a sample of offsets, for each round of --minutes), "full" (every byte offset of
+    the journal, 128 header and 400 random offsets of the snapshot)."""
     d, states, files = build(h)
     try:
         journal, snapshot = files.get(JOURNAL, b""), files.get(SNAPSHOT)
@@ -100,19 +102,22 @@ def run(h, rng, budget="ci"):
         boundaries = sorted({x for e in [0] + ends for x in ((e - 1, e, e + 1) if budget != "ci" else (e - 1, e)) if 0 <= x < n})
         if budget == "ci":
             offsets = sorted(set(boundaries + rng.sample(range(n), min(n, 4))))
+        elif budget == "long":
+            offsets = sorted(set(boundaries + rng.sample(range(n), min(n, 40))))
         else:
             offsets = list(range(n))
         for o in offsets:
             text = "journal truncated at %d of %d" % (o, n)
             yield CorruptionCase("journal-truncate", text, None), read_back("journal-truncate", text, JOURNAL, journal[:o], entries_before(o))
         flips = offsets if budget != "ci" else sorted(set(boundaries[:6] + rng.sample(range(n), min(n, 6))))
+        flips = flips if budget != "long" else sorted(set(rng.sample(range(n), min(n, 40))))
         for o in flips:
             b = bytearray(journal)
             bit = rng.randrange(8)
             b[o] ^= 1 << bit
             text = "journal bit %d flipped at %d of %d" % (bit, o, n)
             yield CorruptionCase("journal-bitflip", text, None), read_back("journal-bitflip", text, JOURNAL, bytes(b), entries_before(o))
-        for _ in range(2 if budget == "ci" else 40):
+        for _ in range(2 if budget == "ci" else 20):
             b = bytearray(journal)
             o = rng.randrange(n)
             k = rng.randint(2, 16)
@@ -129,6 +134,8 @@ def run(h, rng, budget="ci"):
         m = len(snapshot)
         if budget == "ci":
             soffsets = sorted(set(list(range(0, 64, 16)) + rng.sample(range(m), min(m, 4))))
+        elif budget == "long":
+            soffsets = sorted(set(rng.sample(range(128), 20) + rng.sample(range(m), min(m, 20))))
         else:
             soffsets = sorted(set(list(range(0, 128)) + rng.sample(range(m), min(m, 400))))
         everything = len(states) - 1

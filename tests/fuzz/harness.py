@@ -223,7 +223,8 @@ class Harness:
             after = self.hashes(d)
             if o.rc != 0 and (not keep_going or single_transaction) and after != before:
                 changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-                fails.append(Failure("refused-changes-data", cls, text, "exit %s but files changed: %s" % (o.rc, changed), o.err))
+                fails.append(Failure("refused-changes-data", cls, text, "%sexit %s but files changed: %s" % (
+                    "a failed transaction under --keep-going: " if keep_going else "", o.rc, changed), o.err))
             if o.rc == 2:
                 return fails
             reread = self.run(["--data", d, "--unmask", "--format", "json"], stdin=DUMP_SCRIPT)

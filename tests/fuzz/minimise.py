@@ -1,7 +1,7 @@
 # Delta debugging (ddmin) of a failing input: first by lines, then by tokens, then shrinking
 # any run of repeated text (deep nesting, huge literals) — keeping the smallest input for
 # which the failure still reproduces. Bounded by a number of tries so a long run goes on.
-import re
+import re, time
 
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\s+|[\w\u4e00-\u9fff.-]+|.', re.S)
 
@@ -49,8 +49,13 @@ def shrink_repeats(text, fails, budget):
     return text
 
 
-def minimise(text, check, tries=150):
+def minimise(text, check, tries=150, seconds=90):
+    deadline = time.time() + seconds
+
     def fails(candidate):
+        if time.time() > deadline:
+            budget[0] = 0
+            return False
         try:
             return check(candidate)
         except Exception:

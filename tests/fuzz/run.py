@@ -118,6 +118,22 @@ def save_finding(findings_dir, case, failure, minimal):
     return path
 
 
+def write_index_corpus(n, seed):
+    gen = Generator(random.Random(seed), Values())
+    path = os.path.join(HERE, "corpus", "index_queries.txt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# %d generated queries (seed %d) for Tests/MQLTests/FuzzIndexScanTests.swift:\n" % (n, seed))
+        f.write("# indexed rows = full-scan rows. Regenerate: python3 tests/fuzz/run.py --write-index-corpus %d\n" % n)
+        for _ in range(n):
+            c = gen.choice(["children", "children", "mothers", "pairings", "visits", "streets", "communities"])
+            q = gen.query(c)
+            while " where " not in q:
+                q = gen.query(c)
+            f.write(q.replace("\n", " ") + "\n")
+    print("wrote " + os.path.relpath(path, ROOT))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mql", default=os.path.join(ROOT, ".build/debug/mql"))
@@ -127,8 +143,15 @@ def main():
     ap.add_argument("--known", default=os.path.join(HERE, "known_defects.txt"))
     ap.add_argument("--findings", default=os.path.join(HERE, "findings"))
     ap.add_argument("--no-corruption", action="store_true")
+    ap.add_argument("--corruption-full", action="store_true",
+                    help="only the corruption fuzzer, at every byte offset of the journal (a few thousand runs)")
     ap.add_argument("--timeout", type=float, default=10)
+    ap.add_argument("--write-index-corpus", type=int, metavar="N",
+                    help="write N generated queries to tests/fuzz/corpus/index_queries.txt for the Swift index = scan test")
     args = ap.parse_args()
+    if args.write_index_corpus:
+        write_index_corpus(args.write_index_corpus, args.seed if args.seed is not None else CI_SEED)
+        return
     if not os.path.exists(args.mql):
         sys.exit("no mql binary at %s (swift build first, or --mql PATH)" % args.mql)
 
@@ -174,7 +197,10 @@ def main():
         last[0] = time.time()
 
     try:
-        if args.ci:
+        if args.corruption_full:
+            for case, fails in corruption.run(h, rng, budget="full"):
+                record(case, fails)
+        elif args.ci:
             plan = [cls for cls, n in CI_CASES.items() for _ in range(n)]
             for cls in plan:
                 case = make_case(cls, gen, mut, h)
@@ -192,7 +218,7 @@ def main():
                 rounds += 1
                 if not deadline or time.time() > deadline:
                     break
-                if not args.no_corruption and rounds % 25 == 1:
+                if not args.no_corruption and rounds % 10 == 1:
                     for case, fails in corruption.run(h, rng, budget="long"):
                         record(case, fails)
     finally:
