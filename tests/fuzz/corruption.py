@@ -103,21 +103,21 @@ def run(h, rng, budget="ci"):
         if budget == "ci":
             offsets = sorted(set(boundaries + rng.sample(range(n), min(n, 4))))
         elif budget == "long":
-            offsets = sorted(set(boundaries + rng.sample(range(n), min(n, 40))))
+            offsets = sorted(set(rng.sample(boundaries, 4) + rng.sample(range(n), min(n, 16))))
         else:
             offsets = list(range(n))
         for o in offsets:
             text = "journal truncated at %d of %d" % (o, n)
             yield CorruptionCase("journal-truncate", text, None), read_back("journal-truncate", text, JOURNAL, journal[:o], entries_before(o))
         flips = offsets if budget != "ci" else sorted(set(boundaries[:6] + rng.sample(range(n), min(n, 6))))
-        flips = flips if budget != "long" else sorted(set(rng.sample(range(n), min(n, 40))))
+        flips = flips if budget != "long" else sorted(set(rng.sample(range(n), min(n, 20))))
         for o in flips:
             b = bytearray(journal)
             bit = rng.randrange(8)
             b[o] ^= 1 << bit
             text = "journal bit %d flipped at %d of %d" % (bit, o, n)
             yield CorruptionCase("journal-bitflip", text, None), read_back("journal-bitflip", text, JOURNAL, bytes(b), entries_before(o))
-        for _ in range(2 if budget == "ci" else 20):
+        for _ in range(2 if budget == "ci" else 8):
             b = bytearray(journal)
             o = rng.randrange(n)
             k = rng.randint(2, 16)
@@ -126,7 +126,7 @@ def run(h, rng, budget="ci"):
             text = "journal %d random bytes at %d of %d" % (k, o, n)
             yield CorruptionCase("journal-random", text, None), read_back("journal-random", text, JOURNAL, bytes(b), entries_before(o))
         for i, (start, end) in enumerate(fields if budget != "ci" else [fields[0], fields[-1]]):
-            for big in (HUGE[:1] if budget == "ci" else HUGE):
+            for big in (HUGE[:1] if budget != "full" else HUGE) if budget == "ci" or rng.random() < 0.5 else HUGE[1:]:
                 b = journal[:start] + big + journal[end:]
                 text = "journal entry %d header length %s" % (i, big.decode())
                 yield CorruptionCase("journal-header-number", text, None), read_back("journal-header-number", text, JOURNAL, b, fields.index((start, end)))
@@ -135,7 +135,7 @@ def run(h, rng, budget="ci"):
         if budget == "ci":
             soffsets = sorted(set(list(range(0, 64, 16)) + rng.sample(range(m), min(m, 4))))
         elif budget == "long":
-            soffsets = sorted(set(rng.sample(range(128), 20) + rng.sample(range(m), min(m, 20))))
+            soffsets = sorted(set(rng.sample(range(128), 8) + rng.sample(range(m), min(m, 8))))
         else:
             soffsets = sorted(set(list(range(0, 128)) + rng.sample(range(m), min(m, 400))))
         everything = len(states) - 1

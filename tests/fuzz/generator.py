@@ -282,7 +282,9 @@ class Generator:
 
     # ---- changes
     def insert(self):
-        c = self.choice(["children", "children", "mothers", "pairings", "visits", "streets", "communities"])
+        return self.insert_into(self.choice(["children", "children", "mothers", "pairings", "visits", "streets", "communities"]))
+
+    def insert_into(self, c):
         fields = [f for f in SCHEMA[c] if f[0] != "id" or self.chance(0.15)]
         chosen = [f for f in fields if self.chance(0.6) or f[0] in ("name", "street")]
         cells = []
@@ -343,6 +345,14 @@ class Generator:
     def change(self):
         return self.choice([self.insert, self.insert, self.update, self.update, self.delete, self.pair, self.end, self.visit])()
 
+    def id_sequence(self):
+        """Deletes the row with the highest id, then inserts without an id: ids are never reused."""
+        c = self.choice(["visits", "pairings", "children", "mothers"])
+        top = max(self.v.ids(c))
+        insert = self.insert_into(c)
+        body = ["delete %s where id = %d" % (c, top), insert]
+        return "\n".join(["begin"] + body + ["commit"]) if self.chance(0.5) else "\n".join(body)
+
     def transaction(self):
         body = [self.change() for _ in range(self.rng.randint(1, 4))]
         return "\n".join(["begin"] + body + [self.choice(["commit", "commit", "rollback"])])
@@ -393,6 +403,49 @@ class Generator:
                             ".today " + self.choice(EDGE_DATES + ["2019-11-30", "x"]), ".param visit_interval " + self.duration(),
                             ".param medical_burden_ratio " + self.choice(HUGE_NUMBERS + ["0.5"]), ".timer on", ".maxrows 3", ".check",
                             ".read /nonexistent.mql", ".today", ".param"])
+
+
+def import_file(gen, mut, path):
+    """A CSV file of a few real rows of a collection (ids beyond the data's, or none), mutated
+    as text or bytes; returns the `.import` script that loads it."""
+    rng = gen.rng
+    c = rng.choice(["visits", "pairings", "children", "mothers", "streets", "communities"])
+    rows = rng.sample(gen.v.rows[c], k=min(3, len(gen.v.rows[c])))
+    header = list(rows[0].keys())
+    if "id" in header:
+        top = max(gen.v.ids(c))
+        if rng.random() < 0.5:
+            header.remove("id")
+        for i, r in enumerate(rows):
+            r["id"] = str(top + 1 + i)
+    lines = [",".join(header)]
+    for r in rows:
+        cells = []
+        for h in header:
+            v = r.get(h) or ""
+            cells.append('"%s"' % v.replace('"', '""') if any(ch in v for ch in ',"\n') else v)
+        lines.append(",".join(cells))
+    text = "\n".join(lines) + "\n"
+    if rng.random() < 0.8:
+        kind = rng.randrange(5)
+        if kind == 0:
+            text = mut.huge_number(text)
+        elif kind == 1:
+            text = mut.edge_date(text)
+        elif kind == 2:
+            text = mut.control_char(text)
+        elif kind == 3:
+            text = text.replace(",", rng.choice([",,", '","', "，", ""]), 1 + rng.randrange(3))
+        else:
+            text = mut.byte_flip(text)
+    data = text.encode("utf-8", "surrogatepass")
+    if rng.random() < 0.1:
+        data = b"\xef\xbb\xbf" + data
+    if rng.random() < 0.1:
+        data = data[:rng.randrange(len(data) + 1)]
+    with open(path, "wb") as f:
+        f.write(data)
+    return ".import %s %s" % (c, path)
 
 
 class Mutator:

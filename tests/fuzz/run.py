@@ -12,7 +12,7 @@ any other failure makes the run exit 1. See tests/fuzz/README.md.
 import argparse, hashlib, os, random, re, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generator import ROOT, Generator, Mutator, Values  # noqa: E402
+from generator import ROOT, Generator, Mutator, Values, import_file  # noqa: E402
 from harness import Harness  # noqa: E402
 import corruption  # noqa: E402
 import minimise  # noqa: E402
@@ -20,8 +20,8 @@ import minimise  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 CI_SEED = 20261130
 # Cases per class in --ci; sized so the whole run stays under a minute with the debug binary.
-CI_CASES = {"query": 24, "count": 10, "fmt": 8, "arithmetic": 6, "change": 12, "transaction": 6, "rule": 4,
-            "define-chain": 1, "dot": 6, "mutated-query": 24, "mutated-change": 8, "mutated-rule": 4}
+CI_CASES = {"query": 20, "count": 10, "fmt": 8, "arithmetic": 6, "change": 12, "transaction": 6, "id-sequence": 3, "import": 6, "rule": 4,
+            "define-chain": 1, "dot": 6, "mutated-query": 20, "mutated-change": 8, "mutated-rule": 4}
 
 
 def load_known(path):
@@ -77,6 +77,14 @@ def make_case(cls, gen, mut, h):
         t = gen.transaction()
         keep = gen.chance(0.5)
         return Case(cls + ("+keep-going" if keep else ""), t, lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=True))
+    if cls == "import":
+        # Each case gets its own file: the case's text names it, so minimising keeps it.
+        path = os.path.join(h.tmp, "import-%d.csv" % h.runs)
+        t = import_file(gen, mut, path)
+        return Case(cls, t, lambda s: h.check_change(cls, s))
+    if cls == "id-sequence":
+        t = gen.id_sequence()
+        return Case(cls, t, lambda s: h.check_change(cls, s))
     if cls == "rule":
         t = gen.rule_statement()
         return Case(cls, t, lambda s: h.check_rule(cls, s) + h.check_fmt(cls, s))
@@ -86,7 +94,7 @@ def make_case(cls, gen, mut, h):
                     lambda s: h.check_arithmetic(cls, c, key, s.split(" select ", 1)[1].rsplit(" as x", 1)[0]) if " select " in s else [])
     if cls == "define-chain":
         t = gen.define_chain(20000 if h.ci else gen.choice([300, 2000, 20000, 50000]))
-        return Case(cls, t, lambda s: h.check_rule(cls, s, with_tests=False))
+        return Case(cls, t, lambda s: h.check_rule(cls, s, with_tests=False, timeout=60))
     if cls == "dot":
         t = gen.dot_command()
         return Case(cls, t, lambda s: h.check_dot(cls, s))
@@ -209,16 +217,17 @@ def main():
                 for case, fails in corruption.run(h, rng, budget="ci"):
                     record(case, fails)
         else:
-            classes = list(CI_CASES)
+            # A round is one case of each class; the slow ones (seconds a case) come less often.
+            classes = [c for c in CI_CASES if c != "define-chain"]
             rounds = 0
             while True:
-                for cls in classes:
+                for cls in classes + (["define-chain"] if rounds % 20 == 0 else []):
                     case = make_case(cls, gen, mut, h)
                     record(case, case.check(case.text))
                 rounds += 1
                 if not deadline or time.time() > deadline:
                     break
-                if not args.no_corruption and rounds % 10 == 1:
+                if not args.no_corruption and rounds % 30 == 1:
                     for case, fails in corruption.run(h, rng, budget="long"):
                         record(case, fails)
     finally:
