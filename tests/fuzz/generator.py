@@ -364,6 +364,10 @@ class Generator:
             text = "# fuzz-comment-%d before\n%s" % (self.rng.randint(0, 999), text)
         if self.chance(0.3):
             text += "  # fuzz-comment-%d after" % self.rng.randint(0, 999)
+        elif self.chance(0.3) and " = " in text and not text.startswith("param"):
+            # A statement continued over lines, with a comment on a continued line.
+            head, body = text.split(" = ", 1)
+            text = "%s =  # fuzz-comment-%d inside\n    %s" % (head, self.rng.randint(0, 999), body.replace(" and ", "  # fuzz-comment-%d inside\n    and " % self.rng.randint(0, 999), 1))
         return text
 
     def define_chain(self, n):

@@ -54,6 +54,31 @@ class Case:
         self.cls, self.text, self.check = cls, text, check
 
 
+# Inputs of the defect classes known when the fuzzers were written, run in every --ci run
+# so that each fix stays guarded whatever the random cases happen to cover.
+PINNED = [
+    ("change", 'update changes where id > 0 set user = "x"'),
+    ("change", "delete changes where id = 1"),
+    ("transaction+keep-going", 'begin\nupdate children where id = 1 set review = "A"\nupdate children where id = 2 set household_size = "x"\ncommit'),
+    ("query", "streets select name, name"),
+    ("change", 'update children where id = 3 set review = "a\\u{1B}[2Jb"'),
+    ("change", 'delete visits where id = 872\ninsert visits {pairing: 1, date: 2019-10-01, kind: "家访"}'),
+    ("change", "update children where id = 2 set household_size = household_size * 9223372036854775807"),
+    ("change", "update children where id = 2 set birth = birth + 8000 years"),
+    ("fmt", "define children.fz =  # fuzz-comment-1 inside\n    id > 3  # fuzz-comment-2 inside\n    and id < 5"),
+    ("fmt", "# fuzz-comment-3 before\nchildren where id = 1  # fuzz-comment-4 after"),
+]
+
+
+def pinned_case(cls, text, h):
+    if cls == "query":
+        return Case("pinned-" + cls, text, lambda s: h.check_query(cls, s)[0])
+    if cls == "fmt":
+        return Case("pinned-" + cls, text, lambda s: h.check_fmt(cls, s))
+    keep = cls.endswith("keep-going")
+    return Case("pinned-" + cls, text, lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=keep))
+
+
 def make_case(cls, gen, mut, h):
     if cls == "query":
         t = gen.query_statement()
@@ -63,8 +88,8 @@ def make_case(cls, gen, mut, h):
         cond = gen.condition(c)
         return Case(cls, "%s where %s" % (c, cond), lambda s: h.check_count_agrees(cls, *s.split(" where ", 1)))
     if cls == "fmt":
-        t = gen.query() if gen.chance(0.6) else gen.rule_statement()
-        is_query = not t.split()[0] in ("define", "rule", "constraint", "param")
+        is_query = gen.chance(0.6)
+        t = gen.query() if is_query else gen.rule_statement()
 
         def fmt(s):
             fails, o = h.check_query(cls, s) if is_query else ([], None)
@@ -76,7 +101,8 @@ def make_case(cls, gen, mut, h):
     if cls == "transaction":
         t = gen.transaction()
         keep = gen.chance(0.5)
-        return Case(cls + ("+keep-going" if keep else ""), t, lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=True))
+        return Case(cls + ("+keep-going" if keep else ""), t,
+                    lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=s.startswith("begin") and s.rstrip().endswith(("commit", "rollback"))))
     if cls == "import":
         # Each case gets its own file: the case's text names it, so minimising keeps it.
         path = os.path.join(h.tmp, "import-%d.csv" % h.runs)
@@ -84,7 +110,7 @@ def make_case(cls, gen, mut, h):
         return Case(cls, t, lambda s: h.check_change(cls, s))
     if cls == "id-sequence":
         t = gen.id_sequence()
-        return Case(cls, t, lambda s: h.check_change(cls, s))
+        return Case(cls, t, lambda s: h.check_change(cls, s, atomic=s.startswith("begin")))
     if cls == "rule":
         t = gen.rule_statement()
         return Case(cls, t, lambda s: h.check_rule(cls, s) + h.check_fmt(cls, s))
@@ -209,6 +235,9 @@ def main():
             for case, fails in corruption.run(h, rng, budget="full"):
                 record(case, fails)
         elif args.ci:
+            for cls, text in PINNED:
+                case = pinned_case(cls, text, h)
+                record(case, case.check(case.text))
             plan = [cls for cls, n in CI_CASES.items() for _ in range(n)]
             for cls in plan:
                 case = make_case(cls, gen, mut, h)
