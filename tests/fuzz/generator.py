@@ -261,7 +261,38 @@ class Generator:
             clauses.append("limit %d" % self.rng.randint(0, 20) + (" offset %d" % self.rng.randint(0, 10) if self.chance(0.3) else ""))
         if self.chance(0.1):
             self.rng.shuffle(clauses)
+        self.last_clauses = (name, clauses)
         return (name + " " + " ".join(clauses)).strip()
+
+    def equivalent(self, name, clauses):
+        """The same query written differently, as language.md allows: clauses in another
+        order, keywords in upper case, full-width punctuation outside strings, the
+        collection's Chinese name, continuation lines."""
+        clauses = list(clauses)
+        ways = []
+        if len(clauses) > 1 and self.chance(0.5):
+            self.rng.shuffle(clauses)
+            ways.append("clause order")
+        if name in CHINESE and self.chance(0.3):
+            name = CHINESE[name]
+            ways.append("Chinese name")
+        text = name + " " + " ".join(clauses)
+        parts = re.split(r'("(?:[^"\\]|\\.)*")', text)
+        for i in range(0, len(parts), 2):
+            seg = parts[i]
+            if self.chance(0.5):
+                seg = re.sub(r"\b(where|select|and|or|order|by|group|limit|offset|desc|asc|not|in|is|null|between|like|contains|as)\b(?!\()",
+                             lambda m: m.group(1).upper(), seg)
+                ways.append("upper case") if "upper case" not in ways else None
+            if self.chance(0.4):
+                seg = "".join(FULL_WIDTH.get(ch, ch) if ch in ",()=<>![]" and self.rng.random() < 0.7 else ch for ch in seg)
+                ways.append("full-width") if "full-width" not in ways else None
+            parts[i] = seg
+        text = "".join(parts)
+        if self.chance(0.3) and " where " in text:
+            text = text.replace(" where ", "\n  where ", 1)
+            ways.append("continuation line")
+        return text.strip(), ways
 
     def query_statement(self):
         r = self.rng.random()

@@ -130,6 +130,27 @@ class Harness:
                 return [Failure("duplicate-columns", cls, text, "a result has two columns named %s" % duplicates[0])]
         return []
 
+    def check_equivalent(self, cls, text, variant, ways):
+        """Two spellings of one query print the same."""
+        o = self.run(["--format", "json", "-c", text])
+        fails = [f for f in [self.survive(cls, text, o)] if f]
+        v = self.run(["--format", "json", "-c", variant])
+        fails += [f for f in [self.survive(cls, variant, v)] if f]
+        def values(out):
+            # Column names are the source text of their expressions, so they may differ.
+            shown = []
+            for line in out.splitlines():
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    return out
+                shown.append([list(x.values()) if isinstance(x, dict) else x for x in r] if isinstance(r, list) else r)
+            return shown
+        if not fails and o.rc == 0 and (v.rc != 0 or values(v.out) != values(o.out)):
+            fails.append(Failure("equivalent-differs", cls, variant, "written with %s it gives exit %s %r, as generated %r (%s)" % (
+                ", ".join(ways), v.rc, (v.out or first_error_line(v.err))[:200], o.out[:200], text), v.err))
+        return fails
+
     def check_arithmetic(self, cls, collection, key, expression):
         """Arithmetic on non-null values is a value or an error, never a silent null."""
         text = "%s where %s select %s as x" % (collection, key, expression)

@@ -20,7 +20,7 @@ import minimise  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 CI_SEED = 20261130
 # Cases per class in --ci; sized so the whole run stays under a minute with the debug binary.
-CI_CASES = {"query": 20, "count": 10, "fmt": 8, "arithmetic": 6, "change": 12, "transaction": 6, "id-sequence": 3, "import": 6, "rule": 4,
+CI_CASES = {"query": 20, "count": 10, "fmt": 8, "equivalent": 10, "arithmetic": 6, "change": 12, "transaction": 6, "id-sequence": 3, "import": 6, "rule": 4,
             "define-chain": 1, "dot": 6, "mutated-query": 20, "mutated-change": 8, "mutated-rule": 4}
 
 
@@ -114,6 +114,11 @@ def make_case(cls, gen, mut, h):
     if cls == "rule":
         t = gen.rule_statement()
         return Case(cls, t, lambda s: h.check_rule(cls, s) + h.check_fmt(cls, s))
+    if cls == "equivalent":
+        original = gen.query()
+        variant, ways = gen.equivalent(*gen.last_clauses)
+        # The input is the variant (what a minimised finding should show); the original is fixed.
+        return Case(cls, variant, lambda s: h.check_equivalent(cls, original, s, ways))
     if cls == "arithmetic":
         c, key, expr = gen.arithmetic()
         return Case(cls, "%s where %s select %s as x" % (c, key, expr),
