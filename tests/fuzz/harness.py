@@ -273,14 +273,46 @@ class Harness:
                 if seen != fresh:
                     which = [c for c, a, b in zip(COLLECTIONS, seen, fresh) if a != b]
                     fails.append(Failure("readback", cls, text, "the writer saw other rows than a fresh process in %s" % which, o.err))
+            if o.rc == 0 and int(hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest(), 16) % 3 == 0:
+                fails += self.checkpoint_round_trip(cls, text, d, fresh)
             fails += self.audit_only_grows(cls, text, fresh)
             fails += self.no_key_reused(cls, text, fresh)
-            if o.rc == 0 and re.search(r"[\x00-\x08\x0b-\x1f\x7f]|\\u\{(0|1[0-9a-fA-F]|[0-9a-fA-F]|7[fF])\}", text):
+            if o.rc == 0 and re.search(r"[\x00-\x08\x0b-\x1f\x7f]|\\u\{(0|1[0-9a-fA-F]|[0-9a-fA-F]|7[fF])\}", text + self.imported_text(text)):
                 fails += self.table_without_control_characters(cls, text, d)
             fails += self.no_silent_null(cls, text, fresh)
             return fails
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+    @staticmethod
+    def imported_text(text):
+        m = re.match(r"\.import \S+ (\S+)", text)
+        if not m or not os.path.exists(m.group(1)):
+            return ""
+        return open(m.group(1), "rb").read().decode("utf-8", "replace")
+
+    def checkpoint_round_trip(self, cls, text, d, fresh):
+        """A checkpoint writes the CSV files and a snapshot; both read back as the same data."""
+        cp = self.run(["--data", d], stdin=".checkpoint\n")
+        f = self.survive(cls, text, cp, "checkpoint")
+        if f:
+            return [f]
+        if cp.rc != 0:
+            return [Failure("checkpoint-fails", cls, text, "checkpoint after an accepted change fails: " + first_error_line(cp.err), cp.err)]
+        fails = []
+        for source in ("snapshot", "CSV files"):
+            if source == "CSV files" and os.path.exists(os.path.join(d, "snapshot.mqls")):
+                os.unlink(os.path.join(d, "snapshot.mqls"))
+            o = self.run(["--data", d, "--unmask", "--format", "json"], stdin=DUMP_SCRIPT)
+            f = self.survive(cls, text, o, "read after checkpoint")
+            if f:
+                return fails + [f]
+            if o.rc != 0 or o.out.splitlines() != fresh:
+                which = [c for c, a, b in zip(COLLECTIONS, o.out.splitlines(), fresh) if a != b]
+                fails.append(Failure("checkpoint-round-trip", cls, text, "after a checkpoint the %s read back differently (exit %s) in %s: %s" % (
+                    source, o.rc, which, first_error_line(o.err)), o.err))
+                break
+        return fails
 
     def audit_only_grows(self, cls, text, fresh):
         old = json.loads(self.pristine_dump[-1])
