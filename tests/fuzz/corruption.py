@@ -101,7 +101,7 @@ def run(h, rng, budget="ci"):
         n = len(journal)
         boundaries = sorted({x for e in [0] + ends for x in ((e - 1, e, e + 1) if budget != "ci" else (e - 1, e)) if 0 <= x < n})
         if budget == "ci":
-            offsets = sorted(set(boundaries + rng.sample(range(n), min(n, 4))))
+            offsets = sorted(set(boundaries + rng.sample(range(n), min(n, 2))))
         elif budget == "long":
             offsets = sorted(set(rng.sample(boundaries, 4) + rng.sample(range(n), min(n, 16))))
         else:
