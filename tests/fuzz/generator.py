@@ -483,6 +483,36 @@ def import_file(gen, mut, path):
     return ".import %s %s" % (c, path)
 
 
+def command_line(gen):
+    """(argv, changes_nothing): an invocation of a subcommand or of options, often at the
+    edges (dates 0001/9999, huge params, relative paths). changes_nothing: the dataset must
+    stay byte-identical (a dry run, an export, a read)."""
+    rng = gen.rng
+    street = gen.v.pick(rng, "streets", "name")
+    r = rng.random()
+    if r < 0.35:
+        argv = ["--today", rng.choice(EDGE_DATES + ["2019-11-30", "2019-02-29", "x"])]
+        for _ in range(rng.randint(0, 2)):
+            argv += ["--param", rng.choice(["visit_interval=" + gen.duration(), "medical_burden_ratio=" + rng.choice(HUGE_NUMBERS + ["0", "-1", "0.5"]),
+                                            "due_soon_window=" + rng.choice(OVERFLOW_DURATIONS), 'tag_vocabulary=["低保"]', "nope=1", "visit_interval"])]
+        argv += ["--format", rng.choice(["json", "csv", "tsv", "table", "line"]), "-c",
+                 rng.choice(["pairings where overdue or due_soon select id, visit_due", "children where eligible select id, age",
+                             "count children where age > 3", "streets select name, approved"])]
+        return argv, True
+    if r < 0.55:
+        what = rng.choice(["附件2", "附件3", "children where street = %s" % q(street), "visits", "附件9", ""])
+        out = rng.choice(["out.csv", "sub/dir/out.csv", "./x.csv", "../x.csv", "/proc/mql-fuzz-missing/x.csv", "out.xlsx", ""])
+        return ["export", what, "--street", rng.choice([street, "布几", ""]), "--out", out], True
+    if r < 0.8:
+        form = rng.choice(["附件1", "附件2", "附件3", "附件9"])
+        forms = sorted(os.listdir(os.path.join(ROOT, "examples", "forms")))
+        f = os.path.join(ROOT, "examples", "forms", rng.choice(forms)) if rng.random() < 0.9 else "/nonexistent.csv"
+        return ["import", form, f, "--street", rng.choice([street, "布吉", "布几"]), "--dry-run"], True
+    if r < 0.9:
+        return ["gen", "--children", rng.choice(["0", "-1", "3", "abc", ""]), "--out", rng.choice(["gen-out", "", "/proc/mql-fuzz-missing/g"])], True
+    return ["impact", "--with", rng.choice([RULES, "/nonexistent.mql"]), "--format", "json"], True
+
+
 class Mutator:
     """Byte and token mutations of a statement's text."""
 

@@ -72,7 +72,8 @@ class Harness:
         self.runs += 1
         env = dict(os.environ, LANG="C.UTF-8", MQL_HOME=ROOT, HOME=self.tmp)
         try:
-            p = subprocess.run([self.mql, "--today", TODAY, *argv] if argv and not argv[0] in ("fmt", "check", "test") else [self.mql, *argv],
+            explicit = argv and (argv[0] in ("fmt", "check", "test", "export", "import", "impact", "gen") or "--today" in argv)
+            p = subprocess.run([self.mql, *argv] if explicit else [self.mql, "--today", TODAY, *argv],
                                input=(stdin or "").encode("utf-8", "surrogatepass"), capture_output=True,
                                timeout=timeout or self.timeout, cwd=cwd or self.tmp, env=env)
         except subprocess.TimeoutExpired as e:
@@ -382,6 +383,26 @@ class Harness:
         o2 = self.run(["test", RULES, path])
         f = self.survive(cls, text, o2, "mql test")
         return fails + ([f] if f else [])
+
+    def check_command_line(self, cls, argv, changes_nothing):
+        """A subcommand or option at its edges: no crash; a dry run, an export or a read
+        leaves the dataset byte-identical."""
+        d = self.fresh_copy()
+        try:
+            before = self.hashes(d)
+            head = argv[:1] if argv and argv[0] in ("export", "import", "impact") else []
+            full = head + ["--data", d] + argv[len(head):] if argv and argv[0] != "gen" else list(argv)
+            work = tempfile.mkdtemp(prefix="cwd-", dir=self.tmp)
+            o = self.run(full, cwd=work)
+            text = "mql " + " ".join(argv)
+            f = self.survive(cls, text, o)
+            if f:
+                return [f]
+            if changes_nothing and self.hashes(d) != before:
+                return [Failure("refused-changes-data", cls, text, "a command that changes nothing changed the dataset's files", o.err)]
+            return []
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
     def check_dot(self, cls, text):
         o = self.run(["--format", "json"], stdin=text + "\ncount children\n")

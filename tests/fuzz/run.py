@@ -12,7 +12,7 @@ any other failure makes the run exit 1. See tests/fuzz/README.md.
 import argparse, hashlib, os, random, re, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generator import ROOT, Generator, Mutator, Values, import_file  # noqa: E402
+from generator import ROOT, Generator, Mutator, Values, command_line, import_file  # noqa: E402
 from harness import Harness  # noqa: E402
 import corruption  # noqa: E402
 import minimise  # noqa: E402
@@ -20,7 +20,7 @@ import minimise  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 CI_SEED = 20261130
 # Cases per class in --ci; sized so the whole run stays under a minute with the debug binary.
-CI_CASES = {"query": 16, "count": 8, "fmt": 8, "equivalent": 8, "arithmetic": 5, "change": 10, "transaction": 6, "id-sequence": 3, "import": 6, "rule": 4,
+CI_CASES = {"query": 16, "count": 8, "fmt": 8, "equivalent": 8, "arithmetic": 5, "change": 10, "transaction": 6, "id-sequence": 3, "import": 6, "command-line": 6, "rule": 4,
             "define-chain": 1, "dot": 6, "mutated-query": 16, "mutated-change": 8, "mutated-rule": 4}
 
 
@@ -103,6 +103,9 @@ def make_case(cls, gen, mut, h):
         keep = gen.chance(0.5)
         return Case(cls + ("+keep-going" if keep else ""), t,
                     lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=s.startswith("begin") and s.rstrip().endswith(("commit", "rollback"))))
+    if cls == "command-line":
+        argv, changes_nothing = command_line(gen)
+        return Case(cls, "mql " + " ".join(argv), lambda s: h.check_command_line(cls, argv, changes_nothing))
     if cls == "import":
         # Each case gets its own file: the case's text names it, so minimising keeps it.
         path = os.path.join(h.tmp, "import-%d.csv" % h.runs)
