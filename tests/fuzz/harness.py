@@ -404,6 +404,57 @@ class Harness:
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
+    def check_aggregates(self, cls, update, field):
+        """After `update`, sum(field) per street by group by, by a correlated subquery and
+        by a filter equal the exact sums of the rows' values — or the query is an error when
+        a sum does not fit in 64 bits; never a wrong number."""
+        d = self.fresh_copy()
+        try:
+            o = self.run(["--data", d, "-c", update])
+            f = self.survive(cls, update, o)
+            if f or o.rc != 0:
+                return [f] if f else []
+            script = ("children select street, %s\nchildren group by street select street, sum(%s) as s\n"
+                      "streets select name, sum(children select %s) as s\nchildren where %s is not null select sum(%s) as s\n") % ((field,) * 5)
+            q = self.run(["--data", d, "--format", "json", "--keep-going"], stdin=script)
+            text = update + "\n" + script
+            f = self.survive(cls, text, q)
+            if f:
+                return [f]
+            outs = q.out.splitlines()
+            try:
+                rows = json.loads(outs[0])
+            except (ValueError, IndexError):
+                return []
+            exact = {}
+            for r in rows:
+                if r.get(field) is not None:
+                    exact[r["street"]] = exact.get(r["street"], 0) + r[field]
+            total = sum(exact.values())
+            got = []
+            for line in outs[1:]:
+                try:
+                    got.append(json.loads(line))
+                except ValueError:
+                    pass
+            fails = []
+            for res in got:
+                if isinstance(res, list) and res and "s" in res[0]:
+                    if len(res) == 1 and "street" not in res[0] and "name" not in res[0]:
+                        pairs = [("total", res[0]["s"], total)]
+                    else:
+                        pairs = [(r.get("street") or r.get("name"), r["s"], exact.get(r.get("street") or r.get("name"), 0)) for r in res]
+                    for where, value, want in pairs:
+                        seen = {f.oracle for f in fails}
+                        if -2**63 <= want < 2**63 and value != want and "aggregate-wrong" not in seen:
+                            fails.append(Failure("aggregate-wrong", cls, text, "sum(%s) for %s is %r, exactly %d" % (field, where, value, want)))
+                        if not -2**63 <= want < 2**63 and value is not None and "aggregate-overflow" not in seen:
+                            fails.append(Failure("aggregate-overflow", cls, text, "sum(%s) for %s is beyond 64 bits (%d) but gave %r, not an error" % (
+                                field, where, want, value)))
+            return fails
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
     def check_dot(self, cls, text):
         o = self.run(["--format", "json"], stdin=text + "\ncount children\n")
         f = self.survive(cls, text, o)

@@ -20,7 +20,7 @@ import minimise  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 CI_SEED = 20261130
 # Cases per class in --ci; sized so the whole run stays under a minute with the debug binary.
-CI_CASES = {"query": 16, "count": 8, "fmt": 8, "equivalent": 8, "arithmetic": 5, "change": 10, "transaction": 6, "id-sequence": 3, "import": 6, "command-line": 6, "rule": 4,
+CI_CASES = {"query": 16, "count": 8, "fmt": 8, "equivalent": 8, "arithmetic": 5, "change": 10, "transaction": 6, "id-sequence": 3, "import": 6, "command-line": 6, "aggregate": 3, "rule": 4,
             "define-chain": 1, "dot": 6, "mutated-query": 16, "mutated-change": 8, "mutated-rule": 4}
 
 
@@ -67,6 +67,7 @@ PINNED = [
     ("change", "update children where id = 2 set birth = birth + 8000 years"),
     ("fmt", "define children.fz =  # fuzz-comment-1 inside\n    id > 3  # fuzz-comment-2 inside\n    and id < 5"),
     ("fmt", "# fuzz-comment-3 before\nchildren where id = 1  # fuzz-comment-4 after"),
+    ("aggregate", "update children where id <= 10 set household_income = 999999999999999999"),
 ]
 
 
@@ -75,6 +76,8 @@ def pinned_case(cls, text, h):
         return Case("pinned-" + cls, text, lambda s: h.check_query(cls, s)[0])
     if cls == "fmt":
         return Case("pinned-" + cls, text, lambda s: h.check_fmt(cls, s))
+    if cls == "aggregate":
+        return Case("pinned-" + cls, text, lambda s: h.check_aggregates(cls, s, "household_income"))
     keep = cls.endswith("keep-going")
     return Case("pinned-" + cls, text, lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=keep))
 
@@ -103,6 +106,11 @@ def make_case(cls, gen, mut, h):
         keep = gen.chance(0.5)
         return Case(cls + ("+keep-going" if keep else ""), t,
                     lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=s.startswith("begin") and s.rstrip().endswith(("commit", "rollback"))))
+    if cls == "aggregate":
+        field = gen.choice(["household_income", "medical_cost", "household_size"])
+        big = gen.choice(["999999999999999999", "400000000000000000", "9007199254740993", "123456789", "-999999999999999999"])
+        update = "update children where id <= %d set %s = %s" % (gen.choice([1, 3, 10, 20]), field, big)
+        return Case(cls, update, lambda s: h.check_aggregates(cls, s, field))
     if cls == "command-line":
         argv, changes_nothing = command_line(gen)
         return Case(cls, "mql " + " ".join(argv), lambda s: h.check_command_line(cls, argv, changes_nothing))
