@@ -108,9 +108,24 @@ class Harness:
         fails = [f for f in [self.survive(cls, text, o)] if f]
         if not fails:
             fails += self.distinct_columns(cls, text, o)
+            fails += self.masked(cls, text, o)
         if fails or extra is None:
             return fails, o
         return fails + extra(o), o
+
+    def masked(self, cls, text, o):
+        """Without --unmask no phone number or full address of the data reaches stdout or stderr."""
+        if not hasattr(self, "personal"):
+            from generator import Values
+            v = Values()
+            self.personal = set()
+            for c, f in [("children", "guardian_phone"), ("mothers", "phone"), ("streets", "liaison_phone"), ("children", "address")]:
+                self.personal.update(x for x in v.by_field.get((c, f), []) if len(x) >= 8)
+        shown = o.out + o.err
+        for value in re.findall(r"\d{11}", shown) + [a for a in re.findall(r"龙岗区[^\s\"',|]{8,}", shown)]:
+            if value in self.personal and value not in text:
+                return [Failure("unmasked", cls, text, "personal data shown without --unmask: %s…" % value[:3])]
+        return []
 
     @staticmethod
     def distinct_columns(cls, text, o):
