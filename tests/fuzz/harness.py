@@ -415,6 +415,14 @@ class Harness:
                 return [f]
             if changes_nothing and self.hashes(d) != before:
                 return [Failure("refused-changes-data", cls, text, "a command that changes nothing changed the dataset's files", o.err)]
+            if argv[0] == "export" and "--out" in argv:
+                out = argv[argv.index("--out") + 1]
+                if out and not out.startswith("/proc/"):
+                    exists = os.path.exists(os.path.join(work, out))
+                    if o.rc == 0 and not exists:
+                        return [Failure("export-outcome", cls, text, "export reported success but wrote no %s" % out, o.err)]
+                    if o.rc != 0 and exists:
+                        return [Failure("export-outcome", cls, text, "export failed (%s) but left %s behind" % (first_error_line(o.err), out), o.err)]
             return []
         finally:
             shutil.rmtree(d, ignore_errors=True)

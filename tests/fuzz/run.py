@@ -68,6 +68,7 @@ PINNED = [
     ("fmt", "define children.fz =  # fuzz-comment-1 inside\n    id > 3  # fuzz-comment-2 inside\n    and id < 5"),
     ("fmt", "# fuzz-comment-3 before\nchildren where id = 1  # fuzz-comment-4 after"),
     ("aggregate", "update children where id <= 10 set household_income = 999999999999999999"),
+    ("command-line", "export visits --out out.csv"),
 ]
 
 
@@ -76,6 +77,8 @@ def pinned_case(cls, text, h):
         return Case("pinned-" + cls, text, lambda s: h.check_query(cls, s)[0])
     if cls == "fmt":
         return Case("pinned-" + cls, text, lambda s: h.check_fmt(cls, s))
+    if cls == "command-line":
+        return Case("pinned-" + cls, "mql " + text, lambda s: h.check_command_line(cls, text.split(" "), True))
     if cls == "aggregate":
         return Case("pinned-" + cls, text, lambda s: h.check_aggregates(cls, s, "household_income"))
     keep = cls.endswith("keep-going")
