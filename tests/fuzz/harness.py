@@ -427,6 +427,55 @@ class Harness:
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
+    def check_order_and_groups(self, cls, collection, condition, key, value, desc, limit, offset):
+        """order by: nulls last both ways, ties in id order, limit/offset a slice of the whole;
+        group by: one group per distinct key (null its own), counts, min and max as computed
+        from the rows themselves."""
+        where = " where " + condition if condition else ""
+        order = "%s%s order by %s%s select id, %s" % (collection, where, key, " desc" if desc else "", key)
+        script = "\n".join([order, order + " limit %d offset %d" % (limit, offset),
+                              "%s%s select id, %s, %s" % (collection, where, key, value),
+                              "%s%s group by %s select %s, count() as n, min(%s) as lo, max(%s) as hi" % (collection, where, key, key, value, value)]) + "\n"
+        o = self.run(["--format", "json", "--unmask"], stdin=script)
+        f = self.survive(cls, script, o)
+        if f:
+            return [f]
+        if o.rc != 0:
+            return []
+        try:
+            ordered, sliced, rows, groups = [json.loads(line) for line in o.out.splitlines()[:4]]
+        except ValueError:
+            return [Failure("output-shape", cls, script, "unexpected output %r" % o.out[:200])]
+        fails = []
+        keys = [r[key] for r in ordered]
+        nonnull = [k for k in keys if k is not None]
+        if keys[:len(nonnull)] != nonnull:
+            fails.append(Failure("order-nulls", cls, script, "nulls are not last in order by %s%s" % (key, " desc" if desc else "")))
+        comparable = all(isinstance(k, (int, float)) for k in nonnull) or all(isinstance(k, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", k) for k in nonnull)
+        if comparable and nonnull != sorted(nonnull, reverse=desc):
+            fails.append(Failure("order-wrong", cls, script, "order by %s%s is not in order" % (key, " desc" if desc else "")))
+        for a, b in zip(ordered, ordered[1:]):
+            if a[key] == b[key] and a["id"] > b["id"]:
+                fails.append(Failure("order-ties", cls, script, "rows tied on %s are not in id order (%s before %s)" % (key, a["id"], b["id"])))
+                break
+        if sliced != ordered[offset:offset + limit]:
+            fails.append(Failure("limit-slice", cls, script, "limit %d offset %d is not that slice of the ordered rows" % (limit, offset)))
+        expect = {}
+        for r in rows:
+            k = json.dumps(r[key], ensure_ascii=False, sort_keys=True)
+            g = expect.setdefault(k, [0, None, None])
+            g[0] += 1
+            v = r[value]
+            if v is not None:
+                g[1] = v if g[1] is None or v < g[1] else g[1]
+                g[2] = v if g[2] is None or v > g[2] else g[2]
+        got = {json.dumps(g[key], ensure_ascii=False, sort_keys=True): [g["n"], g["lo"], g["hi"]] for g in groups}
+        if len(got) != len(groups) or got != {k: v for k, v in expect.items()}:
+            diff = sorted(k for k in set(got) | set(expect) if got.get(k) != expect.get(k))[:3]
+            fails.append(Failure("group-wrong", cls, script, "group by %s: groups %s are %s, from the rows %s" % (
+                key, diff, [got.get(k) for k in diff], [expect.get(k) for k in diff])))
+        return fails
+
     def check_aggregates(self, cls, update, field):
         """After `update`, sum(field) per street by group by, by a correlated subquery and
         by a filter equal the exact sums of the rows' values — or the query is an error when

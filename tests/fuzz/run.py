@@ -20,7 +20,7 @@ import minimise  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 CI_SEED = 20261130
 # Cases per class in --ci; sized so the whole run stays under a minute with the debug binary.
-CI_CASES = {"query": 16, "count": 8, "fmt": 8, "equivalent": 8, "arithmetic": 5, "change": 10, "transaction": 6, "id-sequence": 3, "import": 6, "command-line": 6, "aggregate": 3, "rule": 4,
+CI_CASES = {"query": 16, "count": 8, "fmt": 8, "equivalent": 8, "arithmetic": 5, "change": 10, "transaction": 6, "id-sequence": 3, "import": 6, "command-line": 6, "aggregate": 3, "order-group": 6, "rule": 4,
             "define-chain": 1, "dot": 6, "mutated-query": 16, "mutated-change": 8, "mutated-rule": 4}
 
 
@@ -109,6 +109,14 @@ def make_case(cls, gen, mut, h):
         keep = gen.chance(0.5)
         return Case(cls + ("+keep-going" if keep else ""), t,
                     lambda s: h.check_change(cls, s, keep_going=keep, single_transaction=s.startswith("begin") and s.rstrip().endswith(("commit", "rollback"))))
+    if cls == "order-group":
+        c = gen.choice(["children", "children", "mothers", "pairings", "visits"])
+        from generator import SCHEMA
+        scalar = [f for f, t in SCHEMA[c] if t in ("int", "date", "text") or t.startswith("ref")]
+        key, value = gen.choice(scalar), gen.choice([f for f, t in SCHEMA[c] if t in ("int", "date")])
+        cond = gen.condition(c, 1) if gen.chance(0.5) else ""
+        args = (c, cond, key, value, gen.chance(0.5), gen.rng.randint(0, 12), gen.rng.randint(0, 8))
+        return Case(cls, "%s where %s order by %s" % (c, cond, key), lambda s: h.check_order_and_groups(cls, *args))
     if cls == "aggregate":
         field = gen.choice(["household_income", "medical_cost", "household_size"])
         big = gen.choice(["999999999999999999", "400000000000000000", "9007199254740993", "123456789", "-999999999999999999"])
