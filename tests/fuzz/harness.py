@@ -374,7 +374,8 @@ class Harness:
         m = re.match(r"\s*update\s+(\w+)\s+where .* set (.*)$", text, re.S)
         if not m or m.group(1) not in COLLECTIONS:
             return []
-        fields = re.findall(r"(\w+) = \1 [-+*]", m.group(2))
+        # Bounded names: an unbounded \w+ backtracks quadratically over a huge literal.
+        fields = re.findall(r"\b(\w{1,40}) = \1 [-+*]", m.group(2))
         if not fields:
             return []
         i = COLLECTIONS.index(m.group(1))
