@@ -28,7 +28,10 @@ struct GenCommand: ParsableCommand {
         do {
             try DatasetGenerator(children: children, seed: seed).write(to: URL(fileURLWithPath: out))
         } catch {
-            Terminal.error("\(out): error: \(error)")
+            // Foundation's errors print as their domain and code; say what went wrong.
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+            Terminal.error("\(out): error: cannot write the dataset: \(reason)")
             throw ExitCode(1)
         }
     }
