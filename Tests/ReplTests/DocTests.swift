@@ -6,11 +6,12 @@
 // only difference tolerated. `RECORD_GOLDEN=1 swift test --filter DocTests` rewrites the
 // pages' outputs in place, keeping their elisions.
 //
-// A page's commands run in the order shown, as a reader would type them. Paths under /tmp/
-// in a command are moved to a fresh directory of the page's own, and moved back in what is
-// printed: a page can `mql init /tmp/mql-changes` and change that copy in later blocks
-// without meeting an earlier run's copy or another test run at the same time. (The shipped
-// examples are read-only: a change needs such a copy.)
+// A page's commands run in the order shown, as a reader would type them in one shell (a
+// `cd` carries over), starting in the repository. Paths under /tmp/ in a command are moved
+// to a fresh directory of the page's own, and moved back in what is printed: a page can
+// `mql init /tmp/mql-changes` and change that copy in later blocks without meeting an
+// earlier run's copy or another test run at the same time. (The shipped examples are
+// read-only: a change needs such a copy.)
 //
 // Every relative link of those pages, and every `.md` file or `../` path they name, must
 // be a file of this repository: a clone has nothing else.
@@ -193,33 +194,50 @@ enum Elision {
     }
 }
 
-enum DocRunner {
-    /// Runs one command through /bin/sh in the repository, `mql` being the built binary,
-    /// with /tmp/ moved to `scratch`. Returns the lines printed (stdout and stderr as one
-    /// stream), with `scratch` moved back to /tmp/.
-    static func run(_ command: String, scratch: URL) throws -> [String] {
+/// A reader's shell session over one page: its commands run one after another through
+/// /bin/sh, `mql` being the built binary, starting in the repository; a `cd` carries over to
+/// the next command, and paths under /tmp/ are moved to `scratch`.
+final class DocSession {
+    let scratch: URL
+    private(set) var directory = DocPages.root.path
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mql-doc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch.appendingPathComponent(".run"), withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Runs one command; returns the lines it printed (stdout and stderr as one stream, as
+    /// a terminal shows them), with `scratch` moved back to /tmp/.
+    func run(_ command: String) throws -> [String] {
         guard let binary = MQLProcess.binary else {
             Issue.record("no mql binary found; build it first (swift build) or set MQL_BINARY")
             return []
         }
         let files = scratch.appendingPathComponent(".run")
-        try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
         let input = files.appendingPathComponent("stdin"), output = files.appendingPathComponent("output")
+        let directoryFile = files.appendingPathComponent("directory")
         try Data().write(to: input)
         let script = """
             exec 2>&1
+            trap 'pwd > "$MQL_DOC_DIRECTORY_FILE"' EXIT
             mql() { "$MQL_DOC_BINARY" "$@"; }
             \(command.replacingOccurrences(of: "/tmp/", with: scratch.path + "/"))
             """
         var environment = ProcessInfo.processInfo.environment
         environment["MQL_HOME"] = nil
         environment["MQL_DOC_BINARY"] = binary.path
+        environment["MQL_DOC_DIRECTORY_FILE"] = directoryFile.path
         // The pages are in English: no locale of the machine running the tests may change that.
         for name in ["LC_ALL", "LC_MESSAGES", "LANGUAGE"] { environment[name] = nil }
         environment["LANG"] = "C.UTF-8"
         _ = try MQLProcess.spawnAndWait("/bin/sh", arguments: ["-c", script], environment: environment,
                                         stdin: input.path, stdout: output.path, stderr: files.appendingPathComponent("stderr").path,
-                                        workingDirectory: DocPages.root.path)
+                                        workingDirectory: directory)
+        if let now = try? String(contentsOf: directoryFile, encoding: .utf8).trimmingCharacters(in: .newlines), !now.isEmpty {
+            directory = now
+        }
         var printed = String(decoding: try Data(contentsOf: output), as: UTF8.self)
             .replacingOccurrences(of: scratch.path + "/", with: "/tmp/")
             .components(separatedBy: "\n")
@@ -237,14 +255,12 @@ enum DocRunner {
     func examplesPrintWhatThePageShows(_ page: String) throws {
         var lines = try DocPages.lines(of: page)
         var replacements: [(range: Range<Int>, lines: [String])] = []
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mql-doc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let session = try DocSession()
         for example in try DocPages.examples(of: page) {
             #expect(example.unchecked.isEmpty,
                     "\(page):\(example.fenceLine + 2): a block of commands starts with text no command printed: \(example.unchecked)")
             for command in example.commands {
-                let actual = try DocRunner.run(command.text, scratch: scratch)
+                let actual = try session.run(command.text)
                 if Elision.matches(command.expected, actual) { continue }
                 if Self.recording {
                     replacements.append((command.outputLines, Elision.record(command.expected, actual).map { $0.isEmpty ? $0 : example.indentation + $0 }))
@@ -287,6 +303,14 @@ enum DocRunner {
             #expect(section.contains("`\(name)"), "docs/language.md's Dot commands do not name \(name)")
             #expect(repl.contains { $0.hasPrefix("| `\(name)") }, "docs/repl.md's table of dot commands has no row for \(name)")
         }
+    }
+
+    @Test func aPagesSessionKeepsItsDirectoryAndItsOwnTmp() throws {
+        let session = try DocSession()
+        #expect(try session.run("mql -c 'count children'") == ["180"], "mql is the built binary, on the shipped examples")
+        #expect(try session.run("mkdir -p /tmp/mql-doc-check && cd /tmp/mql-doc-check && echo made > note") == [])
+        #expect(try session.run("pwd; cat note") == ["/tmp/mql-doc-check", "made"], "cd carries over; /tmp/ is the session's own")
+        #expect(try session.run("mql -c 'count nothing'; echo status $?").last == "status 1", "stderr is shown with stdout")
     }
 
     @Test func commandContinuationFollowsShellQuoting() {
