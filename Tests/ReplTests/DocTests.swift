@@ -287,6 +287,19 @@ final class DocSession {
         #expect(changes.contains { $0.text.contains("\n") }, "a multi-line -c '…' is one command")
     }
 
+    /// An example that reads the date would print another output tomorrow: every `mql`
+    /// of the pages that runs statements fixes today with `--today`.
+    @Test(arguments: DocPages.all)
+    func examplesFixToday(_ page: String) throws {
+        for command in try DocPages.examples(of: page).flatMap(\.commands) {
+            for invocation in DocLinkTests.matches(#"(?:^|[|;&]\s*)mql\b([^|;&]*)"#, in: command.text, group: 1) {
+                let words = invocation.split(whereSeparator: \.isWhitespace)
+                if let subcommand = words.first, ["init", "test", "fmt", "gen"].contains(String(subcommand)) { continue }
+                #expect(words.contains("--today"), "\(page):\(command.line + 1): `mql\(invocation)` depends on the day it runs; add --today 2019-11-30")
+            }
+        }
+    }
+
     /// The lists of dot commands in language.md and repl.md name every command `.help`
     /// of the real binary lists.
     @Test func thePagesListEveryDotCommand() throws {
