@@ -85,6 +85,8 @@ struct RuleExplainer {
         var citation: String
         var facts: [Fact] = []
         var difference: String? = nil
+        /// An ordering comparison (`<`, `>=`, `between` …): how far a value was from a limit.
+        var isOrdering = false
         var decides = true
     }
 
@@ -102,9 +104,9 @@ struct RuleExplainer {
                 walk(typed, file: info.file, row: Int(row), depth: 1, planner: planner, into: &lines, testedForNull: &testedForNull)
             }
             // Each fact is shown once per explained row. The deciding comparisons come
-            // first, on the define's own line: the ordering comparisons (those with a
-            // difference) that came out as the define did and could change it — for a
-            // child refused on 大病 the medical cost against the household's means.
+            // first, on the define's own line: the ordering comparisons that came out as
+            // the define did and could change it — for a child refused on 大病 the medical
+            // cost (or that it is missing) against the household's means.
             var shown: Set<String> = []
             var notes: [String] = []
             func factText(_ fact: Fact) -> String { fact.value.map { "\(fact.text) = \($0)" } ?? "missing: \(fact.text)" }
@@ -116,7 +118,7 @@ struct RuleExplainer {
             for (i, line) in lines.enumerated() {
                 var parts: [String] = []
                 if i == 0 {
-                    for deciding in lines.dropFirst() where deciding.difference != nil && deciding.decides && deciding.value == line.value {
+                    for deciding in lines.dropFirst() where deciding.isOrdering && deciding.decides && deciding.value == line.value {
                         parts += newFacts(deciding)
                     }
                 }
@@ -238,8 +240,12 @@ struct RuleExplainer {
     func leafFacts(_ e: TExpr, planner: Planner, row: Int, file: SourceFile, into line: inout Line) {
         var parts: [TExpr] = []
         switch e.node {
-        case .binary(_, let l, let r): parts = [l, r]
-        case .between(let x, let lo, let hi, _): parts = [x, lo, hi]
+        case .binary(let op, let l, let r):
+            parts = [l, r]
+            line.isOrdering = op.isComparison && op != .equal && op != .notEqual
+        case .between(let x, let lo, let hi, _):
+            parts = [x, lo, hi]
+            line.isOrdering = true
         case .isNull(let x, _): parts = [x]
         case .call(_, let args): parts = args
         default: return
