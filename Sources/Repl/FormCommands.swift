@@ -220,7 +220,7 @@ enum CollectionImportRunner {
             Terminal.error("\(path): error: \(error)")
             return false
         }
-        Terminal.error("\(path): imported \(edits.count) rows into \(collection)")
+        Terminal.error("\(path): " + Messages.current.importedInto(edits.count, collection))
         return true
     }
 }

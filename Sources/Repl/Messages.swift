@@ -60,6 +60,9 @@ struct Messages: Sendable {
         say("imported \(good) of \(total) row\(total == 1 ? "" : "s") (\(changes(n)))",
             "已导入 \(total) 行中的 \(good) 行（\(changes(n))）")
     }
+    func importedInto(_ n: Int, _ collection: String) -> String {
+        say("imported \(n) row\(n == 1 ? "" : "s") into \(collection)", "已向 \(collection) 导入 \(n) 行")
+    }
     var dryRunRefused: String {
         say("the import would be refused; nothing was changed (dry run)", "导入会被拒绝；未做任何修改（试运行）")
     }

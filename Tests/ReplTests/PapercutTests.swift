@@ -170,6 +170,10 @@ import Testing
         let r = try MQLProcess.run(["import", "--data", data, "附件2", csv.path, "--street", "布吉"])
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.contains("imported 1 of 1 row (1 change)"), "\(r)")
+        let visit = csv.deletingLastPathComponent().appendingPathComponent("visit.csv")
+        try Data("pairing,date,kind\n1,2019-11-29,家访\n".utf8).write(to: visit)
+        let dot = try MQLProcess.run(["--data", data, "--today", "2019-11-30", "-c", ".import visits \(visit.path)"])
+        #expect(dot.stderr.contains("imported 1 row into visits"), "\(dot)")
     }
 
     // MARK: - changes that change nothing
