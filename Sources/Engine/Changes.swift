@@ -84,6 +84,28 @@ extension Store {
         "id \(id) was used before in \(collection) and is never reused (the audit trail names it); leave id out to take the next, \(next)"
     }
 
+    /// `edits` without the updates that would change nothing (every cell already as
+    /// given), so an unchanged re-import or `set x = x` records nothing in the audit trail.
+    /// An update of a row an earlier edit of the batch touched is kept: it is compared
+    /// with the row as that edit leaves it, which this store does not hold.
+    public func droppingUnchangedUpdates(_ edits: [RowEdit]) -> [RowEdit] {
+        var touched = Set<String>()
+        var kept: [RowEdit] = []
+        for edit in edits {
+            let id = edit.collection + "\u{0}" + edit.key
+            defer { touched.insert(id) }
+            if edit.kind == .update, !touched.contains(id), let table = table(edit.collection), let row = table.row(editKey: edit.key) {
+                let unchanged = edit.cells.allSatisfy { name, text in
+                    guard let field = table.schema.fieldIndex(name) else { return false }
+                    return DatasetWriter.cell(table, row: row, field: field, store: self) == text
+                }
+                if unchanged { continue }
+            }
+            kept.append(edit)
+        }
+        return kept
+    }
+
     /// A store sharing this one's data until written.
     public func copy() -> Store {
         Store(tables: tables.map { $0.copy() })

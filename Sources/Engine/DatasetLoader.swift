@@ -13,7 +13,8 @@ public struct LoadDiagnostic: Error, Equatable, Sendable, CustomStringConvertibl
     public let line: Int
     public let message: String
 
-    public var description: String { "\(file):\(line): error: \(message)" }
+    /// Line 0: about the file (or directory) as a whole, which has no line to point at.
+    public var description: String { line > 0 ? "\(file):\(line): error: \(message)" : "\(file): error: \(message)" }
 }
 
 public struct LoadError: Error, Sendable, CustomStringConvertible {
@@ -54,7 +55,7 @@ public enum HeaderCheck {
 
     /// The field a header cell most likely meant: the same name in another case or with
     /// `-`/space for `_`, else the nearest by edit distance when close enough.
-    static func suggestion(for name: String, among fields: [String]) -> String? {
+    public static func suggestion(for name: String, among fields: [String]) -> String? {
         func normal(_ s: String) -> [Character] {
             Array(s.lowercased().map { $0 == "-" || $0 == " " ? "_" : $0 })
         }
@@ -143,6 +144,10 @@ final class FastLoadJobs: @unchecked Sendable {
 }
 
 public enum DatasetLoader {
+    static func notADatasetDirectory(exists: Bool) -> String {
+        exists ? "not a dataset directory (it is a file; --data names a directory of CSV files, see 'mql init')"
+               : "no such dataset directory ('mql init DIR' makes one)"
+    }
     /// `MQL_TRACE_LOAD=1`: time of each step of a load on stderr.
     static let trace = ProcessInfo.processInfo.environment["MQL_TRACE_LOAD"] != nil
 
@@ -152,7 +157,7 @@ public enum DatasetLoader {
     public static func load(directory: String) throws -> Store {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LoadError(diagnostics: [LoadDiagnostic(file: directory, line: 0, message: "no dataset directory at '\(directory)'")])
+            throw LoadError(diagnostics: [LoadDiagnostic(file: directory, line: 0, message: Self.notADatasetDirectory(exists: FileManager.default.fileExists(atPath: directory)))])
         }
         let path = { (name: String) in (directory as NSString).appendingPathComponent(name + ".csv") }
         let read = { (name: String) in try readFile(path(name)) }

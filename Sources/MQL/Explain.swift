@@ -69,30 +69,79 @@ struct RuleExplainer {
     /// TUNING: past this depth a tree explains less than it hides.
     static let maximumDepth = 12
 
+    /// A value a node was decided on: a field or sub-expression and its value, or nil when
+    /// it was null (missing).
+    struct Fact: Equatable {
+        let text: String
+        let value: String?
+    }
+
+    /// One node of the tree as it is explained: its facts (for a comparison, the two sides
+    /// first), and whether the node can still change the outcome — a conjunct next to a
+    /// conjunct that is false on known facts cannot, nor can a disjunct next to a true one.
+    struct Line {
+        var node: String
+        var value: Value
+        var citation: String
+        var facts: [Fact] = []
+        var difference: String? = nil
+        /// An ordering comparison (`<`, `>=`, `between` …): how far a value was from a limit.
+        var isOrdering = false
+        var decides = true
+    }
+
     func explain(_ info: DefineInfo, rows: [Int32]) -> QueryResult {
         let planner = Planner(store: store, catalog: catalog, today: today)
         let table = store.table(info.collection)!
         var out: [[Value]] = []
         for row in rows {
             let key: Value = table.isKeyedByID ? .int(table.id(row: Int(row))!) : .text(table.keyText(row: Int(row)))
-            var lines: [(String, Value, String, String)] = []
+            var lines: [Line] = []
+            var testedForNull: Set<String> = []
             if let typed = info.typed {
                 let value = planner.compile(typed).valueGetter(store: store)(Int(row))
-                lines.append(("\(info.name)", value, info.citation ?? "", ""))
-                walk(typed, file: info.file, row: Int(row), depth: 1, planner: planner, into: &lines)
+                lines.append(Line(node: info.name, value: value, citation: info.citation ?? ""))
+                walk(typed, file: info.file, row: Int(row), depth: 1, planner: planner, into: &lines, testedForNull: &testedForNull)
+            }
+            // Each fact is shown once per explained row. The deciding comparisons come
+            // first, on the define's own line: the ordering comparisons that came out as
+            // the define did and could change it — for a child refused on 大病 the medical
+            // cost (or that it is missing) against the household's means.
+            var shown: Set<String> = []
+            var notes: [String] = []
+            func factText(_ fact: Fact) -> String { fact.value.map { "\(fact.text) = \($0)" } ?? "missing: \(fact.text)" }
+            func newFacts(_ line: Line) -> [String] {
+                var parts: [String] = []
+                for fact in line.facts where shown.insert(factText(fact)).inserted { parts.append(factText(fact)) }
+                return parts
+            }
+            for (i, line) in lines.enumerated() {
+                var parts: [String] = []
+                if i == 0 {
+                    for deciding in lines.dropFirst() where deciding.isOrdering && deciding.decides && deciding.value == line.value {
+                        parts += newFacts(deciding)
+                    }
+                }
+                parts += newFacts(line)
+                if let difference = line.difference { parts.append("difference \(difference)") }
+                notes.append(parts.joined(separator: "; "))
             }
             // The facts that were missing where a rule came out false: what to ask at the
-            // next home visit.
+            // next home visit. Not those absent by design: a null the rules test with
+            // `is null` (the `until` of an active pairing), nor one whose node cannot change
+            // the outcome (the community of a street-level mother, next to a false level test).
             var missing: [String] = []
-            for (_, value, _, note) in lines where value == .bool(false) {
-                for part in note.components(separatedBy: "; ") where part.hasPrefix("missing: ") {
-                    let fact = String(part.dropFirst("missing: ".count))
-                    if !missing.contains(fact) && !fact.contains("(") { missing.append(fact) }
+            for line in lines where line.value == .bool(false) && line.decides {
+                for fact in line.facts where fact.value == nil {
+                    if !missing.contains(fact.text) && !fact.text.contains("(") && !testedForNull.contains(fact.text) { missing.append(fact.text) }
                 }
             }
-            if !missing.isEmpty { lines.append(("missing facts", .null, "", missing.joined(separator: ", "))) }
-            for (node, value, citation, note) in lines {
-                out.append([key, .text(node), value, citation.isEmpty ? .null : .text(citation), note.isEmpty ? .null : .text(note)])
+            if !missing.isEmpty {
+                lines.append(Line(node: "missing facts", value: .null, citation: ""))
+                notes.append(missing.joined(separator: ", "))
+            }
+            for (line, note) in zip(lines, notes) {
+                out.append([key, .text(line.node), line.value, line.citation.isEmpty ? .null : .text(line.citation), note.isEmpty ? .null : .text(note)])
             }
         }
         let keyName = table.isKeyedByID ? "id" : "name"
@@ -105,45 +154,63 @@ struct RuleExplainer {
         ], rows: out)
     }
 
-    func walk(_ e: TExpr, file: SourceFile, row: Int, depth: Int, planner: Planner, into lines: inout [(String, Value, String, String)]) {
+    func walk(_ e: TExpr, file: SourceFile, row: Int, depth: Int, planner: Planner, into lines: inout [Line], testedForNull: inout Set<String>) {
         guard depth < Self.maximumDepth else { return }
-        let indent = String(repeating: "  ", count: depth)
-        func value(_ x: TExpr) -> Value { planner.compile(x).valueGetter(store: store)(row) }
-        func emit(_ x: TExpr, citation: String = "", note: String = "") {
-            lines.append((indent + file.text(of: x.range), value(x), citation, note))
-        }
         switch e.node {
         case .binary(.and, _, _), .binary(.or, _, _):
             let op: BinaryOperator
             if case .binary(let o, _, _) = e.node { op = o } else { return }
+            let whole = planner.compile(e).valueGetter(store: store)(row)
+            var spans: [(range: Range<Int>, value: Value)] = []
             for part in flatten(e, op) {
+                let first = lines.count
                 if isComposite(part) || isDefineOnThis(part) {
-                    walkNode(part, file: file, row: row, depth: depth, planner: planner, into: &lines)
+                    walkNode(part, file: file, row: row, depth: depth, planner: planner, into: &lines, testedForNull: &testedForNull)
                 } else {
-                    emit(part, note: leafNote(part, planner: planner, row: row, file: file))
+                    lines.append(leafLine(part, indent: depth, file: file, row: row, planner: planner, testedForNull: &testedForNull))
                 }
+                spans.append((first..<lines.count, lines[first].value))
+            }
+            // The part that settles an `and` as false on known facts, or an `or` as true,
+            // makes its siblings irrelevant: their missing facts would not change the outcome.
+            let settling: Value = op == .and ? .bool(false) : .bool(true)
+            guard whole == settling else { return }
+            let settled = spans.first { span in
+                span.value == settling && (op == .or || !lines[span.range].contains { $0.facts.contains { $0.value == nil } })
+            }
+            guard let settled else { return }
+            for span in spans where span.range != settled.range {
+                for i in span.range { lines[i].decides = false }
             }
         default:
-            walkNode(e, file: file, row: row, depth: depth, planner: planner, into: &lines)
+            walkNode(e, file: file, row: row, depth: depth, planner: planner, into: &lines, testedForNull: &testedForNull)
         }
     }
 
-    func walkNode(_ e: TExpr, file: SourceFile, row: Int, depth: Int, planner: Planner, into lines: inout [(String, Value, String, String)]) {
+    func walkNode(_ e: TExpr, file: SourceFile, row: Int, depth: Int, planner: Planner, into lines: inout [Line], testedForNull: inout Set<String>) {
         let indent = String(repeating: "  ", count: depth)
         let v = planner.compile(e).valueGetter(store: store)(row)
         switch e.node {
         case .define(let base, let info) where isThis(base):
-            lines.append((indent + info.name, v, info.citation ?? "", ""))
-            if let body = info.typed { walk(body, file: info.file, row: row, depth: depth + 1, planner: planner, into: &lines) }
+            lines.append(Line(node: indent + info.name, value: v, citation: info.citation ?? ""))
+            if let body = info.typed { walk(body, file: info.file, row: row, depth: depth + 1, planner: planner, into: &lines, testedForNull: &testedForNull) }
         case .binary(.and, _, _), .binary(.or, _, _):
-            lines.append((indent + file.text(of: e.range), v, "", ""))
-            walk(e, file: file, row: row, depth: depth + 1, planner: planner, into: &lines)
+            lines.append(Line(node: indent + file.text(of: e.range), value: v, citation: ""))
+            walk(e, file: file, row: row, depth: depth + 1, planner: planner, into: &lines, testedForNull: &testedForNull)
         case .unary(.not, let x):
-            lines.append((indent + file.text(of: e.range), v, "", ""))
-            walkNode(x, file: file, row: row, depth: depth + 1, planner: planner, into: &lines)
+            lines.append(Line(node: indent + file.text(of: e.range), value: v, citation: ""))
+            walkNode(x, file: file, row: row, depth: depth + 1, planner: planner, into: &lines, testedForNull: &testedForNull)
         default:
-            lines.append((indent + file.text(of: e.range), v, "", leafNote(e, planner: planner, row: row, file: file)))
+            lines.append(leafLine(e, indent: depth, file: file, row: row, planner: planner, testedForNull: &testedForNull))
         }
+    }
+
+    func leafLine(_ e: TExpr, indent depth: Int, file: SourceFile, row: Int, planner: Planner, testedForNull: inout Set<String>) -> Line {
+        var line = Line(node: String(repeating: "  ", count: depth) + file.text(of: e.range),
+                        value: planner.compile(e).valueGetter(store: store)(row), citation: "")
+        leafFacts(e, planner: planner, row: row, file: file, into: &line)
+        if case .isNull(let x, _) = e.node { testedForNull.insert(file.text(of: x.range)) }
+        return line
     }
 
     func flatten(_ e: TExpr, _ op: BinaryOperator) -> [TExpr] {
@@ -168,29 +235,32 @@ struct RuleExplainer {
         return false
     }
 
-    /// For a comparison: the values on each side, how far apart numbers are, and which
-    /// facts are missing.
-    func leafNote(_ e: TExpr, planner: Planner, row: Int, file: SourceFile) -> String {
+    /// For a comparison: the values on each side and how far apart numbers are; for other
+    /// leaves the facts they read. Nulls are missing facts.
+    func leafFacts(_ e: TExpr, planner: Planner, row: Int, file: SourceFile, into line: inout Line) {
         var parts: [TExpr] = []
         switch e.node {
-        case .binary(_, let l, let r): parts = [l, r]
-        case .between(let x, let lo, let hi, _): parts = [x, lo, hi]
+        case .binary(let op, let l, let r):
+            parts = [l, r]
+            line.isOrdering = op.isComparison && op != .equal && op != .notEqual
+        case .between(let x, let lo, let hi, _):
+            parts = [x, lo, hi]
+            line.isOrdering = true
         case .isNull(let x, _): parts = [x]
         case .call(_, let args): parts = args
-        default: return ""
+        default: return
         }
-        var notes: [String] = []
         var numbers: [Double] = []
         for p in parts {
             if case .constant = p.node { if case .constant(.int(let i)) = p.node { numbers.append(Double(i)) }; continue }
             let value = planner.compile(p).valueGetter(store: store)(row)
             let text = file.text(of: p.range)
             if value.isNull {
-                notes.append("missing: \(text)")
+                line.facts.append(Fact(text: text, value: nil))
             } else if case .rows = p.type {
                 continue
             } else {
-                notes.append("\(text) = \(masked(value, p.masking))")
+                line.facts.append(Fact(text: text, value: masked(value, p.masking)))
             }
             switch value {
             case .int(let i): numbers.append(Double(i))
@@ -199,9 +269,8 @@ struct RuleExplainer {
             }
         }
         if case .binary(let op, _, _) = e.node, op.isComparison, op != .equal, op != .notEqual, numbers.count == 2 {
-            notes.append("difference \(Value.formatNumber(numbers[0] - numbers[1]))")
+            line.difference = Value.formatNumber(numbers[0] - numbers[1])
         }
-        return notes.joined(separator: "; ")
     }
 
     func masked(_ v: Value, _ masking: FieldSchema.Masking) -> String {

@@ -42,8 +42,6 @@ public enum Impact {
                           n.map { newPlanner.compiledDefine($0).valueGetter(store: store) }))
         }
         guard let table = store.table(collection) else { return ImpactReport(define: name, collection: collection, rows: []) }
-        let nameField = table.schema.fieldIndex("name")
-        let streetField = table.schema.fieldIndex("street")
         var rows: [ImpactRow] = []
         for row in 0..<table.rowCount {
             let before = oldValue(row), after = newValue(row)
@@ -55,11 +53,60 @@ public enum Impact {
             }
             rows.append(ImpactRow(
                 key: table.keyText(row: row),
-                label: nameField.map { DatasetWriter.cell(table, row: row, field: $0, store: store) } ?? "",
-                street: streetField.map { DatasetWriter.cell(table, row: row, field: $0, store: store) },
+                label: label(of: table, row: row, store: store),
+                street: street(of: table, row: row, store: store),
                 old: before, new: after, because: because))
         }
         return ImpactReport(define: name, collection: collection, rows: rows)
+    }
+
+    /// Every define and rule of both rule sets whose value changes on some row, with the
+    /// keys of those rows: what a param edit changes when no one define is asked about.
+    public static func changedDefines(store: Store, old: Catalog, new: Catalog, today: Int32) -> [(name: String, keys: [String])] {
+        let oldPlanner = Planner(store: store, catalog: old, today: today)
+        let newPlanner = Planner(store: store, catalog: new, today: today)
+        var out: [(name: String, keys: [String])] = []
+        for info in old.ordered where info.kind != .constraint {
+            guard let edited = new.define(info.collection, info.name), let table = store.table(info.collection) else { continue }
+            let before = oldPlanner.compiledDefine(info).valueGetter(store: store)
+            let after = newPlanner.compiledDefine(edited).valueGetter(store: store)
+            let keys = (0..<table.rowCount).filter { before($0) != after($0) }.map { table.keyText(row: $0) }
+            if !keys.isEmpty { out.append((info.qualifiedName, keys)) }
+        }
+        return out
+    }
+
+    /// A row's name; a row without one (a pairing, a visit) is named by the rows it refers to.
+    static func label(of table: Table, row: Int, store: Store, depth: Int = 0) -> String {
+        if let field = table.schema.fieldIndex("name") { return DatasetWriter.cell(table, row: row, field: field, store: store) }
+        guard depth < 2 else { return "" }
+        var names: [String] = []
+        for (target, targetRow) in referencedRows(of: table, row: row, store: store) {
+            let name = label(of: target, row: targetRow, store: store, depth: depth + 1)
+            if !name.isEmpty { names.append(name) }
+        }
+        return names.joined(separator: " · ")
+    }
+
+    /// A row's street; a row without one takes the first street of the rows it refers to
+    /// (a pairing: its mother's, or its child's when the mother is district-level).
+    static func street(of table: Table, row: Int, store: Store, depth: Int = 0) -> String? {
+        if let field = table.schema.fieldIndex("street") {
+            let street = DatasetWriter.cell(table, row: row, field: field, store: store)
+            return street.isEmpty ? nil : street
+        }
+        guard depth < 2 else { return nil }
+        for (target, targetRow) in referencedRows(of: table, row: row, store: store) {
+            if let street = street(of: target, row: targetRow, store: store, depth: depth + 1) { return street }
+        }
+        return nil
+    }
+
+    static func referencedRows(of table: Table, row: Int, store: Store) -> [(Table, Int)] {
+        table.columns.compactMap { column in
+            guard case .reference(let refs) = column, refs.rows[row] >= 0, let target = store.table(refs.target) else { return nil }
+            return (target, Int(refs.rows[row]))
+        }
     }
 }
 

@@ -45,7 +45,8 @@ extension Session {
             current = store
         }
         defer { if standalone { dataset?.endChange() } }
-        let (edits, insertedID) = try edits(for: change, statement: statement, on: current)
+        let (allEdits, insertedID) = try edits(for: change, statement: statement, on: current)
+        let edits = current.droppingUnchangedUpdates(allEdits)
         if let check = cancellationCheck, check() { throw fail(statement, Message.cancelled) }
         // A value the statement computed that cannot be represented refuses the change.
         try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
@@ -305,8 +306,11 @@ extension Session {
     }
 
     /// Applies edits made outside MQL statements (an import) as one change: checked like a
-    /// statement, refused as a whole, journalled under `description`.
-    public func apply(_ edits: [RowEdit], description: String) throws {
+    /// statement, refused as a whole, journalled under `description`. Updates that change
+    /// nothing are left out; the edits applied are returned. A `dryRun` checks exactly the
+    /// same (keys, references, constraints) and changes nothing: no journal, no adoption.
+    @discardableResult
+    public func apply(_ givenEdits: [RowEdit], description: String, dryRun: Bool = false) throws -> [RowEdit] {
         let file = SourceFile(name: "<import>", text: description)
         let statement = Statement(kind: .begin, range: SourceRange(0, file.bytes.count), file: file)
         guard transaction == nil else { throw fail(statement, "commit or rollback the open transaction first") }
@@ -316,12 +320,15 @@ extension Session {
             do { current = try dataset.beginChange(store) } catch let e as JournalError { throw fail(statement, e.message) }
         }
         defer { dataset?.endChange() }
+        let edits = current.droppingUnchangedUpdates(givenEdits)
         let changed: Store
         do { changed = try current.applying(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
         try EvaluationFaults.checking(statement.file, statement.range) {
             try checkConstraints(before: current, after: changed, statement: statement)
         }
+        if dryRun { return edits }
         store = try durable(edits, statementText: description, changed: changed, statement: statement)
+        return edits
     }
 
     // MARK: - Transactions

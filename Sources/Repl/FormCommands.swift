@@ -47,6 +47,10 @@ enum FormImportRunner {
             Terminal.error("\(path): error: cannot read file")
             return false
         }
+        if form != .streets, let street, session.store.table("streets")?.row(editKey: street) == nil {
+            Terminal.error("error: " + Messages.current.notAStreet(street, suggestion: StreetNames.likelyMeant(street, in: session.store)))
+            return false
+        }
         let result: FormImport
         do {
             result = try FormImporter.read(form, bytes: [UInt8](data), street: street, store: session.store, today: session.today)
@@ -69,21 +73,37 @@ enum FormImportRunner {
                 return false
             }
         }
-        if dryRun {
-            Terminal.error("\(path): \(result.rows - result.errors.count) of \(result.rows) rows would be imported (\(result.edits.count) changes)")
-            return result.errors.isEmpty
-        }
+        // A dry run checks what the real run checks, constraints included, on a copy.
+        let applied: [RowEdit]
         do {
-            try session.apply(result.edits, description: "import \(form.rawValue) \(path)" + (street.map { " --street \($0)" } ?? ""))
+            applied = try session.apply(result.edits, description: "import \(form.rawValue) \(path)" + (street.map { " --street \($0)" } ?? ""), dryRun: dryRun)
         } catch let error as DiagnosticError {
             for d in error.diagnostics { Terminal.error("\(path): error: \(d.message)") }
+            if dryRun { Terminal.error("\(path): " + Messages.current.dryRunRefused) }
             return false
         } catch {
             Terminal.error("\(path): error: \(error)")
             return false
         }
-        Terminal.error("\(path): imported \(result.rows - result.errors.count) of \(result.rows) rows (\(result.edits.count) changes)" + (skipBad.map { "; bad rows in \($0)" } ?? ""))
+        let good = result.rows - result.errors.count
+        if dryRun {
+            Terminal.error("\(path): " + Messages.current.wouldImport(good, of: result.rows, changes: applied.count))
+            return result.errors.isEmpty
+        }
+        Terminal.error("\(path): " + Messages.current.imported(good, of: result.rows, changes: applied.count) + (skipBad.map { "; bad rows in \($0)" } ?? ""))
         return true
+    }
+}
+
+enum StreetNames {
+    /// The street a `--street` value most likely meant: the name without 街道 (forms write
+    /// 布吉街道, the data 布吉), else the nearest name.
+    static func likelyMeant(_ given: String, in store: Store) -> String? {
+        guard let streets = store.table("streets") else { return nil }
+        let names = (0..<streets.rowCount).map { streets.keyText(row: $0) }
+        let short = given.replacingOccurrences(of: "街道", with: "").trimmingCharacters(in: .whitespaces)
+        if names.contains(short) { return short }
+        return HeaderCheck.suggestion(for: short, among: names)
     }
 }
 
@@ -114,8 +134,12 @@ enum FormExportRunner {
     static func run(session: Session, what: String, street: String?, path: String, unmask: Bool) -> Bool {
         let bytes: [UInt8]
         if let form = Form.named(what), form != .streets {
-            guard let street, session.store.table("streets")?.row(editKey: street) != nil else {
+            guard let street else {
                 Terminal.error("error: \(form.rawValue) is one street's form: give --street with a street's name")
+                return false
+            }
+            guard session.store.table("streets")?.row(editKey: street) != nil else {
+                Terminal.error("error: " + Messages.current.notAStreet(street, suggestion: StreetNames.likelyMeant(street, in: session.store)))
                 return false
             }
             bytes = form == .children
@@ -196,7 +220,7 @@ enum CollectionImportRunner {
             Terminal.error("\(path): error: \(error)")
             return false
         }
-        Terminal.error("\(path): imported \(edits.count) rows into \(collection)")
+        Terminal.error("\(path): " + Messages.current.importedInto(edits.count, collection))
         return true
     }
 }

@@ -3,6 +3,8 @@
 // tests run each topic's examples in a fresh `mql`); keywords stay English in both
 // languages. The list of dot commands comes from DotCommand, so it cannot drift.
 
+import MQL
+
 struct HelpTopic {
     let name: String
     let aliases: [String]
@@ -26,9 +28,9 @@ enum Help {
             ? "MQL：对“妇联妈妈”项目数据提问，并把政策写成规则。语句以换行或 ; 结束；未写完的语句会自动续行。\n\n"
             : "MQL asks questions of the 妇联妈妈 programme's data and states its policy as rules.\nA statement ends at a newline or ;, and an unfinished one continues on the next line.\n\n"
         out += m.helpTopicsTitle + "\n"
-        let width = topics.map { $0.name.count }.max() ?? 0
+        let width = topics.map { DisplayWidth.of($0.name) }.max() ?? 0
         for t in topics {
-            out += "  " + t.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + (m.chinese ? t.summary.zh : t.summary.en) + "\n"
+            out += "  " + padded(t.name, to: width + 2) + (m.chinese ? t.summary.zh : t.summary.en) + "\n"
         }
         out += "\n" + commandList(m)
         out += "\n" + (m.chinese
@@ -37,11 +39,17 @@ enum Help {
         return out
     }
 
+    /// Padded to a display width: a synopsis with Chinese (附件2) is wider than its count
+    /// of characters, so padding by characters shifted the summaries after it.
+    static func padded(_ text: String, to width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - DisplayWidth.of(text)))
+    }
+
     static func commandList(_ m: Messages) -> String {
         var out = m.helpCommandsTitle + "\n"
-        let width = DotCommand.all.map { $0.synopsis.count }.max() ?? 0
+        let width = DotCommand.all.map { DisplayWidth.of($0.synopsis) }.max() ?? 0
         for c in DotCommand.all {
-            var line = "  " + c.synopsis.padding(toLength: width + 2, withPad: " ", startingAt: 0) + (m.chinese ? c.summary.zh : c.summary.en)
+            var line = "  " + padded(c.synopsis, to: width + 2) + (m.chinese ? c.summary.zh : c.summary.en)
             if !c.available { line += m.chinese ? "（" + m.helpComing + "）" : " (" + m.helpComing + ")" }
             out += line + "\n"
         }

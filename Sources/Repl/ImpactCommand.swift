@@ -18,14 +18,15 @@ struct ImpactCommand: ParsableCommand {
     @Option(name: .long, help: "The edited rule file or directory (repeatable).")
     var with: [String]
 
-    @Option(name: .long, help: "The define to compare, as COLLECTION.NAME or NAME (default: children.eligible).")
-    var define: String = "children.eligible"
+    @Option(name: .long, help: "The define to compare, as COLLECTION.NAME or NAME (default: children.eligible; when it does not change, every define and rule that does).")
+    var define: String?
 
     @Option(name: .long, help: "Output format: table, csv, tsv or json (default: table on a terminal, else tsv).")
     var format: OutputFormat?
 
     func run() throws {
         let current = session.makeSession()
+        let define = self.define ?? "children.eligible"
         let parts = define.split(separator: ".", maxSplits: 1).map(String.init)
         let (collection, name) = parts.count == 2 ? (parts[0], parts[1]) : ("children", parts[0])
         let edited: Catalog
@@ -48,9 +49,19 @@ struct ImpactCommand: ParsableCommand {
             throw ExitCode(2)
         }
         var writer = OutputWriter(format: format ?? (Terminal.stdoutIsTerminal ? .table : .tsv), unmask: session.unmask)
-        let text = ResultColumn(name: "", type: .text)
         func column(_ n: String, _ t: MType = .text) -> ResultColumn { ResultColumn(name: n, type: t) }
-        _ = text
+        // An edit (of a param, say) that leaves the default define as it is still changes
+        // something: every define and rule that changes, with its rows, instead of two
+        // empty tables.
+        if self.define == nil && report.rows.isEmpty {
+            Terminal.error(Messages.current.defineUnchanged(define))
+            let changed = Impact.changedDefines(store: current.store, old: current.catalog, new: edited, today: current.today)
+            let summary = QueryResult(columns: [column("define"), column("changed", .int), column("keys")], rows: changed.map { entry in
+                [.text(entry.name), .int(entry.keys.count), .text(entry.keys.joined(separator: ", "))]
+            })
+            if let out = writer.render(.rows(summary)) { Terminal.write(out) }
+            return
+        }
         let changes = QueryResult(
             columns: [column("key"), column("name"), column("street"), column("old \(name)"), column("new \(name)"), column("because")],
             rows: report.rows.map { row in

@@ -38,6 +38,43 @@ struct Messages: Sendable {
 
     func loading(_ directory: String) -> String { say("loading \(directory)…", "正在载入 \(directory)…") }
 
+    // MARK: - Command line
+
+    func subcommandAfterOptions(_ name: String) -> String {
+        say("'\(name)' is a subcommand: write it first, before the options (mql \(name) --data DIR …)",
+            "“\(name)”是子命令，请写在选项之前（mql \(name) --data 目录 …）")
+    }
+    func unknownSubcommand(_ name: String, suggestion: String) -> String {
+        say("'\(name)' is neither a file nor a subcommand; did you mean '\(suggestion)'?",
+            "“\(name)”既不是文件也不是子命令；是不是要输入“\(suggestion)”？")
+    }
+
+    // MARK: - Forms
+
+    private func changes(_ n: Int) -> String { say("\(n) change\(n == 1 ? "" : "s")", "\(n) 处修改") }
+    func wouldImport(_ good: Int, of total: Int, changes n: Int) -> String {
+        say("\(good) of \(total) row\(total == 1 ? "" : "s") would be imported (\(changes(n)))",
+            "\(total) 行中有 \(good) 行可以导入（\(changes(n))）")
+    }
+    func imported(_ good: Int, of total: Int, changes n: Int) -> String {
+        say("imported \(good) of \(total) row\(total == 1 ? "" : "s") (\(changes(n)))",
+            "已导入 \(total) 行中的 \(good) 行（\(changes(n))）")
+    }
+    func importedInto(_ n: Int, _ collection: String) -> String {
+        say("imported \(n) row\(n == 1 ? "" : "s") into \(collection)", "已向 \(collection) 导入 \(n) 行")
+    }
+    var dryRunRefused: String {
+        say("the import would be refused; nothing was changed (dry run)", "导入会被拒绝；未做任何修改（试运行）")
+    }
+    func notAStreet(_ name: String, suggestion: String?) -> String {
+        say("'\(name)' is not a street", "“\(name)”不是街道")
+            + (suggestion.map { say("; did you mean \($0)?", "；是不是要输入 \($0)？") } ?? "")
+    }
+
+    func defineUnchanged(_ name: String) -> String {
+        say("\(name) changes on no row; the defines and rules that change:", "\(name) 没有任何行发生变化；发生变化的定义和规则：")
+    }
+
     // MARK: - Results
 
     func rowCount(_ n: Int) -> String { say("(\(n) row\(n == 1 ? "" : "s"))", "(共 \(n) 行)") }

@@ -71,8 +71,10 @@ struct SessionOptions: ParsableArguments {
     static let shippedExamplesAreReadOnly =
         "the shipped example data is read-only; make a working copy with 'mql init DIR' and run with '--data DIR'"
 
-    func ruleFilePaths(extra: [String] = []) throws -> [String] {
-        let roots = rules.isEmpty ? [Defaults.rulesDirectory] : rules
+    /// `replacingShipped`: the extra files are a rule set of their own (`mql test DIR`),
+    /// so the shipped rules are not loaded beside them (they would define everything twice).
+    func ruleFilePaths(extra: [String] = [], replacingShipped: Bool = false) throws -> [String] {
+        let roots = rules.isEmpty ? (replacingShipped ? [] : [Defaults.rulesDirectory]) : rules
         var files: [String] = []
         for root in roots + extra {
             for f in try RuleFiles.files(at: root) where !files.contains(f) { files.append(f) }
@@ -81,7 +83,7 @@ struct SessionOptions: ParsableArguments {
     }
 
     /// Loads data and rules; on failure prints why and exits.
-    func makeSession(extraRules: [String] = []) -> Session {
+    func makeSession(extraRules: [String] = [], replacingShipped: Bool = false) -> Session {
         let store: Store
         let dataset = Dataset(directory: dataDirectory)
         do {
@@ -95,7 +97,7 @@ struct SessionOptions: ParsableArguments {
             Foundation.exit(1)
         }
         do {
-            let sources = try ruleFilePaths(extra: extraRules).map(RuleFiles.readSource)
+            let sources = try ruleFilePaths(extra: extraRules, replacingShipped: replacingShipped).map(RuleFiles.readSource)
             let session = try Session(store: store, ruleSources: sources, today: todayDays, params: paramPairs)
             session.dataset = dataset
             if usesShippedExamples { session.readOnlyReason = Self.shippedExamplesAreReadOnly }

@@ -29,7 +29,23 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "MQL files to run in order.")
     var files: [String] = []
 
+    /// A subcommand written after options (`mql --data X check`) or misspelled (`mql chek`)
+    /// lands here as a file to run; say so, as bad usage, before loading anything.
+    func rejectMisplacedSubcommand() throws {
+        guard command == nil, let first = files.first, !FileManager.default.fileExists(atPath: first) else { return }
+        let names = MQLCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+        if names.contains(first) {
+            Terminal.error("mql: error: " + Messages.current.subcommandAfterOptions(first))
+            throw ExitCode(2)
+        }
+        guard !first.contains("/"), !first.contains("."),
+              let near = HeaderCheck.suggestion(for: first, among: names.filter { $0 != "run" }) else { return }
+        Terminal.error("mql: error: " + Messages.current.unknownSubcommand(first, suggestion: near))
+        throw ExitCode(2)
+    }
+
     func run() throws {
+        try rejectMisplacedSubcommand()
         // The REPL's user sees that a large dataset is loading (the line is then erased).
         let repl = command == nil && files.isEmpty && Terminal.stdinIsTerminal && Terminal.stderrIsTerminal
         if repl { FileHandle.standardError.write(Data((Messages.current.loading(self.session.dataDirectory) + "\r").utf8)) }

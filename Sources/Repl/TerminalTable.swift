@@ -1,8 +1,9 @@
 // Tables for a person at a terminal (the REPL's `table` format): columns aligned by display
 // width (MQL's DisplayWidth: CJK and full-width 2, combining marks 0 — never libc's
 // wcwidth, which depends on the locale); a long result shows its first and last rows around
-// "… N more rows"; a wide one narrows its widest columns, cutting cells with "…", and if
-// that is not enough leaves out its last columns and says so. Colour (bold header, dim
+// "… N more rows"; a wide one narrows its widest columns, wrapping long cells over several
+// lines within their column (nothing is cut but the header), and if that is not enough
+// leaves out its last columns and says so. Colour (bold header, dim
 // footer) only when asked. Batch output does not come here: it keeps OutputWriter.table.
 
 import Foundation
@@ -90,7 +91,7 @@ enum TerminalTable {
         func line(_ cells: [String], alignNumbers: Bool) -> String {
             var parts: [String] = []
             for i in 0..<shownColumns {
-                let c = cut(cells[i], to: fitted[i])
+                let c = cells[i]
                 let pad = String(repeating: " ", count: max(0, fitted[i] - DisplayWidth.of(c)))
                 parts.append(alignNumbers && numeric[i] ? pad + c : (i == shownColumns - 1 ? c : c + pad))
             }
@@ -98,8 +99,16 @@ enum TerminalTable {
             while text.hasSuffix(" ") { text.removeLast() }
             return text
         }
+        // A row whose cells are wider than their columns takes several lines: each cell
+        // wraps within its column, so nothing is cut (a cut note hid the deciding fact of
+        // an explain). The header alone is cut, to keep one line.
+        func wrappedLines(_ cells: [String]) -> [String] {
+            let pieces = (0..<shownColumns).map { wrap(cells[$0], to: fitted[$0]) }
+            let height = pieces.map(\.count).max() ?? 1
+            return (0..<height).map { k in line(pieces.map { k < $0.count ? $0[k] : "" }, alignNumbers: true) }
+        }
 
-        let head = line(header, alignNumbers: false)
+        let head = line((0..<shownColumns).map { cut(header[$0], to: fitted[$0]) }, alignNumbers: false)
         var lines = [colour ? Colour.bold(head) : head,
                      fitted.prefix(shownColumns).map { String(repeating: "-", count: $0) }.joined(separator: String(repeating: " ", count: gap))]
         let splitAt = elided > 0 ? (maxRows + 1) / 2 : body.count
@@ -108,7 +117,7 @@ enum TerminalTable {
                 let more = messages.moreRows(elided)
                 lines.append(colour ? Colour.dim(more) : more)
             }
-            lines.append(line(row, alignNumbers: true))
+            lines += wrappedLines(row)
         }
         var footer = messages.rowCount(total)
         if shownColumns < header.count { footer += " " + messages.hiddenColumns(header.count - shownColumns) }
@@ -131,6 +140,38 @@ enum TerminalTable {
         var shown = widths.count
         while shown > 1 && total(shown) > width { shown -= 1 }
         return (widths, shown)
+    }
+
+    /// Text in lines of at most `width` display columns, every character kept: a line
+    /// breaks after the last space that leaves it at least half full, else where it is
+    /// full. Continuation lines keep the text's indentation (explain's tree stays a tree)
+    /// when that leaves room.
+    static func wrap(_ text: String, to width: Int) -> [String] {
+        guard DisplayWidth.of(text) > width, width > 0 else { return [text] }
+        let indentation = String(text.prefix { $0 == " " })
+        let indent: [Character] = indentation.count * 2 < width ? Array(indentation + "  ") : []
+        var lines: [String] = []
+        var current: [Character] = []
+        var used = 0
+        var start = 0
+        for ch in text {
+            let w = DisplayWidth.of(String(ch))
+            if used + w > width && current.count > start {
+                var rest: [Character] = []
+                if let space = current.lastIndex(of: " "), space >= start, DisplayWidth.of(String(current[...space])) * 2 >= width {
+                    rest = Array(current[(space + 1)...])
+                    current = Array(current[...space])
+                }
+                lines.append(String(current))
+                current = indent + rest
+                start = indent.count
+                used = DisplayWidth.of(String(current))
+            }
+            current.append(ch)
+            used += w
+        }
+        if current.count > start { lines.append(String(current)) }
+        return lines
     }
 
     /// Text cut to `width` display columns, ending in "…" when it was longer.

@@ -21,7 +21,7 @@ struct TestCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
-        let session = self.session.makeSession(extraRules: paths)
+        let session = self.session.makeSession(extraRules: paths, replacingShipped: !paths.isEmpty && !onlyAdd(paths))
         var selected: Set<String> = []
         for path in paths {
             for f in (try? RuleFiles.files(at: path)) ?? [] { selected.insert(f) }
@@ -37,5 +37,33 @@ struct TestCommand: ParsableCommand {
         }
         Terminal.write("\(report.passed) passed, \(report.failed) failed\n")
         if report.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Whether the paths only add to the rules in force (the shipped ones by default):
+    /// files whose tests, defines and rules all have new names (docs/rules.md §7). A
+    /// directory, or a file that defines a name again, is a rule set of its own — an edited
+    /// copy of the rules (§6) — and is tested alone.
+    func onlyAdd(_ paths: [String]) -> Bool {
+        func names(in path: String) -> Set<String>? {
+            guard let source = try? RuleFiles.readSource(path) else { return nil }
+            var names = Set<String>()
+            for parsed in Parser.parseStatements(source) {
+                guard case .success(let statement) = parsed else { continue }
+                switch statement.kind {
+                case .definition(let d): names.insert(d.collection + "." + d.name)
+                case .param(let name, _, _): names.insert(name)
+                default: break
+                }
+            }
+            return names
+        }
+        var inForce = Set<String>()
+        for file in (try? self.session.ruleFilePaths()) ?? [] { inForce.formUnion(names(in: file) ?? []) }
+        return paths.allSatisfy { path in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let added = names(in: path) else { return false }
+            return added.isDisjoint(with: inForce)
+        }
     }
 }

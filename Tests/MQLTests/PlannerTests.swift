@@ -258,4 +258,51 @@ func checkPlannerAgainstScans(_ session: Session, seed: UInt64, queries: Int) th
         }
         #expect(r.columns.map(\.name) == ["id", "node", "value", "citation", "note"])
     }
+
+    /// The notes of an explained row: node → note.
+    func notes(_ session: Session, _ statement: String) throws -> [(node: String, value: String, note: String)] {
+        try session.result(statement).rows.map { row in
+            (row[1].description, row[2].description, row[4].isNull ? "" : row[4].description)
+        }
+    }
+
+    @Test func explainShowsEachFactOnce() throws {
+        let session = try Fixtures.exampleSession()
+        let lines = try notes(session, "explain eligible for children where id = 22")
+        let tags = lines.filter { $0.note.contains("tags = 重大疾病;长期治疗") }
+        #expect(tags.count == 1, "\(lines)")
+        // Every fact of every note, across the row's lines, appears once.
+        let facts = lines.flatMap { $0.note.components(separatedBy: "; ").filter { $0.contains(" = ") } }
+        #expect(facts.count == Set(facts).count, "\(facts)")
+    }
+
+    @Test func explainPutsTheDecidingComparisonFirst() throws {
+        let session = try Fixtures.exampleSession()
+        let lines = try notes(session, "explain eligible for children where id = 22")
+        #expect(lines.first?.node == "eligible")
+        #expect(lines.first?.note == "medical_cost = 22000; household_income * 12 * medical_burden_ratio = 43800", "\(lines)")
+        let comparison = lines.first { $0.node.hasSuffix("medical_cost > household_income * 12 * medical_burden_ratio") }
+        #expect(comparison?.note == "difference -21800")
+        // An eligible child's failing cost comparison did not decide anything.
+        let eligible = try notes(session, "explain eligible for children where id = 1")
+        #expect(eligible.first?.note == "", "\(eligible)")
+    }
+
+    @Test func explainListsNoFactAbsentByDesign() throws {
+        let session = try Fixtures.exampleSession()
+        // An active pairing's `until` is null by design: the rules test it with `is null`.
+        let overdue = try notes(session, "explain overdue for pairings where id = 97")
+        #expect(overdue.contains { $0.note.contains("missing: until") }, "\(overdue)")
+        #expect(!overdue.contains { $0.node == "missing facts" }, "\(overdue)")
+        // A street-level mother has no community: the community test cannot change in_scope.
+        let scope = try notes(session, "explain in_scope for pairings where id = 2")
+        #expect(scope.contains { $0.note.contains("missing: mother.community") }, "\(scope)")
+        #expect(!scope.contains { $0.node == "missing facts" }, "\(scope)")
+        // A fact whose absence decides is still asked for.
+        var files = Fixtures.small
+        files["children"]! += "6,陈静,女,2012-01-01,布吉,凤凰,陈父,,,重大疾病;长期治疗,,3,1000,,已审核,,2019-05-06\n"
+        let small = try Fixtures.session(files)
+        let missing = try notes(small, "explain 大病 for children where id = 6")
+        #expect(missing.last?.node == "missing facts" && missing.last?.note == "medical_cost", "\(missing)")
+    }
 }
