@@ -32,24 +32,24 @@ public enum HeaderCheck {
         var problems: [String] = []
         var seen = Set<String>()
         for name in header where !seen.insert(name).inserted {
-            problems.append("column '\(name)' appears twice in the header")
+            problems.append(EngineMessage.columnTwice(name))
         }
         let missing = schema.fields.map(\.name).filter { !header.contains($0) }
         for name in header where schema.fieldIndex(name) == nil {
             problems.append(unknownColumn(name, schema: schema, missing: missing))
         }
         for field in schema.fields where requiringFields && field.required && !header.contains(field.name) {
-            problems.append("missing column '\(field.name)'")
+            problems.append(EngineMessage.missingColumn(field.name))
         }
         return problems
     }
 
     static func unknownColumn(_ name: String, schema: CollectionSchema, missing: [String]) -> String {
-        let what = name.isEmpty ? "a column without a name" : "unknown column '\(name)'"
+        let what = name.isEmpty ? EngineMessage.columnWithoutName() : EngineMessage.unknownColumn(name)
         if let suggestion = suggestion(for: name, among: missing.isEmpty ? schema.fields.map(\.name) : missing) {
-            return "\(what) in the header of \(schema.name); did you mean '\(suggestion)'?"
+            return EngineMessage.headerColumnDidYouMean(what, schema.name, suggestion)
         }
-        return "\(what) in the header of \(schema.name) (its columns: \(schema.fields.map(\.name).joined(separator: ", ")))"
+        return EngineMessage.headerColumnList(what, schema.name, schema.fields.map(\.name).joined(separator: ", "))
     }
 
     /// The field a header cell most likely meant: the same name in another case or with
@@ -152,7 +152,7 @@ public enum DatasetLoader {
     public static func load(directory: String) throws -> Store {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LoadError(diagnostics: [LoadDiagnostic(file: directory, line: 0, message: "no dataset directory at '\(directory)'")])
+            throw LoadError(diagnostics: [LoadDiagnostic(file: directory, line: 0, message: EngineMessage.noDatasetDirectory(directory))])
         }
         let path = { (name: String) in (directory as NSString).appendingPathComponent(name + ".csv") }
         let read = { (name: String) in try readFile(path(name)) }
@@ -279,7 +279,7 @@ public enum DatasetLoader {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw LoadError(diagnostics: [LoadDiagnostic(file: path, line: 0, message: "cannot read: \(String(cString: strerror(errno)))")])
+            throw LoadError(diagnostics: [LoadDiagnostic(file: path, line: 0, message: EngineMessage.cannotRead(String(cString: strerror(errno))))])
         }
         defer { close(fd) }
         var size = Int(lseek(fd, 0, SEEK_END))
@@ -389,7 +389,7 @@ struct CollectionLoader {
             for i in 1..<max(count, 1) where values[i - 1] >= values[i] { sorted = false; break }
             if !sorted { order.sort { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 } }
             for i in 1..<max(count, 1) where values[order[i - 1]] == values[order[i]] {
-                report(rowLines[order[i]], "duplicate id \(values[order[i]]) (first on line \(rowLines[order[i - 1]]))")
+                report(rowLines[order[i]], EngineMessage.duplicateID(values[order[i]], rowLines[order[i - 1]]))
             }
         } else {
             let keys = (0..<count).map { table.keyText(row: $0) }
@@ -405,8 +405,10 @@ struct CollectionLoader {
                 return ka != kb ? ka < kb : a < b
             }
             for i in 1..<max(count, 1) where keys[order[i - 1]] == keys[order[i]] && scopes[order[i - 1]] == scopes[order[i]] {
-                let what = schema.name == "communities" ? "community '\(keys[order[i]])' in street '\(scopes[order[i]])'" : "key '\(keys[order[i]])'"
-                report(rowLines[order[i]], "duplicate \(what) (first on line \(rowLines[order[i - 1]]))")
+                let firstLine = rowLines[order[i - 1]]
+                report(rowLines[order[i]], schema.name == "communities"
+                       ? EngineMessage.duplicateCommunity(keys[order[i]], scopes[order[i]], firstLine)
+                       : EngineMessage.duplicateKey(keys[order[i]], firstLine))
             }
         }
         if order != Array(0..<count) {

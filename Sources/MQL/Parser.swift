@@ -72,7 +72,7 @@ public struct Parser {
             if errors.isEmpty, let statement = outcome {
                 results.append(.success(statement))
             } else {
-                results.append(.failure(DiagnosticError(errors.isEmpty ? [Diagnostic(file, parser.tokens[start].range, "bad statement")] : errors)))
+                results.append(.failure(DiagnosticError(errors.isEmpty ? [Diagnostic(file, parser.tokens[start].range, MessageID.badStatement())] : errors)))
             }
             if parser.index == start { parser.index += 1 }
         }

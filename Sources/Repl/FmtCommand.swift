@@ -10,6 +10,8 @@ struct FmtCommand: ParsableCommand {
         abstract: "Rewrite rule files in canonical layout; --check only reports files that would change."
     )
 
+    @OptionGroup var language: LanguageOption
+
     @Flag(name: .long, help: "Change nothing; exit 1 if a file is not in canonical layout.")
     var check = false
 

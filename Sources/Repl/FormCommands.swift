@@ -44,7 +44,7 @@ enum FormImportRunner {
     /// Imports a form, reporting on stderr; returns whether it succeeded.
     static func run(session: Session, form: Form, path: String, street: String?, skipBad: String?, dryRun: Bool) -> Bool {
         guard let data = FileManager.default.contents(atPath: path) else {
-            Terminal.error("\(path): error: cannot read file")
+            Terminal.error("\(path): error: " + ReplMessage.cannotReadFile())
             return false
         }
         let result: FormImport
@@ -56,11 +56,11 @@ enum FormImportRunner {
         }
         for error in result.errors { Terminal.error("\(path):\(error.line): error: \(error.message)") }
         for (line, text) in result.unmapped {
-            Terminal.error("\(path):\(line): note: 贫困原因 not fully mapped to tags: \(text)")
+            Terminal.error("\(path):\(line): note: " + ReplMessage.reasonNotMapped(text))
         }
         if !result.errors.isEmpty {
             guard let skipBad else {
-                Terminal.error("\(path): \(result.errors.count) bad row\(result.errors.count == 1 ? "" : "s") of \(result.rows); nothing imported (--skip-bad FILE imports the good rows)")
+                Terminal.error("\(path): " + ReplMessage.badRowsNothingImported(result.errors.count, result.rows, result.errors.count == 1 ? "" : "s"))
                 return false
             }
             let bad = FormExporter.csv(header: result.header + ["错误"], rows: result.errors.map { $0.raw + [$0.message] })
@@ -70,7 +70,7 @@ enum FormImportRunner {
             }
         }
         if dryRun {
-            Terminal.error("\(path): \(result.rows - result.errors.count) of \(result.rows) rows would be imported (\(result.edits.count) changes)")
+            Terminal.error("\(path): " + ReplMessage.wouldImport(result.rows - result.errors.count, result.rows, result.edits.count))
             return result.errors.isEmpty
         }
         do {
@@ -82,7 +82,7 @@ enum FormImportRunner {
             Terminal.error("\(path): error: \(error)")
             return false
         }
-        Terminal.error("\(path): imported \(result.rows - result.errors.count) of \(result.rows) rows (\(result.edits.count) changes)" + (skipBad.map { "; bad rows in \($0)" } ?? ""))
+        Terminal.error("\(path): " + ReplMessage.imported(result.rows - result.errors.count, result.rows, result.edits.count) + (skipBad.map { ReplMessage.badRowsIn($0) } ?? ""))
         return true
     }
 }
@@ -115,7 +115,7 @@ enum FormExportRunner {
         let bytes: [UInt8]
         if let form = Form.named(what), form != .streets {
             guard let street, session.store.table("streets")?.row(editKey: street) != nil else {
-                Terminal.error("error: \(form.rawValue) is one street's form: give --street with a street's name")
+                Terminal.error("error: " + ReplMessage.exportNeedsStreet(form.rawValue))
                 return false
             }
             bytes = form == .children
@@ -124,7 +124,7 @@ enum FormExportRunner {
         } else {
             let outcomes = session.run(what, name: "<export>")
             guard case .success(.rows(let result))? = outcomes.first, outcomes.count == 1 else {
-                if case .failure(let e)? = outcomes.first { Terminal.report(e) } else { Terminal.error("error: export takes one query") }
+                if case .failure(let e)? = outcomes.first { Terminal.report(e) } else { Terminal.error("error: " + ReplMessage.exportTakesOneQuery()) }
                 return false
             }
             let writer = OutputWriter(format: .csv, unmask: unmask)
@@ -144,11 +144,11 @@ enum FormExportRunner {
 enum CollectionImportRunner {
     static func run(session: Session, collection: String, path: String) -> Bool {
         guard let table = session.store.table(collection) else {
-            Terminal.error("error: unknown collection '\(collection)'")
+            Terminal.error("error: " + ReplMessage.unknownCollection(collection))
             return false
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            Terminal.error("\(path): error: cannot read file")
+            Terminal.error("\(path): error: " + ReplMessage.cannotReadFile())
             return false
         }
         let records: [(line: Int, cells: [String])]
@@ -164,7 +164,7 @@ enum CollectionImportRunner {
         var edits: [RowEdit] = []
         for (line, cells) in records.dropFirst() {
             guard cells.count == header.count else {
-                Terminal.error("\(path):\(line): error: expected \(header.count) columns, found \(cells.count)")
+                Terminal.error("\(path):\(line): error: " + ReplMessage.wrongColumnCount(header.count, cells.count))
                 return false
             }
             var row: [String: String] = [:]
@@ -196,7 +196,7 @@ enum CollectionImportRunner {
             Terminal.error("\(path): error: \(error)")
             return false
         }
-        Terminal.error("\(path): imported \(edits.count) rows into \(collection)")
+        Terminal.error("\(path): " + ReplMessage.importedIntoCollection(edits.count, collection))
         return true
     }
 }

@@ -13,6 +13,8 @@ struct InitCommand: ParsableCommand {
         abstract: "Create a working dataset DIR, a copy of the shipped example data."
     )
 
+    @OptionGroup var language: LanguageOption
+
     @Argument(help: "The directory to create (it must not exist, or be empty).")
     var directory: String
 

@@ -44,7 +44,7 @@ struct RunCommand: ParsableCommand {
         } else if !files.isEmpty {
             for path in files {
                 guard let data = FileManager.default.contents(atPath: path) else {
-                    Terminal.error("\(path): error: cannot read file")
+                    Terminal.error("\(path): error: " + ReplMessage.cannotReadFile())
                     throw ExitCode(1)
                 }
                 runner.run(bytes: [UInt8](data), name: path)
@@ -70,7 +70,7 @@ struct RunCommand: ParsableCommand {
         if session.inTransaction {
             // All or none: a transaction the script did not commit changes nothing.
             session.abandonTransaction()
-            Terminal.error("warning: the script ended inside 'begin' without 'commit'; nothing of the transaction was applied")
+            Terminal.error("warning: " + ReplMessage.scriptEndedInTransaction())
             throw ExitCode(1)
         }
         if runner.failed { throw ExitCode(1) }
@@ -111,7 +111,7 @@ struct ScriptRunner {
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
             let prefix = SourceFile(name: name, text: String(decoding: bytes[..<bad], as: UTF8.self), firstLine: firstLine)
             let (line, column) = prefix.location(of: prefix.bytes.count)
-            Terminal.error("\(name):\(line):\(column): error: source is not valid UTF-8 (byte \(bad))")
+            Terminal.error("\(name):\(line):\(column): error: " + ReplMessage.invalidUTF8Byte(bad))
             failed = true
             return
         }
