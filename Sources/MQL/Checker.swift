@@ -356,7 +356,7 @@ public final class Checker {
             return TExpr(.collection(english), .rows(english), range)
         }
         if name.lowercased() == "today" || Builtin(rawValue: name.lowercased()) != nil {
-            error(scope, range, "'\(name)' is a function: write \(name.lowercased())(…)")
+            error(scope, range, MessageID.nameIsAFunction(name, name.lowercased()))
             return invalid(range)
         }
         var candidates = Array(catalog.params.keys) + collectionNamesWithChinese
@@ -445,7 +445,7 @@ public final class Checker {
         case .and, .or:
             guard lt == .bool, rt == .bool else {
                 let bad = lt != .bool ? left : right
-                error(scope, bad.range, Message.expectedType("boolean", got: bad.type.description, context: "each side of '\(op.rawValue)'"))
+                error(scope, bad.range, Message.expectedType("boolean", got: bad.type.description, context: MessagePhrase.eachSideOf(op.rawValue)))
                 return invalid(range)
             }
             return make(.bool)
@@ -604,7 +604,7 @@ public final class Checker {
         if let bad = typedArgs.first(where: { $0.isInvalid }) { return bad }
         func arity(_ n: ClosedRange<Int>) -> Bool {
             guard n.contains(args.count) else {
-                let expected = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) to \(n.upperBound)"
+                let expected = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : MessagePhrase.countRange(n.lowerBound, n.upperBound)
                 error(scope, range, Message.arity(name, expected: expected, got: args.count))
                 return false
             }
@@ -613,7 +613,7 @@ public final class Checker {
         func want(_ i: Int, _ types: [MType], _ what: String) -> Bool {
             let t = typedArgs[i].type
             if t == .null || types.contains(t) { return true }
-            error(scope, typedArgs[i].range, Message.expectedType(what, got: t.description, context: "argument \(i + 1) of \(name)()"))
+            error(scope, typedArgs[i].range, Message.expectedType(what, got: t.description, context: MessagePhrase.argumentNOf(i + 1, name)))
             return false
         }
         func make(_ type: MType) -> TExpr {
@@ -713,12 +713,12 @@ public final class Checker {
             switch f {
             case .sum, .avg:
                 guard a.type.isNumeric || a.type == .null else {
-                    error(scope, a.range, Message.expectedType("a number", got: a.type.description, context: "the argument of \(f.rawValue)()"))
+                    error(scope, a.range, Message.expectedType("a number", got: a.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                     return invalid(range)
                 }
             case .min, .max:
                 guard a.type.isOrdered || a.type == .null || a.type == .bool else {
-                    error(scope, a.range, Message.expectedType("a number, date or text", got: a.type.description, context: "the argument of \(f.rawValue)()"))
+                    error(scope, a.range, Message.expectedType("a number, date or text", got: a.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                     return invalid(range)
                 }
             case .count: break
@@ -752,14 +752,14 @@ public final class Checker {
             return TExpr(.call(builtin, [argument]), .int, range).inheritAggregate(argument)
         case .sum, .avg:
             guard element.isNumeric || element == .null else {
-                error(scope, argument.range, Message.expectedType("numbers (… select EXPR)", got: argument.type.description, context: "the argument of \(f.rawValue)()"))
+                error(scope, argument.range, Message.expectedType("numbers (… select EXPR)", got: argument.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                 return invalid(range)
             }
             let type: MType = f == .avg ? .number : (element == .int ? .int : .number)
             return TExpr(.call(builtin, [argument]), type, range).inheritAggregate(argument)
         case .min, .max:
             guard element.isOrdered || element == .null else {
-                error(scope, argument.range, Message.expectedType("numbers, dates or text (… select EXPR)", got: argument.type.description, context: "the argument of \(f.rawValue)()"))
+                error(scope, argument.range, Message.expectedType("numbers, dates or text (… select EXPR)", got: argument.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                 return invalid(range)
             }
             return TExpr(.call(builtin, [argument]), element, range).inheritAggregate(argument)

@@ -77,7 +77,7 @@ enum Message {
     static var invalidUTF8: String { MessageID.invalidUTF8() }
 
     // Parser
-    static func expected(_ what: String, found: String) -> String { MessageID.expected(what, found) }
+    static func expected(_ what: String, found: String) -> String { MessageID.expected(MessagePhrase.translate(what), found) }
     static func duplicateClause(_ clause: String) -> String { MessageID.duplicateClause(clause) }
     static func duplicateColumn(_ name: String, suggestion: String) -> String { MessageID.duplicateColumn(name, suggestion) }
     static var tooDeep: String { MessageID.tooDeep() }
@@ -103,7 +103,7 @@ enum Message {
         MessageID.typeMismatch(op, left, right)
     }
     static func expectedType(_ expected: String, got: String, context: String) -> String {
-        MessageID.expectedType(expected, got, context)
+        MessageID.expectedType(MessagePhrase.translate(expected), got, MessagePhrase.translate(context))
     }
     static func arity(_ function: String, expected: String, got: Int) -> String {
         MessageID.arity(function, expected, got, expected == "1" ? "" : "s")

@@ -20,7 +20,7 @@ public enum MessageID: String, MessageCatalogue {
     case unknownParam, badParamValue, paramTypeMismatch, unknownOrderKey, limitNotNumber, unknownReference
     case cannotGroupBy, cannotOrderBy, groupByNeedsSelect, queryStartsWithCollection, queryStartsWithCollectionName
     case outerOutsideSubquery, listOfMixedTypes, groupByOnlyAtTop, orderByInSubquery, offsetOnlyAtTop
-    case subquerySelectsOneValue, aggregatesDoNotNest, coalesceNeedsOneType, ifNeedsOneType, explainTakesDefine
+    case nameIsAFunction, subquerySelectsOneValue, aggregatesDoNotNest, coalesceNeedsOneType, ifNeedsOneType, explainTakesDefine
     // Rule files
     case ruleFileCannotChangeData, defineNamesRowOfItself, listParamHoldsText, paramNotALiteral, noSuchRuleFile
     // Stored values (change statements)
@@ -39,6 +39,10 @@ public enum MessageID: String, MessageCatalogue {
     // Evaluation
     case divisionByZero, integerOverflow, dateOutOfRange, numberNotFinite, cancelled, timedOut
     case tooManyCells, defineTooDeep
+    // Test cases of rule files (mql test)
+    case testExpectedValueNotLiteral, testRowKeyNotLiteral, testNoGivenRow, testExpectedValue, testExpectedCountNotWhole
+    case testExpectedCount, testNotACount, testUnknownConstraint, testOfKey, testExpectedViolation, testExpectedNoViolation
+    case testExpectedErrorButRan, testExpectedErrorGot, testGivenValueNotLiteral, testGivenRowsDoNotLoad
 
     public var templates: (english: String, chinese: String) {
         switch self {
@@ -51,7 +55,7 @@ public enum MessageID: String, MessageCatalogue {
         case .numberTooLarge: ("number '{1}' is too large", "数字“{1}”太大")
         case .invalidUTF8: ("source is not valid UTF-8", "源文本不是有效的 UTF-8")
         case .literalTooLong: ("text literal longer than {1} bytes", "文本常量超过 {1} 字节")
-        case .expected: ("expected {1}, found {2}", "此处应为 {1}，实际是 {2}")
+        case .expected: ("expected {1}, found {2}", "此处应为{1}，实际是{2}")
         case .duplicateClause: ("'{1}' appears twice in one query", "同一查询中“{1}”出现了两次")
         case .duplicateColumn: ("column '{1}' is already selected; name this one with 'as' (… as {2})",
                                 "列“{1}”已经选过；请用 as 给这一列另起名字（… as {2}）")
@@ -65,7 +69,7 @@ public enum MessageID: String, MessageCatalogue {
         case .unknownFunction: ("unknown function '{1}'", "未知的函数“{1}”")
         case .didYouMean: ("; did you mean '{1}'?", "；是不是要写“{1}”？")
         case .typeMismatch: ("cannot apply '{1}' to {2} and {3}", "不能对 {2} 和 {3} 使用“{1}”")
-        case .expectedType: ("{3} must be {1}, not {2}", "{3}应为 {1}，而不是 {2}")
+        case .expectedType: ("{3} must be {1}, not {2}", "{3}应为{1}，而不是 {2}")
         case .arity: ("{1}() takes {2} argument{4}, got {3}", "{1}() 需要 {2} 个参数，实际给了 {3} 个")
         case .aggregateInWhere: ("aggregate {1}() cannot be used in 'where'; use it in 'select' with or without 'group by'",
                                  "汇总函数 {1}() 不能用在 where 中；请用在 select 中（可带或不带 group by）")
@@ -100,6 +104,7 @@ public enum MessageID: String, MessageCatalogue {
         case .groupByOnlyAtTop: ("'group by' is only allowed at the top of a statement", "group by 只能用在语句的最外层")
         case .orderByInSubquery: ("'order by' has no meaning in a subquery; sort the outer query", "order by 在子查询中没有意义；请对外层查询排序")
         case .offsetOnlyAtTop: ("'offset' is only allowed at the top of a statement", "offset 只能用在语句的最外层")
+        case .nameIsAFunction: ("'{1}' is a function: write {2}(…)", "“{1}”是函数：请写成 {2}(…)")
         case .subquerySelectsOneValue: ("a subquery selects one value: (… select EXPR)", "子查询只能选一个值：(… select 表达式)")
         case .aggregatesDoNotNest: ("aggregates do not nest", "汇总函数不能嵌套")
         case .coalesceNeedsOneType: ("coalesce() needs arguments of one type: {1} and {2}", "coalesce() 的参数必须是同一类型：现为 {1} 和 {2}")
@@ -140,7 +145,7 @@ public enum MessageID: String, MessageCatalogue {
         case .childHasNoActivePairing: ("child {1} has no active pairing to record a visit on", "儿童 {1} 没有进行中的结对，无法登记走访")
         case .childHasSeveralActivePairings: ("child {1} has {2} active pairings; end the extra ones first", "儿童 {1} 有 {2} 个进行中的结对；请先结束多余的结对")
         case .visitNeedsDate: ("visit needs a date: 'on DATE'", "走访需要日期：on 日期")
-        case .refusedByConstraint: ("refused by constraint {1} \"{2}\": {3}", "违反约束 {1}（条款“{2}”），修改被拒绝：{3}")
+        case .refusedByConstraint: ("refused by constraint {1} \"{2}\": {3}", "违反约束 {1}（{2}），修改被拒绝：{3}")
         case .andMoreRows: (" and {1} more", "，另有 {1} 行")
         case .noIDsLeft: ("{1} has used every id up to {2}", "{1} 已用完 {2} 以内的全部 id")
         case .noDatasetToCheckpoint: ("no dataset directory to checkpoint", "没有可做检查点的数据目录")
@@ -169,6 +174,21 @@ public enum MessageID: String, MessageCatalogue {
                              "语句已停止：结果将超过 {1} 个单元格（行数 × 列数，集合的每个元素都计数）；请用 where、select 或 limit 缩小范围，或调高 --max-cells")
         case .defineTooDeep: ("define '{1}' nests {2} levels deep with the defines it reads expanded; the limit is {3} (split the chain or write the expression directly)",
                               "define“{1}”展开其引用的 define 后嵌套 {2} 层；上限为 {3}（请拆分引用链或直接写出表达式）")
+        case .testExpectedValueNotLiteral: ("the expected value must be a literal", "预期值必须是常量")
+        case .testRowKeyNotLiteral: ("the row key must be a literal", "行的键必须是常量")
+        case .testNoGivenRow: ("no given {1} row has key {2}", "给定的 {1} 数据中没有键为 {2} 的行")
+        case .testExpectedValue: ("expected {1} = {2}, got {3}", "预期 {1} = {2}，实际是 {3}")
+        case .testExpectedCountNotWhole: ("the expected count must be a whole number", "预期的数量必须是整数")
+        case .testExpectedCount: ("expected count {1}, got {2}", "预期数量为 {1}，实际是 {2}")
+        case .testNotACount: ("not a count", "不是 count 语句")
+        case .testUnknownConstraint: ("unknown constraint '{1}'", "未知的约束“{1}”")
+        case .testOfKey: (" of {1}", "（{1}）")
+        case .testExpectedViolation: ("expected a violation of {1}{2}, got none", "预期违反约束 {1}{2}，实际没有违反")
+        case .testExpectedNoViolation: ("expected no violation of {1}{2}, got {3}", "预期不违反约束 {1}{2}，实际有 {3} 处违反")
+        case .testExpectedErrorButRan: ("expected an error containing \"{1}\", but it ran", "预期出现包含“{1}”的错误，但语句正常执行了")
+        case .testExpectedErrorGot: ("expected an error containing \"{1}\", got \"{2}\"", "预期出现包含“{1}”的错误，实际错误为“{2}”")
+        case .testGivenValueNotLiteral: ("a given value must be a literal", "给定的值必须是常量")
+        case .testGivenRowsDoNotLoad: ("the given rows do not load: ", "给定的数据无法载入：")
         }
     }
 }
