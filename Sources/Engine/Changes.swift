@@ -195,7 +195,7 @@ extension Store {
                 continue
             }
             if text.isEmpty {
-                if field.required { problems.append("empty \(name)") }
+                if field.required { problems.append(EngineMessage.emptyRequiredField(name)) }
                 parsed.append((i, field.type == .textSet ? .codes([]) : .null))
                 continue
             }

@@ -330,7 +330,7 @@ struct CollectionLoader {
     mutating func read(_ file: consuming [UInt8]) {
         var bytes = file
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
-            report(UTF8Validation.line(of: bad, in: bytes), "invalid UTF-8 (byte \(bad))")
+            report(UTF8Validation.line(of: bad, in: bytes), EngineMessage.invalidUTF8(bad))
             return
         }
         // One pass over raw memory: cells are byte ranges, unescaped in place, handed to
@@ -354,7 +354,7 @@ struct CollectionLoader {
                 let base = UnsafeBufferPointer(buffer)
                 while let line = try CSVScanner.next(buffer, position: &position, line: &line, into: &cells) {
                     if cells.count != header.count {
-                        report(line, "expected \(header.count) columns, found \(cells.count)")
+                        report(line, EngineMessage.wrongColumnCount(header.count, cells.count))
                         continue
                     }
                     for i in scratch.indices { scratch[i] = nil }

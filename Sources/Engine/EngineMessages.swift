@@ -8,7 +8,7 @@ public enum EngineMessage: String, MessageCatalogue {
     case columnTwice, missingColumn, columnWithoutName, unknownColumn
     case headerColumnDidYouMean, headerColumnList
     case noDatasetDirectory, cannotRead
-    case duplicateID, duplicateCommunity, duplicateKey
+    case duplicateID, duplicateCommunity, duplicateKey, invalidUTF8, wrongColumnCount, emptyRequiredField
     // CSV
     case unterminatedQuotedField, unexpectedAfterClosingQuote, quoteInUnquotedField
     // Cells of a row
@@ -39,6 +39,9 @@ public enum EngineMessage: String, MessageCatalogue {
         case .duplicateID: ("duplicate id {1} (first on line {2})", "id {1} 重复（第一次出现在第 {2} 行）")
         case .duplicateCommunity: ("duplicate community '{1}' in street '{2}' (first on line {3})", "街道“{2}”中的社区“{1}”重复（第一次出现在第 {3} 行）")
         case .duplicateKey: ("duplicate key '{1}' (first on line {2})", "键“{1}”重复（第一次出现在第 {2} 行）")
+        case .invalidUTF8: ("invalid UTF-8 (byte {1})", "不是有效的 UTF-8（第 {1} 字节）")
+        case .wrongColumnCount: ("expected {1} columns, found {2}", "应有 {1} 列，实际有 {2} 列")
+        case .emptyRequiredField: ("empty {1}", "{1} 不能为空")
         case .unterminatedQuotedField: ("unterminated quoted field", "带引号的单元格没有结束引号")
         case .unexpectedAfterClosingQuote: ("unexpected character after a closing quote", "结束引号后出现了多余的字符")
         case .quoteInUnquotedField: ("quote inside an unquoted field", "不带引号的单元格中出现了引号")

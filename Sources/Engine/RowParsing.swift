@@ -40,7 +40,7 @@ public struct RowParser {
         for fieldIndex in order {
             let field = table.schema.fields[fieldIndex]
             guard let bytes = cells[fieldIndex], bytes.count > 0 else {
-                if field.required { problems.append("empty \(field.name)") }
+                if field.required { problems.append(EngineMessage.emptyRequiredField(field.name)) }
                 values[fieldIndex] = field.type == .textSet ? .codes([]) : .null
                 continue
             }

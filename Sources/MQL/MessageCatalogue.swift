@@ -42,7 +42,7 @@ public enum MessageID: String, MessageCatalogue {
     // Test cases of rule files (mql test)
     case testExpectedValueNotLiteral, testRowKeyNotLiteral, testNoGivenRow, testExpectedValue, testExpectedCountNotWhole
     case testExpectedCount, testNotACount, testUnknownConstraint, testOfKey, testExpectedViolation, testExpectedNoViolation
-    case testExpectedErrorButRan, testExpectedErrorGot, testGivenValueNotLiteral, testGivenRowsDoNotLoad
+    case testExpectedErrorButRan, testExpectedErrorGot, testGivenValueNotLiteral, testGivenRowsDoNotLoad, testNoRow, testNoResult
 
     public var templates: (english: String, chinese: String) {
         switch self {
@@ -182,11 +182,13 @@ public enum MessageID: String, MessageCatalogue {
         case .testExpectedCount: ("expected count {1}, got {2}", "预期数量为 {1}，实际是 {2}")
         case .testNotACount: ("not a count", "不是 count 语句")
         case .testUnknownConstraint: ("unknown constraint '{1}'", "未知的约束“{1}”")
-        case .testOfKey: (" of {1}", "（{1}）")
+        case .testOfKey: (" of {1}", "（行 {1}）")
         case .testExpectedViolation: ("expected a violation of {1}{2}, got none", "预期违反约束 {1}{2}，实际没有违反")
         case .testExpectedNoViolation: ("expected no violation of {1}{2}, got {3}", "预期不违反约束 {1}{2}，实际有 {3} 处违反")
         case .testExpectedErrorButRan: ("expected an error containing \"{1}\", but it ran", "预期出现包含“{1}”的错误，但语句正常执行了")
         case .testExpectedErrorGot: ("expected an error containing \"{1}\", got \"{2}\"", "预期出现包含“{1}”的错误，实际错误为“{2}”")
+        case .testNoRow: ("no row", "没有行")
+        case .testNoResult: ("no result", "没有结果")
         case .testGivenValueNotLiteral: ("a given value must be a literal", "给定的值必须是常量")
         case .testGivenRowsDoNotLoad: ("the given rows do not load: ", "给定的数据无法载入：")
         }

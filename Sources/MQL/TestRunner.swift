@@ -157,10 +157,10 @@ public struct TestRunner {
     func singleValue(_ session: Session, _ text: String, name: String) -> Result<Value, Problem> {
         switch session.run(text, name: name).first {
         case .success(.rows(let r))?:
-            guard let v = r.rows.first?.first else { return .failure(Problem(message: "no row")) }
+            guard let v = r.rows.first?.first else { return .failure(Problem(message: MessageID.testNoRow())) }
             return .success(v)
         case .failure(let e)?: return .failure(Problem(message: e.diagnostics.first?.message ?? "error"))
-        default: return .failure(Problem(message: "no result"))
+        default: return .failure(Problem(message: MessageID.testNoResult()))
         }
     }
 

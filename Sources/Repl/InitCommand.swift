@@ -24,7 +24,7 @@ struct InitCommand: ParsableCommand {
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
             let empty = isDirectory.boolValue && ((try? fm.contentsOfDirectory(atPath: directory))?.isEmpty ?? false)
             guard empty else {
-                Terminal.error("\(directory): error: already exists and is not an empty directory; give a new directory")
+                Terminal.error("\(directory): error: " + ReplMessage.initDirectoryNotEmpty())
                 throw ExitCode(1)
             }
         }
@@ -36,7 +36,7 @@ struct InitCommand: ParsableCommand {
             }
             let store = try Dataset(directory: directory).load()
             let children = store.table("children")?.rowCount ?? 0
-            Terminal.error("created \(directory): a copy of the example data (\(children) children); try: mql --data \(directory)")
+            Terminal.error(ReplMessage.initCreated(directory, children))
         } catch let error as LoadError {
             Terminal.error(error.description)
             throw ExitCode(1)

@@ -9,7 +9,9 @@ import Engine
 
 enum ReplMessage: String, MessageCatalogue {
     // Reading files
-    case cannotReadFile, invalidUTF8Byte, scriptEndedInTransaction, shippedExamplesAreReadOnly, loadingTook
+    case cannotReadFile, invalidUTF8Byte, scriptEndedInTransaction, shippedExamplesAreReadOnly, loadingTook, statementTimer
+    // mql init
+    case initDirectoryNotEmpty, initCreated
     // Import and export
     case reasonNotMapped, badRowsNothingImported, wouldImport, imported, badRowsIn, importedIntoCollection
     case exportNeedsStreet, exportTakesOneQuery, unknownCollection, wrongColumnCount
@@ -26,6 +28,9 @@ enum ReplMessage: String, MessageCatalogue {
         case .shippedExamplesAreReadOnly: ("the shipped example data is read-only; make a working copy with 'mql init DIR' and run with '--data DIR'",
                                            "自带的示例数据是只读的；请用 mql init 目录 建一份工作副本，再用 --data 目录 运行")
         case .loadingTook: ("{1} took {2} s", "{1}用时 {2} 秒")
+        case .statementTimer: ("timer: {1}:{2}: {3} ms", "用时：{1}:{2}：{3} 毫秒")
+        case .initDirectoryNotEmpty: ("already exists and is not an empty directory; give a new directory", "已存在且不是空目录；请指定一个新目录")
+        case .initCreated: ("created {1}: a copy of the example data ({2} children); try: mql --data {1}", "已创建 {1}：示例数据的副本（{2} 名儿童）；试试：mql --data {1}")
         case .reasonNotMapped: ("贫困原因 not fully mapped to tags: {1}", "贫困原因未能完全对应到标签：{1}")
         case .badRowsNothingImported: ("{1} bad row{3} of {2}; nothing imported (--skip-bad FILE imports the good rows)",
                                        "{2} 行中有 {1} 行有误；未导入任何数据（--skip-bad 文件 可只导入正确的行）")

@@ -153,7 +153,7 @@ struct ScriptRunner {
             if !warnings.isEmpty { report(DiagnosticError(warnings)) }
             if timer, screen == nil, case .success(let statement) = parsed {
                 let (line, _) = file.location(of: statement.range.start)
-                Terminal.error(String(format: "timer: %@:%d: %.3f ms", name, line, ms))
+                Terminal.error(ReplMessage.statementTimer(name, line, String(format: "%.3f", ms)))
             }
             if screen != nil, Interrupt.take(), case .success(let result) = outcome, !result.isChange {
                 // Ctrl-C while the query ran (until the evaluator can stop mid-way, it runs
