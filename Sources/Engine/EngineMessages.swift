@@ -24,7 +24,10 @@ public enum EngineMessage: String, MessageCatalogue {
     // Journal and files
     case cannotOpen, cannotOpenLock, writerBusy, cannotTruncate, fsyncFailed, writeFailed
     case cannotLock, cannotCreate, cannotCreateBecause, cannotReplace, journalDoesNotApply, cannotJournal
-    case damagedSnapshot, notInKeyOrder
+    case damagedSnapshot, notInKeyOrder, journalTornTail
+    // Verifying the journal's hash chain (mql check)
+    case journalEntry, journalDamagedInTheMiddle, journalOutOfPlace, journalNotWrittenByMQL, journalAnchorMissing
+    case journalNotLinkedToAnchor, journalEntryEdited, journalUnlinkedAfterLinked, journalUnlinkedWithAnchor
 
     public var templates: (english: String, chinese: String) {
         switch self {
@@ -86,6 +89,23 @@ public enum EngineMessage: String, MessageCatalogue {
         case .journalDoesNotApply: ("journal does not apply to the dataset files: {1}", "修改日志与数据文件不符：{1}")
         case .cannotJournal: ("cannot journal this change: {1}", "无法将这次修改写入日志：{1}")
         case .damagedSnapshot: ("warning: {1}: ignoring a damaged snapshot ({2}); loading the CSV files", "warning: {1}：快照已损坏，已忽略（{2}）；改为载入 CSV 文件")
+        case .journalTornTail: ("warning: {1}: dropping a torn or corrupt journal tail ({2} bytes from byte {3}); the changes before it are kept",
+                                "warning: {1}：丢弃修改日志末尾不完整或损坏的部分（从第 {3} 字节起共 {2} 字节）；此前的修改均保留")
+        case .journalEntry: ("entry {1} (byte {2}, {3}, {4} by {5}: {6})", "第 {1} 条记录（第 {2} 字节，{3}，{4} 由 {5} 修改：{6}）")
+        case .journalDamagedInTheMiddle: ("entry {1} (byte {2}) is damaged (its length or checksum is wrong) but good entries follow it from byte {3}: the journal was edited in the middle, not cut short",
+                                          "第 {1} 条记录（第 {2} 字节）已损坏（长度或校验和不对），但从第 {3} 字节起还有完好的记录：修改日志是在中间被编辑过，而不是末尾被截断")
+        case .journalOutOfPlace: ("{1} is out of place: {2} — entries were removed or reordered", "{1}位置不对：{2}——有记录被删除或调换了顺序")
+        case .journalNotWrittenByMQL: ("{1} could not have been written by mql: {2}", "{1}不可能由 mql 写入：{2}")
+        case .journalAnchorMissing: ("{1} links to a chain anchor, but {2} is missing: the journal's head cannot be verified",
+                                     "{1}链接到哈希链起点，但 {2} 不存在：无法核验修改日志的开头")
+        case .journalNotLinkedToAnchor: ("{1} does not link to the chain anchor: entries before it were removed, or the anchor replaced",
+                                         "{1}没有链接到哈希链起点：它之前的记录被删除，或起点被替换")
+        case .journalEntryEdited: ("{1} was edited after it was written: entry {2}, which follows it, recorded a different hash of it",
+                                   "{1}写入后被编辑过：其后的第 {2} 条记录保存的哈希值与它不符")
+        case .journalUnlinkedAfterLinked: ("{1} has no hash link but follows linked entries: it was edited, or written by an older mql",
+                                           "{1}没有哈希链接，却排在有链接的记录之后：它被编辑过，或由较早版本的 mql 写入")
+        case .journalUnlinkedWithAnchor: ("{1} has no hash link, but the journal was chained from its start ({2} exists): it was edited, or written by an older mql",
+                                          "{1}没有哈希链接，但修改日志从一开始就启用了哈希链（{2} 存在）：它被编辑过，或由较早版本的 mql 写入")
         case .notInKeyOrder: ("{1} is not in key order; no snapshot written", "{1} 没有按键排序；未写入快照")
         }
     }

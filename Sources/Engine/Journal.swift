@@ -233,7 +233,7 @@ public final class Journal {
     }
 
     private func tornWarning(_ at: Int, _ total: Int) -> String {
-        "warning: \(path): dropping a torn or corrupt journal tail (\(total - at) bytes from byte \(at)); the changes before it are kept"
+        EngineMessage.journalTornTail(path, total - at, at)
     }
 
     /// Marks what `read` returned as applied by the caller.

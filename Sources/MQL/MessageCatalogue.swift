@@ -42,6 +42,8 @@ public enum MessageID: String, MessageCatalogue {
     // Test cases of rule files (mql test)
     case testExpectedValueNotLiteral, testRowKeyNotLiteral, testNoGivenRow, testExpectedValue, testExpectedCountNotWhole
     case testExpectedCount, testNotACount, testUnknownConstraint, testOfKey, testExpectedViolation, testExpectedNoViolation
+    // mql impact
+    case impactDefineInBothRuleSets
     case testExpectedErrorButRan, testExpectedErrorGot, testGivenValueNotLiteral, testGivenRowsDoNotLoad, testNoRow, testNoResult
 
     public var templates: (english: String, chinese: String) {
@@ -187,6 +189,7 @@ public enum MessageID: String, MessageCatalogue {
         case .testExpectedNoViolation: ("expected no violation of {1}{2}, got {3}", "预期不违反约束 {1}{2}，实际有 {3} 处违反")
         case .testExpectedErrorButRan: ("expected an error containing \"{1}\", but it ran", "预期出现包含“{1}”的错误，但语句正常执行了")
         case .testExpectedErrorGot: ("expected an error containing \"{1}\", got \"{2}\"", "预期出现包含“{1}”的错误，实际错误为“{2}”")
+        case .impactDefineInBothRuleSets: ("'{1}' must be defined by both rule sets", "“{1}”必须在新旧两套规则中都有定义")
         case .testNoRow: ("no row", "没有行")
         case .testNoResult: ("no result", "没有结果")
         case .testGivenValueNotLiteral: ("a given value must be a literal", "给定的值必须是常量")

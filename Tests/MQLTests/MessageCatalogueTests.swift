@@ -91,7 +91,7 @@ func withoutInterpolations(_ line: String) -> String {
     /// A literal passed to an error type or error call, still holding English words once its
     /// interpolations and the labels scripts parse (error:, warning:, note:) are taken out.
     @Test func noUserFacingLiteralBypassesTheCatalogue() throws {
-        let call = #/(DiagnosticError|Diagnostic|ChangeError|JournalError|LoadError|LoadDiagnostic|GivenError|StorageProblem|RowProblems|CSVError|FormRowError|ParamValueError|\bfail|error\(scope|failure|Terminal\.error|problems\.append|warnings\.append|report)\(/#
+        let call = #/(DiagnosticError|Diagnostic|ChangeError|JournalError|LoadError|LoadDiagnostic|GivenError|StorageProblem|RowProblems|CSVError|FormRowError|ParamValueError|ImpactError|\bfail|error\(scope|failure|Terminal\.error|problems\.append|warnings\.append|report)\(/#
         // Kept in English on purpose, each for a reason:
         let allowed = [
             "Engine/Snapshot.swift",           // why a snapshot is stale or damaged: a detail inside EngineMessage.damagedSnapshot, for developers
