@@ -165,7 +165,7 @@ public enum MessageID: String, MessageCatalogue {
         case .didYouMeanValue: ("; did you mean {1}?", "；是不是要写 {1}？")
         case .divisionByZero: ("division by zero", "除数为零")
         case .integerOverflow: ("the result of {1} is too large for a whole number (beyond ±9223372036854775807)",
-                                "{1} 的结果超出整数范围（超过 ±9223372036854775807）")
+                                "“{1}”的结果超出整数范围（超过 ±9223372036854775807）")
         case .dateOutOfRange: ("the resulting date is outside 0001-01-01 … 9999-12-31, the dates MQL can hold",
                                "得到的日期超出 MQL 能表示的范围 0001-01-01 … 9999-12-31")
         case .numberNotFinite: ("the result is too large to be a number", "结果太大，无法表示为数字")

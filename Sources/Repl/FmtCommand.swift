@@ -36,7 +36,7 @@ struct FmtCommand: ParsableCommand {
                 guard text != source.text else { continue }
                 unformatted += 1
                 if check {
-                    Terminal.write("\(path): not formatted\n")
+                    Terminal.write("\(path): " + ReplMessage.notFormatted() + "\n")
                 } else {
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                 }

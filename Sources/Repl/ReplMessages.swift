@@ -15,6 +15,8 @@ enum ReplMessage: String, MessageCatalogue {
     // Import and export
     case reasonNotMapped, badRowsNothingImported, wouldImport, imported, badRowsIn, importedIntoCollection
     case exportNeedsStreet, exportTakesOneQuery, unknownCollection, wrongColumnCount
+    // mql test, mql fmt
+    case testSummary, coverageNeverEvaluated, coverageOnlyEver, notFormatted
     // mql check
     case constraintRows, noViolations, violationsOfConstraints
     case journalUnchained, journalEdited, journalIntact
@@ -42,6 +44,10 @@ enum ReplMessage: String, MessageCatalogue {
         case .exportTakesOneQuery: ("export takes one query", "export 只接受一条查询")
         case .unknownCollection: ("unknown collection '{1}'", "未知的集合“{1}”")
         case .wrongColumnCount: ("expected {1} columns, found {2}", "应有 {1} 列，实际有 {2} 列")
+        case .testSummary: ("{1} passed, {2} failed", "{1} 个通过，{2} 个失败")
+        case .coverageNeverEvaluated: ("never evaluated", "从未求值")
+        case .coverageOnlyEver: ("only ever {1}", "只得到过 {1}")
+        case .notFormatted: ("not formatted", "未按标准格式排版")
         case .constraintRows: ("constraint {1}: {2} row{3}", "约束 {1}：{2} 行")
         case .noViolations: ("no violations ({1} constraints)", "没有违反约束的记录（共 {1} 条约束）")
         case .violationsOfConstraints: ("{1} violation{2} of {3} constraint{4}", "{3} 条约束共有 {1} 处违反")
