@@ -113,6 +113,24 @@ import Testing
         #expect(imported.stderr.contains("note: 贫困原因未能完全对应到标签："), "\(imported)")
     }
 
+    @Test func transactionEvaluationAndParserMessagesInChinese() throws {
+        let data = try workspace("transaction")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let commit = try MQLProcess.run(["--lang", "zh", "--data", data, "-c", "commit"])
+        #expect(commit.stderr == "<command>:1:1: error: 没有 begin 就 commit\n", "\(commit)")
+        let overflow = try MQLProcess.run(["--lang", "zh", "--data", data, "-c", "children where id = 1 select 9223372036854775807 + 1"])
+        #expect(overflow.stderr.contains("error: “+”的结果超出整数范围"), "\(overflow)")
+        let parse = try MQLProcess.run(["--lang", "zh", "-c", "children where"])
+        #expect(parse.stderr == "<command>:1:15: error: 此处应为表达式，实际是语句结尾\n", "\(parse)")
+    }
+
+    @Test func theHelpOfEverySubcommandNamesLang() throws {
+        for command in [["run"], ["check"], ["test"], ["import"], ["export"], ["fmt"], ["init"], ["gen"], ["impact"]] {
+            let r = try MQLProcess.run(command + ["--help"])
+            #expect(r.stdout.contains("--lang <zh|en>"), "\(command): \(r)")
+        }
+    }
+
     @Test func checkOutputInChinese() throws {
         let r = try MQLProcess.run(["check", "--lang", "zh"])
         #expect(r.stdout.contains("约束 "), "\(r)")
