@@ -39,7 +39,7 @@ public enum CSVScanner {
                 let start = position
                 var write = position
                 while true {
-                    guard position < count else { throw CSVError(line: openLine, message: "unterminated quoted field") }
+                    guard position < count else { throw CSVError(line: openLine, message: EngineMessage.unterminatedQuotedField()) }
                     let byte = bytes[position]
                     if byte == 0x22 {
                         if position + 1 < count && bytes[position + 1] == 0x22 {
@@ -58,14 +58,14 @@ public enum CSVScanner {
                 cells.append(CSVCell(start: start, end: write, hasEscapedQuotes: false))
                 position += 1  // closing quote
                 if position < count, bytes[position] != 0x2C, bytes[position] != 0x0A, bytes[position] != 0x0D {
-                    throw CSVError(line: line, message: "unexpected character after a closing quote")
+                    throw CSVError(line: line, message: EngineMessage.unexpectedAfterClosingQuote())
                 }
             } else {
                 let start = position
                 while position < count {
                     let byte = bytes[position]
                     if byte == 0x2C || byte == 0x0A || byte == 0x0D { break }
-                    if byte == 0x22 { throw CSVError(line: line, message: "quote inside an unquoted field") }
+                    if byte == 0x22 { throw CSVError(line: line, message: EngineMessage.quoteInUnquotedField()) }
                     position += 1
                 }
                 cells.append(CSVCell(start: start, end: position, hasEscapedQuotes: false))

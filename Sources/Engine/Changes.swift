@@ -79,9 +79,9 @@ extension Column {
 extension Store {
     /// The collection holding the audit trail.
     public static let auditCollection = "changes"
-    public static let auditTrailIsReadOnly = "changes is read-only: it is the audit trail"
+    public static var auditTrailIsReadOnly: String { EngineMessage.auditTrailIsReadOnly() }
     public static func idUsedBefore(_ id: Int, _ collection: String, next: Int) -> String {
-        "id \(id) was used before in \(collection) and is never reused (the audit trail names it); leave id out to take the next, \(next)"
+        EngineMessage.idUsedBefore(id, collection, next)
     }
 
     /// `edits` without the updates that would change nothing (every cell already as
@@ -143,7 +143,7 @@ extension Store {
     }
 
     private func apply(_ edit: RowEdit, replaying: Bool) throws {
-        guard let table = table(edit.collection) else { throw ChangeError("unknown collection '\(edit.collection)'") }
+        guard let table = table(edit.collection) else { throw ChangeError(EngineMessage.unknownCollection(edit.collection)) }
         // The audit trail is written only by the journal (`JournalEntry.auditEdits`, applied
         // replaying): no statement or import may insert, change or remove its rows.
         if table.name == Self.auditCollection && !replaying { throw ChangeError(Self.auditTrailIsReadOnly) }
@@ -151,7 +151,7 @@ extension Store {
         switch edit.kind {
         case .insert:
             if let existing = table.row(editKey: edit.key) {
-                guard replaying else { throw ChangeError("\(edit.collection) already has a row with key \(edit.key)") }
+                guard replaying else { throw ChangeError(EngineMessage.rowExists(edit.collection, edit.key)) }
                 try update(table, row: existing, cells: edit.cells, parser: parser)
                 return
             }
@@ -170,13 +170,13 @@ extension Store {
         case .update:
             guard let row = table.row(editKey: edit.key) else {
                 if replaying { return }
-                throw ChangeError("no row of \(edit.collection) has key \(edit.key)")
+                throw ChangeError(EngineMessage.noRowWithKey(edit.collection, edit.key))
             }
             try update(table, row: row, cells: edit.cells, parser: parser)
         case .delete:
             guard let row = table.row(editKey: edit.key) else {
                 if replaying { return }
-                throw ChangeError("no row of \(edit.collection) has key \(edit.key)")
+                throw ChangeError(EngineMessage.noRowWithKey(edit.collection, edit.key))
             }
             var referrers: [String] = []
             for (source, field) in referencesTo(table.name) {
@@ -189,7 +189,7 @@ extension Store {
             }
             if !referrers.isEmpty {
                 if replaying { return }
-                throw ChangeError("cannot delete \(edit.collection) \(edit.key): it is referred to by \(referrers.joined(separator: "; "))")
+                throw ChangeError(EngineMessage.cannotDeleteReferredRow(edit.collection, edit.key, referrers.joined(separator: "; ")))
             }
             remove(row: row, from: table)
         }
@@ -212,15 +212,15 @@ extension Store {
         var parsed: [(Int, ParsedCell)] = []
         var problems: [String] = []
         for (name, text) in cells.sorted(by: { $0.key < $1.key }) {
-            guard let i = table.schema.fieldIndex(name) else { throw ChangeError("unknown field '\(name)' in \(table.name)") }
+            guard let i = table.schema.fieldIndex(name) else { throw ChangeError(EngineMessage.unknownField(name, table.name)) }
             let field = table.schema.fields[i]
             if keyFields.contains(name) {
                 let current = name == "street" ? (table.editKey(row: row).split(separator: "/").first.map(String.init) ?? "") : table.keyText(row: row)
-                if text != current { problems.append("cannot change the key field '\(name)' of \(table.name)"); continue }
+                if text != current { problems.append(EngineMessage.cannotChangeKeyField(name, table.name)); continue }
                 continue
             }
             if text.isEmpty {
-                if field.required { problems.append("empty \(name)") }
+                if field.required { problems.append(EngineMessage.emptyRequiredField(name)) }
                 parsed.append((i, field.type == .textSet ? .codes([]) : .null))
                 continue
             }
@@ -232,7 +232,7 @@ extension Store {
         // A street changed without its community leaves the community in the old street.
         if cells["street"] != nil, cells["community"] == nil, let communityField = table.schema.fieldIndex("community"),
            case .reference(let refs) = table.columns[communityField], refs.rows[row] >= 0 {
-            problems.append("changing street needs the community in the new street too")
+            problems.append(EngineMessage.streetChangeNeedsCommunity())
         }
         if !problems.isEmpty { throw ChangeError(problems.joined(separator: "; ")) }
         for (i, v) in parsed { table.set(row: row, field: i, v) }

@@ -27,7 +27,7 @@ public final class Dataset {
             case .stale:
                 base = try DatasetLoader.load(directory: directory)
             case .damaged(let why):
-                warnings.append("warning: \(Snapshot.path(in: directory)): ignoring a damaged snapshot (\(why)); loading the CSV files")
+                warnings.append(EngineMessage.damagedSnapshot(Snapshot.path(in: directory), why))
                 base = try DatasetLoader.load(directory: directory)
             }
             let read = journal.read()
@@ -44,7 +44,7 @@ public final class Dataset {
         do {
             return try store.applying(edits, replaying: true)
         } catch let error as ChangeError {
-            throw JournalError(message: "journal does not apply to the dataset files: \(error.message)")
+            throw JournalError(message: EngineMessage.journalDoesNotApply(error.message))
         }
     }
 
@@ -70,7 +70,7 @@ public final class Dataset {
         // What the next load would drop as implausible must not be journalled (its change
         // ids could fail to follow only if changes.csv was edited by hand).
         if let why = entry.implausibility(following: journal.consumed > 0 ? journal.lastEntry : nil) {
-            throw JournalError(message: "cannot journal this change: \(why)")
+            throw JournalError(message: EngineMessage.cannotJournal(why))
         }
         try journal.append(entry)
         return try store.applying(entry.auditEdits, replaying: true)

@@ -33,24 +33,24 @@ public enum HeaderCheck {
         var problems: [String] = []
         var seen = Set<String>()
         for name in header where !seen.insert(name).inserted {
-            problems.append("column '\(name)' appears twice in the header")
+            problems.append(EngineMessage.columnTwice(name))
         }
         let missing = schema.fields.map(\.name).filter { !header.contains($0) }
         for name in header where schema.fieldIndex(name) == nil {
             problems.append(unknownColumn(name, schema: schema, missing: missing))
         }
         for field in schema.fields where requiringFields && field.required && !header.contains(field.name) {
-            problems.append("missing column '\(field.name)'")
+            problems.append(EngineMessage.missingColumn(field.name))
         }
         return problems
     }
 
     static func unknownColumn(_ name: String, schema: CollectionSchema, missing: [String]) -> String {
-        let what = name.isEmpty ? "a column without a name" : "unknown column '\(name)'"
+        let what = name.isEmpty ? EngineMessage.columnWithoutName() : EngineMessage.unknownColumn(name)
         if let suggestion = suggestion(for: name, among: missing.isEmpty ? schema.fields.map(\.name) : missing) {
-            return "\(what) in the header of \(schema.name); did you mean '\(suggestion)'?"
+            return EngineMessage.headerColumnDidYouMean(what, schema.name, suggestion)
         }
-        return "\(what) in the header of \(schema.name) (its columns: \(schema.fields.map(\.name).joined(separator: ", ")))"
+        return EngineMessage.headerColumnList(what, schema.name, schema.fields.map(\.name).joined(separator: ", "))
     }
 
     /// The field a header cell most likely meant: the same name in another case or with
@@ -145,8 +145,7 @@ final class FastLoadJobs: @unchecked Sendable {
 
 public enum DatasetLoader {
     static func notADatasetDirectory(exists: Bool) -> String {
-        exists ? "not a dataset directory (it is a file; --data names a directory of CSV files, see 'mql init')"
-               : "no such dataset directory ('mql init DIR' makes one)"
+        exists ? EngineMessage.datasetPathIsAFile() : EngineMessage.noSuchDatasetDirectory()
     }
     /// `MQL_TRACE_LOAD=1`: time of each step of a load on stderr.
     static let trace = ProcessInfo.processInfo.environment["MQL_TRACE_LOAD"] != nil
@@ -284,7 +283,7 @@ public enum DatasetLoader {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw LoadError(diagnostics: [LoadDiagnostic(file: path, line: 0, message: "cannot read: \(String(cString: strerror(errno)))")])
+            throw LoadError(diagnostics: [LoadDiagnostic(file: path, line: 0, message: EngineMessage.cannotRead(String(cString: strerror(errno))))])
         }
         defer { close(fd) }
         var size = Int(lseek(fd, 0, SEEK_END))
@@ -335,7 +334,7 @@ struct CollectionLoader {
     mutating func read(_ file: consuming [UInt8]) {
         var bytes = file
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
-            report(UTF8Validation.line(of: bad, in: bytes), "invalid UTF-8 (byte \(bad))")
+            report(UTF8Validation.line(of: bad, in: bytes), EngineMessage.invalidUTF8(bad))
             return
         }
         // One pass over raw memory: cells are byte ranges, unescaped in place, handed to
@@ -359,7 +358,7 @@ struct CollectionLoader {
                 let base = UnsafeBufferPointer(buffer)
                 while let line = try CSVScanner.next(buffer, position: &position, line: &line, into: &cells) {
                     if cells.count != header.count {
-                        report(line, "expected \(header.count) columns, found \(cells.count)")
+                        report(line, EngineMessage.wrongColumnCount(header.count, cells.count))
                         continue
                     }
                     for i in scratch.indices { scratch[i] = nil }
@@ -394,7 +393,7 @@ struct CollectionLoader {
             for i in 1..<max(count, 1) where values[i - 1] >= values[i] { sorted = false; break }
             if !sorted { order.sort { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 } }
             for i in 1..<max(count, 1) where values[order[i - 1]] == values[order[i]] {
-                report(rowLines[order[i]], "duplicate id \(values[order[i]]) (first on line \(rowLines[order[i - 1]]))")
+                report(rowLines[order[i]], EngineMessage.duplicateID(values[order[i]], rowLines[order[i - 1]]))
             }
         } else {
             let keys = (0..<count).map { table.keyText(row: $0) }
@@ -410,8 +409,10 @@ struct CollectionLoader {
                 return ka != kb ? ka < kb : a < b
             }
             for i in 1..<max(count, 1) where keys[order[i - 1]] == keys[order[i]] && scopes[order[i - 1]] == scopes[order[i]] {
-                let what = schema.name == "communities" ? "community '\(keys[order[i]])' in street '\(scopes[order[i]])'" : "key '\(keys[order[i]])'"
-                report(rowLines[order[i]], "duplicate \(what) (first on line \(rowLines[order[i - 1]]))")
+                let firstLine = rowLines[order[i - 1]]
+                report(rowLines[order[i]], schema.name == "communities"
+                       ? EngineMessage.duplicateCommunity(keys[order[i]], scopes[order[i]], firstLine)
+                       : EngineMessage.duplicateKey(keys[order[i]], firstLine))
             }
         }
         if order != Array(0..<count) {

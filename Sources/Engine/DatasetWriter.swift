@@ -179,10 +179,10 @@ public enum DatasetWriter {
     public static func writeAtomically(to path: String, syncDirectory: Bool = true, _ produce: (([UInt8]) throws -> Void) throws -> Void) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotCreateBecause(temporary, String(cString: strerror(errno)))) }
         do {
             try produce { try Journal.writeAll(fd, $0, path: temporary) }
-            guard fsync(fd) == 0 else { throw JournalError(message: "fsync \(temporary): \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw JournalError(message: EngineMessage.fsyncFailed(temporary, String(cString: strerror(errno)))) }
             close(fd)
         } catch {
             close(fd)
@@ -191,7 +191,7 @@ public enum DatasetWriter {
         }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw JournalError(message: "cannot replace \(path): \(String(cString: strerror(errno)))")
+            throw JournalError(message: EngineMessage.cannotReplace(path, String(cString: strerror(errno))))
         }
         if syncDirectory { try Journal.syncDirectory(containing: path) }
     }
@@ -200,10 +200,10 @@ public enum DatasetWriter {
     public static func writeAtomically(_ bytes: [UInt8], to path: String, syncDirectory: Bool = true) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotCreateBecause(temporary, String(cString: strerror(errno)))) }
         do {
             try Journal.writeAll(fd, bytes, path: temporary)
-            guard fsync(fd) == 0 else { throw JournalError(message: "fsync \(temporary): \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw JournalError(message: EngineMessage.fsyncFailed(temporary, String(cString: strerror(errno)))) }
             close(fd)
         } catch {
             close(fd)
@@ -212,7 +212,7 @@ public enum DatasetWriter {
         }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw JournalError(message: "cannot replace \(path): \(String(cString: strerror(errno)))")
+            throw JournalError(message: EngineMessage.cannotReplace(path, String(cString: strerror(errno))))
         }
         if syncDirectory { try Journal.syncDirectory(containing: path) }
     }

@@ -57,7 +57,7 @@ public enum FormReader {
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body.removeFirst(3) }
         if UTF8Validation.firstInvalidOffset(body) == nil { return String(decoding: body, as: UTF8.self) }
         guard let text = iconv(body, from: "GB18030") else {
-            throw ChangeError("the file is neither UTF-8 nor GB18030 text")
+            throw ChangeError(EngineMessage.formNotText())
         }
         return text
     }
@@ -96,7 +96,7 @@ public enum FormReader {
                 out.append((line, values))
             }
         } catch let e as CSVError {
-            throw ChangeError("line \(e.line): \(e.message)")
+            throw ChangeError(EngineMessage.formLine(e.line, e.message))
         }
         return out
     }
@@ -148,7 +148,7 @@ public enum FormImporter {
         var result = FormImport()
         // The title rows above the header (街道妇联（盖章）, 日期 …) are skipped.
         guard let headerIndex = records.firstIndex(where: { record in form.headers.prefix(2).allSatisfy { record.cells.contains($0) } }) else {
-            throw ChangeError("no header row with \(form.headers.joined(separator: ", ")) — is this \(form.rawValue)?")
+            throw ChangeError(EngineMessage.formNoHeader(form.headers.joined(separator: ", "), form.rawValue))
         }
         let header = records[headerIndex].cells
         result.header = header
@@ -156,7 +156,7 @@ public enum FormImporter {
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         if form != .streets {
             guard let street, store.table("streets")?.row(editKey: street) != nil else {
-                throw ChangeError("\(form.rawValue) is one street's form: give the street (--street 布吉)\(street.map { "; '\($0)' is not a street" } ?? "")")
+                throw ChangeError(EngineMessage.formNeedsStreet(form.rawValue) + (street.map { EngineMessage.formNotAStreet($0) } ?? ""))
             }
         }
         switch form {
@@ -175,7 +175,7 @@ public enum FormImporter {
             result.rows += 1
             let quota = cell("名额")
             guard Int(quota) != nil else {
-                result.errors.append(FormRowError(line: line, message: "名额 '\(quota)' is not a whole number", raw: cells))
+                result.errors.append(FormRowError(line: line, message: EngineMessage.formQuotaNotWhole(quota), raw: cells))
                 continue
             }
             let kind: RowEdit.Kind = store.table("streets")?.row(editKey: name) == nil ? .insert : .update
@@ -228,11 +228,11 @@ public enum FormImporter {
             var problems: [String] = []
             let birthText = cell("年龄（出生年月）")
             let birth = birth(birthText)
-            if birth == nil { problems.append("年龄（出生年月）'\(birthText)' has no year and month") }
+            if birth == nil { problems.append(EngineMessage.formBirthWithoutMonth(birthText)) }
             var community = cell("所在社区")
             if community.hasSuffix("社区") && community.count > 2 { community = String(community.dropLast(2)) }
             if store.table("communities")?.row(editKey: "\(street)/\(community)") == nil {
-                problems.append("所在社区 '\(cell("所在社区"))' is not a community of \(street)")
+                problems.append(EngineMessage.formResidenceNotInStreet(cell("所在社区"), street))
             }
             let (guardian, phone) = splitContact(cell("监护人及联系方式"))
             let reason = cell("贫困原因")
@@ -264,7 +264,7 @@ public enum FormImporter {
             var community = cell("社区")
             if community.hasSuffix("社区") && community.count > 2 { community = String(community.dropLast(2)) }
             if !community.isEmpty && store.table("communities")?.row(editKey: "\(street)/\(community)") == nil {
-                problems.append("社区 '\(cell("社区"))' is not a community of \(street)")
+                problems.append(EngineMessage.formCommunityNotInStreet(cell("社区"), street))
             }
             let orgTitle = cell("单位及职务")
             var org = orgTitle, title = ""
@@ -280,8 +280,8 @@ public enum FormImporter {
             if !childName.isEmpty {
                 let matches = childRows(named: childName, street: street, community: community, in: children, store: store)
                 if matches.count == 1 { childRow = matches[0] } else {
-                    problems.append(matches.isEmpty ? "结对儿童 '\(childName)' is not a child of \(street)\(community.isEmpty ? "" : "/" + community)"
-                                    : "结对儿童 '\(childName)' names \(matches.count) children of \(street); pair them by id")
+                    problems.append(matches.isEmpty ? EngineMessage.formChildNotInStreet(childName, street + (community.isEmpty ? "" : "/" + community))
+                                    : EngineMessage.formChildAmbiguous(childName, matches.count, street))
                 }
             }
             guard problems.isEmpty else {

@@ -233,7 +233,7 @@ public final class Journal {
     }
 
     private func tornWarning(_ at: Int, _ total: Int) -> String {
-        "warning: \(path): dropping a torn or corrupt journal tail (\(total - at) bytes from byte \(at)); the changes before it are kept"
+        EngineMessage.journalTornTail(path, total - at, at)
     }
 
     /// Marks what `read` returned as applied by the caller.
@@ -255,12 +255,12 @@ public final class Journal {
     public func lockForWriting() throws {
         if writerLock >= 0 { return }
         let fd = open(directory + "/.mql-writer.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(message: "cannot open \(directory)/.mql-writer.lock: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotOpenLock(directory, String(cString: strerror(errno)))) }
         let deadline = Date().addingTimeInterval(Self.writerWait)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if Date() > deadline {
                 close(fd)
-                throw JournalError(message: "another mql process is changing \(directory); try again when it has finished")
+                throw JournalError(message: EngineMessage.writerBusy(directory))
             }
             usleep(20_000)
         }
@@ -287,15 +287,15 @@ public final class Journal {
         let record = Array(header.utf8) + payload + [0x0A]
         let isNew = !FileManager.default.fileExists(atPath: path)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(message: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotOpen(path, String(cString: strerror(errno)))) }
         defer { close(fd) }
         // A torn tail left by a crash must not sit in front of the new entry.
         let size = lseek(fd, 0, SEEK_END)
         if Int(size) > consumed, ftruncate(fd, off_t(consumed)) != 0 {
-            throw JournalError(message: "cannot truncate \(path): \(String(cString: strerror(errno)))")
+            throw JournalError(message: EngineMessage.cannotTruncate(path, String(cString: strerror(errno))))
         }
         try Self.writeAll(fd, record, path: path)
-        guard fsync(fd) == 0 else { throw JournalError(message: "fsync \(path): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw JournalError(message: EngineMessage.fsyncFailed(path, String(cString: strerror(errno)))) }
         if isNew {
             let lock = open(directory + "/.mql-checkpoint.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             if lock >= 0 { close(lock) }
@@ -353,7 +353,7 @@ public final class Journal {
             let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw JournalError(message: "write \(path): \(String(cString: strerror(errno)))")
+                throw JournalError(message: EngineMessage.writeFailed(path, String(cString: strerror(errno))))
             }
             written += n
         }
@@ -370,9 +370,9 @@ public final class Journal {
         // "" is the working directory: a bare file name has no directory part.
         let directory = directory.isEmpty ? "." : directory
         let fd = open(directory, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError(message: "cannot open \(directory): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotOpen(directory, String(cString: strerror(errno)))) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw JournalError(message: "fsync \(directory): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw JournalError(message: EngineMessage.fsyncFailed(directory, String(cString: strerror(errno)))) }
     }
 
     // MARK: - Checkpoint coordination
@@ -386,7 +386,7 @@ public final class Journal {
         guard fd >= 0 else {
             // No lock file (never written) or a read-only directory: nobody is checkpointing.
             if !exclusive { return try body() }
-            throw JournalError(message: "cannot lock \(directory): \(String(cString: strerror(errno)))")
+            throw JournalError(message: EngineMessage.cannotLock(directory, String(cString: strerror(errno))))
         }
         defer { close(fd) }
         while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
@@ -400,10 +400,10 @@ public final class Journal {
     public func reset() throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(message: "cannot create \(temporary)") }
+        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotCreate(temporary)) }
         fsync(fd)
         close(fd)
-        guard rename(temporary, path) == 0 else { throw JournalError(message: "cannot replace \(path): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, path) == 0 else { throw JournalError(message: EngineMessage.cannotReplace(path, String(cString: strerror(errno)))) }
         try Self.syncDirectory(directory)
         checkpointedTip = tip
         consumed = 0

@@ -34,7 +34,7 @@ extension Journal {
         func describe(_ ordinal: Int, _ at: Int, _ entry: JournalEntry) -> String {
             var statement = entry.statement.replacingOccurrences(of: "\n", with: " ")
             if statement.count > 80 { statement = String(statement.prefix(79)) + "…" }
-            return "entry \(ordinal) (byte \(at), \(entry.changeIDs), \(entry.at) by \(entry.user): \(statement))"
+            return EngineMessage.journalEntry(ordinal, at, entry.changeIDs, entry.at, entry.user, statement)
         }
         while position < bytes.count {
             let ordinal = report.entries + 1
@@ -43,7 +43,7 @@ extension Journal {
                 var next = position + 1
                 while next < bytes.count {
                     if bytes[next - 1] == 0x0A, bytes[next] == 0x4D, Self.record(in: bytes, at: next) != nil {
-                        report.problem = "entry \(ordinal) (byte \(position)) is damaged (its length or checksum is wrong) but good entries follow it from byte \(next): the journal was edited in the middle, not cut short"
+                        report.problem = EngineMessage.journalDamagedInTheMiddle(ordinal, position, next)
                         break
                     }
                     next += 1
@@ -53,36 +53,36 @@ extension Journal {
             let entry = record.entry
             if let why = entry.implausibility(following: previousEntry) {
                 if previousEntry != nil, entry.implausibility(following: nil) == nil {
-                    report.problem = "\(describe(ordinal, position, entry)) is out of place: \(why) — entries were removed or reordered"
+                    report.problem = EngineMessage.journalOutOfPlace(describe(ordinal, position, entry), why)
                 } else {
-                    report.problem = "\(describe(ordinal, position, entry)) could not have been written by mql: \(why)"
+                    report.problem = EngineMessage.journalNotWrittenByMQL(describe(ordinal, position, entry), why)
                 }
                 break
             }
             if let link = entry.previous {
                 if previousHash == nil {
                     guard let anchor else {
-                        report.problem = "\(describe(ordinal, position, entry)) links to a chain anchor, but \(anchorPath) is missing: the journal's head cannot be verified"
+                        report.problem = EngineMessage.journalAnchorMissing(describe(ordinal, position, entry), anchorPath)
                         break
                     }
                     if link != anchor {
-                        report.problem = "\(describe(ordinal, position, entry)) does not link to the chain anchor: entries before it were removed, or the anchor replaced"
+                        report.problem = EngineMessage.journalNotLinkedToAnchor(describe(ordinal, position, entry))
                         break
                     }
                 } else if link != previousHash, let previousEntry {
                     // The ids follow, so nothing is missing between the two: the entry
                     // before was changed after this one recorded its hash.
-                    report.problem = "\(describe(ordinal - 1, previousStart, previousEntry)) was edited after it was written: entry \(ordinal), which follows it, recorded a different hash of it"
+                    report.problem = EngineMessage.journalEntryEdited(describe(ordinal - 1, previousStart, previousEntry), ordinal)
                     break
                 }
                 chained = true
             } else {
                 if chained {
-                    report.problem = "\(describe(ordinal, position, entry)) has no hash link but follows linked entries: it was edited, or written by an older mql"
+                    report.problem = EngineMessage.journalUnlinkedAfterLinked(describe(ordinal, position, entry))
                     break
                 }
                 if anchor != nil {
-                    report.problem = "\(describe(ordinal, position, entry)) has no hash link, but the journal was chained from its start (\(anchorPath) exists): it was edited, or written by an older mql"
+                    report.problem = EngineMessage.journalUnlinkedWithAnchor(describe(ordinal, position, entry), anchorPath)
                     break
                 }
                 report.unchained += 1

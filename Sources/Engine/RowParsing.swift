@@ -40,7 +40,7 @@ public struct RowParser {
         for fieldIndex in order {
             let field = table.schema.fields[fieldIndex]
             guard let bytes = cells[fieldIndex], bytes.count > 0 else {
-                if field.required { problems.append("empty \(field.name)") }
+                if field.required { problems.append(EngineMessage.emptyRequiredField(field.name)) }
                 values[fieldIndex] = field.type == .textSet ? .codes([]) : .null
                 continue
             }
@@ -59,7 +59,7 @@ public struct RowParser {
         var storage: [UInt8] = []
         var ranges = [Range<Int>?](repeating: nil, count: table.schema.fields.count)
         for (name, text) in texts {
-            guard let i = table.schema.fieldIndex(name) else { return .failure(RowProblems(messages: ["unknown field '\(name)' in \(table.name)"])) }
+            guard let i = table.schema.fieldIndex(name) else { return .failure(RowProblems(messages: [EngineMessage.unknownField(name, table.name)])) }
             let start = storage.count
             storage.append(contentsOf: text.utf8)
             ranges[i] = start..<storage.count
@@ -91,14 +91,14 @@ public struct RowParser {
             guard let value = Self.parseInt(bytes) else {
                 // All digits, just too many of them: say so rather than "bad int".
                 if isID, bytes.allSatisfy({ $0 >= 48 && $0 <= 57 || $0 == 0x2D }) { return fail(Self.idOutOfRange(text())) }
-                return fail("bad int '\(text())' in column \(field.name)")
+                return fail(EngineMessage.badInt(text(), field.name))
             }
             if isID, !(1...ProgrammeSchema.maximumID).contains(value) { return fail(Self.idOutOfRange(text())) }
             return .success(.int(value))
         case .date:
             guard let day = CivilDate.parse(bytes, allowMonth: field.acceptsMonth) else {
                 let form = field.acceptsMonth ? "YYYY-MM-DD or YYYY-MM" : "YYYY-MM-DD"
-                return fail("bad date '\(text())' in column \(field.name) (expected \(form))")
+                return fail(EngineMessage.badDate(text(), field.name, form))
             }
             return .success(.date(day))
         case .text(let column):
@@ -119,18 +119,18 @@ public struct RowParser {
             }
             return .success(.codes(codes))
         case .reference(let column):
-            guard let target = tables[column.target] else { return fail("no collection \(column.target) to resolve \(field.name) in") }
+            guard let target = tables[column.target] else { return fail(EngineMessage.noCollectionToResolve(column.target, field.name)) }
             if let scope = field.scopedBy {
                 guard streetRow >= 0 else {
-                    return fail("\(field.name) '\(text())' needs a \(scope) to be resolved in")
+                    return fail(EngineMessage.referenceNeedsScope(field.name, text(), scope))
                 }
                 guard let row = target.row(name: bytes, scope: streetRow) else {
-                    return fail("unknown \(field.name) '\(text())' in \(scope) '\(streetText.map { String(decoding: $0, as: UTF8.self) } ?? "")'")
+                    return fail(EngineMessage.unknownReferenceInScope(field.name, text(), scope, streetText.map { String(decoding: $0, as: UTF8.self) } ?? ""))
                 }
                 return .success(.reference(row))
             }
             guard let row = target.row(keyBytes: bytes) else {
-                return fail("unknown \(field.name) '\(text())' (no such key in \(column.target))")
+                return fail(EngineMessage.unknownReferenceKey(field.name, text(), column.target))
             }
             return .success(.reference(row))
         }
@@ -138,7 +138,7 @@ public struct RowParser {
 
     /// Why an id is refused: ids are whole numbers from 1 to `ProgrammeSchema.maximumID`.
     public static func idOutOfRange(_ text: String) -> String {
-        "id \(text) is out of range: ids are whole numbers from 1 to \(ProgrammeSchema.maximumID)"
+        EngineMessage.idOutOfRange(text, ProgrammeSchema.maximumID)
     }
 
     public static func parseInt<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {

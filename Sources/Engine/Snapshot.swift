@@ -51,14 +51,14 @@ public enum Snapshot {
         let final = path(in: directory)
         let temporary = final + ".tmp-\(getpid())"
         let fd = openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotCreateBecause(temporary, String(cString: strerror(errno)))) }
         do {
             var writer = SnapshotWriter(fd: fd, path: temporary)
             defer { writer.deallocate() }
             try writer.writeHeaderPlaceholder()
             try writePayload(store, directory: directory, into: &writer)
             try writer.finish()
-            guard fsync(fd) == 0 else { throw JournalError(message: "fsync \(temporary): \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw JournalError(message: EngineMessage.fsyncFailed(temporary, String(cString: strerror(errno)))) }
             close(fd)
         } catch {
             close(fd)
@@ -67,7 +67,7 @@ public enum Snapshot {
         }
         guard rename(temporary, final) == 0 else {
             unlink(temporary)
-            throw JournalError(message: "cannot replace \(final): \(String(cString: strerror(errno)))")
+            throw JournalError(message: EngineMessage.cannotReplace(final, String(cString: strerror(errno))))
         }
         if syncDirectory { try Journal.syncDirectory(directory) }
     }
@@ -87,7 +87,7 @@ public enum Snapshot {
             guard case .int(let ids) = table.columns[0] else { continue }
             let v = ids.values
             for i in 1..<max(v.count, 1) where v[i - 1] >= v[i] {
-                throw JournalError(message: "\(table.name) is not in key order; no snapshot written")
+                throw JournalError(message: EngineMessage.notInKeyOrder(table.name))
             }
         }
         try w.u64(UInt64(store.tables.count))
@@ -516,7 +516,7 @@ struct SnapshotWriter {
             let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw JournalError(message: "write \(path): \(String(cString: strerror(errno)))")
+                throw JournalError(message: EngineMessage.writeFailed(path, String(cString: strerror(errno))))
             }
             written += n
         }
@@ -535,7 +535,7 @@ struct SnapshotWriter {
             h.storeBytes(of: checksum.littleEndian, toByteOffset: 32, as: UInt64.self)
         }
         let n = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        guard n == Snapshot.headerSize else { throw JournalError(message: "write \(path): \(String(cString: strerror(errno)))") }
+        guard n == Snapshot.headerSize else { throw JournalError(message: EngineMessage.writeFailed(path, String(cString: strerror(errno)))) }
     }
 }
 

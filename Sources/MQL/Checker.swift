@@ -59,7 +59,7 @@ public final class Checker {
         scope.clause = "group by"
         for key in q.groupBy {
             let typed = check(key, scope: scope)
-            if case .rows = typed.type { error(scope, key.range, "cannot group by \(typed.type)") }
+            if case .rows = typed.type { error(scope, key.range, MessageID.cannotGroupBy(typed.type)) }
             keys.append(typed)
             keyTexts.append(Printer.expr(key))
         }
@@ -81,7 +81,7 @@ public final class Checker {
                 items.append(TSelectItem(name: name, expr: typed))
             }
         } else if grouped {
-            error(scope, q.range, "with 'group by', say what to select: select KEY, count() …")
+            error(scope, q.range, MessageID.groupByNeedsSelect())
         } else if let table = store.table(collection) {
             let this = TExpr(.this, .row(collection), q.source.range)
             for (i, field) in table.schema.fields.enumerated() {
@@ -98,7 +98,7 @@ public final class Checker {
             let typed = check(key.expr, scope: orderScope)
             switch typed.type {
             case .rows, .values, .list, .textSet, .duration:
-                error(scope, key.expr.range, "cannot order by \(typed.type)")
+                error(scope, key.expr.range, MessageID.cannotOrderBy(typed.type))
             default: break
             }
             order.append((typed, key.descending))
@@ -120,7 +120,7 @@ public final class Checker {
 
     func topLevelCollection(_ source: Expr, scope: Scope) -> String? {
         guard case .name(let written) = source.kind else {
-            error(scope, source.range, "a query starts with a collection: \(store.collectionNames.joined(separator: ", "))")
+            error(scope, source.range, MessageID.queryStartsWithCollection(store.collectionNames.joined(separator: ", ")))
             return nil
         }
         let name = ChineseNames.collection(written)
@@ -260,7 +260,7 @@ public final class Checker {
             return TExpr(.this, .row(c), e.range)
         case .outer:
             guard let c = scope.outerCollection else {
-                error(scope, e.range, "'outer' names the row of the enclosing query; use it inside a subquery (children where name = outer.name)")
+                error(scope, e.range, MessageID.outerOutsideSubquery())
                 return invalid(e.range)
             }
             return TExpr(.outer, .row(c), e.range)
@@ -289,7 +289,7 @@ public final class Checker {
             if element == .null { element = t.type; continue }
             if t.type == .null || t.type == element { continue }
             if element.isNumeric && t.type.isNumeric { element = .number; continue }
-            error(scope, t.range, "a list holds values of one type: \(element) and \(t.type) mixed")
+            error(scope, t.range, MessageID.listOfMixedTypes(element, t.type))
             return invalid(range)
         }
         return TExpr(.list(typed), .list(element), range)
@@ -356,7 +356,7 @@ public final class Checker {
             return TExpr(.collection(english), .rows(english), range)
         }
         if name.lowercased() == "today" || Builtin(rawValue: name.lowercased()) != nil {
-            error(scope, range, "'\(name)' is a function: write \(name.lowercased())(…)")
+            error(scope, range, MessageID.nameIsAFunction(name, name.lowercased()))
             return invalid(range)
         }
         var candidates = Array(catalog.params.keys) + collectionNamesWithChinese
@@ -445,7 +445,7 @@ public final class Checker {
         case .and, .or:
             guard lt == .bool, rt == .bool else {
                 let bad = lt != .bool ? left : right
-                error(scope, bad.range, Message.expectedType("boolean", got: bad.type.description, context: "each side of '\(op.rawValue)'"))
+                error(scope, bad.range, Message.expectedType("boolean", got: bad.type.description, context: MessagePhrase.eachSideOf(op.rawValue)))
                 return invalid(range)
             }
             return make(.bool)
@@ -530,9 +530,9 @@ public final class Checker {
             error(scope, q.source.range, Message.expectedType("rows (a collection or a reverse reference such as pairings)", got: source.type.description, context: "the source of a subquery"))
             return invalid(q.range)
         }
-        if !q.groupBy.isEmpty { error(scope, q.range, "'group by' is only allowed at the top of a statement") }
-        if !q.orderBy.isEmpty { error(scope, q.range, "'order by' has no meaning in a subquery; sort the outer query") }
-        if q.offset != nil { error(scope, q.range, "'offset' is only allowed at the top of a statement") }
+        if !q.groupBy.isEmpty { error(scope, q.range, MessageID.groupByOnlyAtTop()) }
+        if !q.orderBy.isEmpty { error(scope, q.range, MessageID.orderByInSubquery()) }
+        if q.offset != nil { error(scope, q.range, MessageID.offsetOnlyAtTop()) }
         var rowScope = inner
         rowScope.outerCollection = scope.groupKeys == nil ? scope.collection : nil
         rowScope.collection = collection
@@ -541,7 +541,7 @@ public final class Checker {
         var select: TExpr?
         if let items = q.select {
             if items.count != 1 {
-                error(scope, q.range, "a subquery selects one value: (… select EXPR)")
+                error(scope, q.range, MessageID.subquerySelectsOneValue())
             } else {
                 select = check(items[0].expr, scope: rowScope)
             }
@@ -594,7 +594,7 @@ public final class Checker {
                 return subqueryAggregate(aggregate, typed, range: range, scope: scope)
             default:
                 if typed.hasAggregate {
-                    error(scope, args[0].range, "aggregates do not nest")
+                    error(scope, args[0].range, MessageID.aggregatesDoNotNest())
                     return invalid(range)
                 }
                 return groupAggregate(aggregate, typed, range: range, scope: scope)
@@ -604,7 +604,7 @@ public final class Checker {
         if let bad = typedArgs.first(where: { $0.isInvalid }) { return bad }
         func arity(_ n: ClosedRange<Int>) -> Bool {
             guard n.contains(args.count) else {
-                let expected = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) to \(n.upperBound)"
+                let expected = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : MessagePhrase.countRange(n.lowerBound, n.upperBound)
                 error(scope, range, Message.arity(name, expected: expected, got: args.count))
                 return false
             }
@@ -613,7 +613,7 @@ public final class Checker {
         func want(_ i: Int, _ types: [MType], _ what: String) -> Bool {
             let t = typedArgs[i].type
             if t == .null || types.contains(t) { return true }
-            error(scope, typedArgs[i].range, Message.expectedType(what, got: t.description, context: "argument \(i + 1) of \(name)()"))
+            error(scope, typedArgs[i].range, Message.expectedType(what, got: t.description, context: MessagePhrase.argumentNOf(i + 1, name)))
             return false
         }
         func make(_ type: MType) -> TExpr {
@@ -668,7 +668,7 @@ public final class Checker {
                 // A reference mixed with its key type reads as its key (street → "布吉").
                 if case .row(let c) = type, keyType(c) == a.type { type = a.type; continue }
                 if case .row(let c) = a.type, keyType(c) == type { continue }
-                error(scope, a.range, "coalesce() needs arguments of one type: \(type) and \(a.type)")
+                error(scope, a.range, MessageID.coalesceNeedsOneType(type, a.type))
                 return invalid(range)
             }
             let t = make(type)
@@ -680,7 +680,7 @@ public final class Checker {
             var type = a == .null ? b : a
             if a != b && a != .null && b != .null {
                 if a.isNumeric && b.isNumeric { type = .number } else {
-                    error(scope, range, "if() needs both branches of one type: \(a) and \(b)")
+                    error(scope, range, MessageID.ifNeedsOneType(a, b))
                     return invalid(range)
                 }
             }
@@ -713,12 +713,12 @@ public final class Checker {
             switch f {
             case .sum, .avg:
                 guard a.type.isNumeric || a.type == .null else {
-                    error(scope, a.range, Message.expectedType("a number", got: a.type.description, context: "the argument of \(f.rawValue)()"))
+                    error(scope, a.range, Message.expectedType("a number", got: a.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                     return invalid(range)
                 }
             case .min, .max:
                 guard a.type.isOrdered || a.type == .null || a.type == .bool else {
-                    error(scope, a.range, Message.expectedType("a number, date or text", got: a.type.description, context: "the argument of \(f.rawValue)()"))
+                    error(scope, a.range, Message.expectedType("a number, date or text", got: a.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                     return invalid(range)
                 }
             case .count: break
@@ -752,14 +752,14 @@ public final class Checker {
             return TExpr(.call(builtin, [argument]), .int, range).inheritAggregate(argument)
         case .sum, .avg:
             guard element.isNumeric || element == .null else {
-                error(scope, argument.range, Message.expectedType("numbers (… select EXPR)", got: argument.type.description, context: "the argument of \(f.rawValue)()"))
+                error(scope, argument.range, Message.expectedType("numbers (… select EXPR)", got: argument.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                 return invalid(range)
             }
             let type: MType = f == .avg ? .number : (element == .int ? .int : .number)
             return TExpr(.call(builtin, [argument]), type, range).inheritAggregate(argument)
         case .min, .max:
             guard element.isOrdered || element == .null else {
-                error(scope, argument.range, Message.expectedType("numbers, dates or text (… select EXPR)", got: argument.type.description, context: "the argument of \(f.rawValue)()"))
+                error(scope, argument.range, Message.expectedType("numbers, dates or text (… select EXPR)", got: argument.type.description, context: MessagePhrase.argumentOf(f.rawValue)))
                 return invalid(range)
             }
             return TExpr(.call(builtin, [argument]), element, range).inheritAggregate(argument)

@@ -63,118 +63,107 @@ public struct DiagnosticError: Error, Sendable, CustomStringConvertible {
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
-/// The message catalogue. Each message is a function so wording lives in one place.
+/// The typed messages the stages call. Wording lives in `MessageID` (MessageCatalogue.swift),
+/// in English and Chinese; these functions only pick the id and pass the arguments, and
+/// render in `Language.current` when the diagnostic is created.
 enum Message {
     // Lexer
-    static func unexpectedCharacter(_ c: String) -> String { "unexpected character '\(c)'" }
-    static let unterminatedString = "unterminated string"
-    static func badEscape(_ e: String) -> String { "unknown escape '\\\(e)' in string" }
-    static let badUnicodeEscape = "bad \\u{…} escape: expected 1 to 6 hex digits naming a Unicode scalar"
-    static func badDate(_ text: String) -> String { "invalid date '\(text)'" }
-    static func numberTooLarge(_ text: String) -> String { "number '\(text)' is too large" }
-    static let invalidUTF8 = "source is not valid UTF-8"
+    static func unexpectedCharacter(_ c: String) -> String { MessageID.unexpectedCharacter(c) }
+    static var unterminatedString: String { MessageID.unterminatedString() }
+    static func badEscape(_ e: String) -> String { MessageID.badEscape(e) }
+    static var badUnicodeEscape: String { MessageID.badUnicodeEscape() }
+    static func badDate(_ text: String) -> String { MessageID.badDate(text) }
+    static func numberTooLarge(_ text: String) -> String { MessageID.numberTooLarge(text) }
+    static var invalidUTF8: String { MessageID.invalidUTF8() }
 
     // Parser
-    static func expected(_ what: String, found: String) -> String { "expected \(what), found \(found)" }
-    static func duplicateClause(_ clause: String) -> String { "'\(clause)' appears twice in one query" }
-    static func duplicateColumn(_ name: String, suggestion: String) -> String { "column '\(name)' is already selected; name this one with 'as' (… as \(suggestion))" }
-    static let tooDeep = "expression nested too deeply (limit 200)"
-    static func unknownStatement(_ found: String) -> String { "expected a statement (a query, count, define, rule, param, constraint, plan or explain), found \(found)" }
+    static func expected(_ what: String, found: String) -> String { MessageID.expected(MessagePhrase.translate(what), found) }
+    static func duplicateClause(_ clause: String) -> String { MessageID.duplicateClause(clause) }
+    static func duplicateColumn(_ name: String, suggestion: String) -> String { MessageID.duplicateColumn(name, suggestion) }
+    static var tooDeep: String { MessageID.tooDeep() }
+    static func unknownStatement(_ found: String) -> String { MessageID.unknownStatement(found) }
 
     // Checker
     static func unknownField(_ name: String, in collection: String, suggestion: String?) -> String {
-        "unknown field '\(name)' in \(collection)" + didYouMean(suggestion)
+        MessageID.unknownField(name, collection) + didYouMean(suggestion)
     }
     static func unknownName(_ name: String, suggestion: String?) -> String {
-        "unknown name '\(name)'" + didYouMean(suggestion)
+        MessageID.unknownName(name) + didYouMean(suggestion)
     }
     static func unknownCollection(_ name: String, suggestion: String?) -> String {
-        "unknown collection '\(name)'" + didYouMean(suggestion)
+        MessageID.unknownCollection(name) + didYouMean(suggestion)
     }
     static func unknownFunction(_ name: String, suggestion: String?) -> String {
-        "unknown function '\(name)'" + didYouMean(suggestion)
+        MessageID.unknownFunction(name) + didYouMean(suggestion)
     }
     static func didYouMean(_ suggestion: String?) -> String {
-        suggestion.map { "; did you mean '\($0)'?" } ?? ""
+        suggestion.map { MessageID.didYouMean($0) } ?? ""
     }
     static func typeMismatch(_ op: String, _ left: String, _ right: String) -> String {
-        "cannot apply '\(op)' to \(left) and \(right)"
+        MessageID.typeMismatch(op, left, right)
     }
     static func expectedType(_ expected: String, got: String, context: String) -> String {
-        "\(context) must be \(expected), not \(got)"
+        MessageID.expectedType(MessagePhrase.translate(expected), got, MessagePhrase.translate(context))
     }
     static func arity(_ function: String, expected: String, got: Int) -> String {
-        "\(function)() takes \(expected) argument\(expected == "1" ? "" : "s"), got \(got)"
+        MessageID.arity(function, expected, got, expected == "1" ? "" : "s")
     }
-    static func aggregateInWhere(_ name: String) -> String { "aggregate \(name)() cannot be used in 'where'; use it in 'select' with or without 'group by'" }
-    static func aggregateOutsideQuery(_ name: String) -> String { "aggregate \(name)() needs rows: use it in a query's 'select', or give it a subquery (\(name)(children where …))" }
-    static func notGrouped(_ text: String) -> String { "'\(text)' is neither a group key nor an aggregate; with 'group by', select group keys and aggregates only" }
-    static func defineCycle(_ path: [String]) -> String { "define cycle: " + path.joined(separator: " → ") }
-    static func duplicateDefinition(_ name: String, previous: String) -> String { "'\(name)' is already defined at \(previous)" }
-    static func shadowsField(_ name: String, collection: String) -> String { "'\(name)' is a stored field of \(collection); a define cannot replace it" }
-    static func ruleNotBoolean(_ kind: String, _ name: String, _ type: String) -> String { "\(kind) '\(name)' must be boolean, but its expression is \(type)" }
-    static func missingCitation(_ kind: String) -> String { "\(kind) needs a citation: \(kind) C.NAME \"CLAUSE …\" = EXPR" }
-    static func noRowInScope(_ name: String) -> String { "'\(name)' needs a row: it is only meaningful inside a query over a collection" }
-    static func notNavigable(_ type: String, _ name: String) -> String { "cannot take '.\(name)' of \(type); only a reference (like child or street) can be followed" }
-    static let paramNotLiteral = "a param's value must be a literal (a number, text, date, duration, true/false or a list)"
-    static func unknownParam(_ name: String, suggestion: String?) -> String { "unknown param '\(name)'" + didYouMean(suggestion) }
-    static func badParamValue(_ name: String, _ detail: String) -> String { "bad value for param '\(name)': \(detail)" }
-    static func unknownOrderKey(_ name: String) -> String { "unknown name '\(name)' in 'order by'" }
-    static let limitNotNumber = "limit and offset take a whole number that is not negative"
-    static func unknownReference(_ key: String, collection: String) -> String { "no row of \(collection) has key '\(key)'" }
+    static func aggregateInWhere(_ name: String) -> String { MessageID.aggregateInWhere(name) }
+    static func aggregateOutsideQuery(_ name: String) -> String { MessageID.aggregateOutsideQuery(name) }
+    static func notGrouped(_ text: String) -> String { MessageID.notGrouped(text) }
+    static func defineCycle(_ path: [String]) -> String { MessageID.defineCycle(path.joined(separator: " → ")) }
+    static func duplicateDefinition(_ name: String, previous: String) -> String { MessageID.duplicateDefinition(name, previous) }
+    static func shadowsField(_ name: String, collection: String) -> String { MessageID.shadowsField(name, collection) }
+    static func ruleNotBoolean(_ kind: String, _ name: String, _ type: String) -> String { MessageID.ruleNotBoolean(kind, name, type) }
+    static func missingCitation(_ kind: String) -> String { MessageID.missingCitation(kind) }
+    static func noRowInScope(_ name: String) -> String { MessageID.noRowInScope(name) }
+    static func notNavigable(_ type: String, _ name: String) -> String { MessageID.notNavigable(type, name) }
+    static var paramNotLiteral: String { MessageID.paramNotLiteral() }
+    static func unknownParam(_ name: String, suggestion: String?) -> String { MessageID.unknownParam(name) + didYouMean(suggestion) }
+    static func badParamValue(_ name: String, _ detail: String) -> String { MessageID.badParamValue(name, detail) }
+    static func unknownOrderKey(_ name: String) -> String { MessageID.unknownOrderKey(name) }
+    static var limitNotNumber: String { MessageID.limitNotNumber() }
+    static func unknownReference(_ key: String, collection: String) -> String { MessageID.unknownReference(key, collection) }
 
     // Stored values (change statements)
     static func notStorable(_ field: String, fieldType: String, got: String, hint: String?) -> String {
-        "\(field) holds \(fieldType), not \(got)" + (hint.map { "; \($0)" } ?? "")
+        MessageID.notStorable(field, fieldType, got) + (hint.map { inCurrentLanguage("; ", "；") + $0 } ?? "")
     }
-    static func nullForSet(_ field: String) -> String { "\(field) is a set and cannot be null; write [] for no elements" }
-    static func emptyText(_ field: String) -> String { "empty text cannot be stored in \(field) (an empty cell is null); write null to clear it" }
-    static func notWhole(_ field: String, _ x: Double) -> String { "\(field) holds whole numbers; \(x) is not one (use round(…) to round it)" }
-    static func emptySetElement(_ field: String) -> String { "an element of \(field) is empty text" }
-    static func separatorInSet(_ field: String, _ item: String) -> String {
-        "the element \"\(item)\" of \(field) holds ';', which separates the elements of a set in the dataset files"
-    }
+    static func nullForSet(_ field: String) -> String { MessageID.nullForSet(field) }
+    static func emptyText(_ field: String) -> String { MessageID.emptyText(field) }
+    static func notWhole(_ field: String, _ x: Double) -> String { MessageID.notWhole(field, x) }
+    static func emptySetElement(_ field: String) -> String { MessageID.emptySetElement(field) }
+    static func separatorInSet(_ field: String, _ item: String) -> String { MessageID.separatorInSet(field, item) }
 
     // Transactions
-    static func statementInAbortedTransaction(_ failedAt: String) -> String {
-        "the transaction is aborted: the statement at \(failedAt) failed; statements are ignored until 'rollback' (or 'commit', which applies nothing)"
-    }
-    static func commitOfAbortedTransaction(_ failedAt: String) -> String {
-        "nothing was committed: the statement at \(failedAt) failed, so the whole transaction is rolled back"
-    }
+    static func statementInAbortedTransaction(_ failedAt: String) -> String { MessageID.statementInAbortedTransaction(failedAt) }
+    static func commitOfAbortedTransaction(_ failedAt: String) -> String { MessageID.commitOfAbortedTransaction(failedAt) }
 
     // Warnings: a question that cannot match
     static func noRowHolds(_ collection: String, _ field: String, _ value: String, suggestion: String?) -> String {
-        "no \(collection) have \(field) \(Printer.quote(value))" + (suggestion.map { "; did you mean \(Printer.quote($0))?" } ?? "")
+        MessageID.noRowHolds(collection, field, Printer.quote(value)) + (suggestion.map { MessageID.didYouMeanValue(Printer.quote($0)) } ?? "")
     }
     static func unknownTag(_ collection: String, _ field: String, _ value: String, suggestion: String?) -> String {
-        "no \(collection) have \(Printer.quote(value)) in \(field), and it is not in the vocabulary" + (suggestion.map { "; did you mean \(Printer.quote($0))?" } ?? "")
+        MessageID.unknownTag(collection, field, Printer.quote(value)) + (suggestion.map { MessageID.didYouMeanValue(Printer.quote($0)) } ?? "")
     }
     static func bareValue(_ name: String, in collection: String) -> String {
-        "unknown field '\(name)' in \(collection); did you mean \(Printer.quote(name))? (text values are quoted)"
+        MessageID.bareValue(name, collection, Printer.quote(name))
     }
     // Changes
-    static let auditTrailIsReadOnly = Store.auditTrailIsReadOnly
+    static var auditTrailIsReadOnly: String { Store.auditTrailIsReadOnly }
     static func idOutOfRange(_ text: String) -> String { RowParser.idOutOfRange(text) }
     static func idUsedBefore(_ id: Int, _ collection: String, next: Int) -> String { Store.idUsedBefore(id, collection, next: next) }
-    static func noIDsLeft(_ collection: String) -> String { "\(collection) has used every id up to \(ProgrammeSchema.maximumID)" }
+    static func noIDsLeft(_ collection: String) -> String { MessageID.noIDsLeft(collection, ProgrammeSchema.maximumID) }
 
     // Evaluation
-    static let divisionByZero = "division by zero"
-    static func integerOverflow(_ operation: String) -> String {
-        "the result of \(operation) is too large for a whole number (beyond ±9223372036854775807)"
-    }
-    static let dateOutOfRange = "the resulting date is outside 0001-01-01 … 9999-12-31, the dates MQL can hold"
-    static let numberNotFinite = "the result is too large to be a number"
-    static let cancelled = "cancelled"
+    static var divisionByZero: String { MessageID.divisionByZero() }
+    static func integerOverflow(_ operation: String) -> String { MessageID.integerOverflow(operation) }
+    static var dateOutOfRange: String { MessageID.dateOutOfRange() }
+    static var numberNotFinite: String { MessageID.numberNotFinite() }
+    static var cancelled: String { MessageID.cancelled() }
     static func timedOut(_ seconds: Double) -> String {
-        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-        return "statement stopped after its time limit of \(shown) s (--timeout); nothing was changed"
+        MessageID.timedOut(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds))
     }
-    static func tooManyCells(_ budget: Int) -> String {
-        "statement stopped: its result would hold more than \(budget) cells (rows × columns, each set element counted); narrow it with where, select or limit, or raise --max-cells"
-    }
-    static func defineTooDeep(_ name: String, _ depth: Int, limit: Int) -> String {
-        "define '\(name)' nests \(depth) levels deep with the defines it reads expanded; the limit is \(limit) (split the chain or write the expression directly)"
-    }
+    static func tooManyCells(_ budget: Int) -> String { MessageID.tooManyCells(budget) }
+    static func defineTooDeep(_ name: String, _ depth: Int, limit: Int) -> String { MessageID.defineTooDeep(name, depth, limit) }
 }

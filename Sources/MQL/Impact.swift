@@ -25,7 +25,7 @@ public enum Impact {
     /// Rows of `collection` where `name` differs between two catalogs over one store.
     public static func compare(_ name: String, in collection: String, store: Store, old: Catalog, new: Catalog, today: Int32) throws -> ImpactReport {
         guard let oldDefine = old.define(collection, name) ?? nil, let newDefine = new.define(collection, name) else {
-            throw ImpactError(message: "'\(collection).\(name)' must be defined by both rule sets")
+            throw ImpactError(message: MessageID.impactDefineInBothRuleSets("\(collection).\(name)"))
         }
         let oldPlanner = Planner(store: store, catalog: old, today: today)
         let newPlanner = Planner(store: store, catalog: new, today: today)

@@ -300,7 +300,7 @@ public struct Lexer {
             if contentBytes <= Self.maximumLiteralBytes { value.append(s) }
         }
         if contentBytes > Self.maximumLiteralBytes {
-            error(start, position, "text literal longer than \(Self.maximumLiteralBytes) bytes")
+            error(start, position, MessageID.literalTooLong(Self.maximumLiteralBytes))
         }
         emit(.string(String(value)), start)
     }

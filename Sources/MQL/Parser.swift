@@ -72,7 +72,7 @@ public struct Parser {
             if errors.isEmpty, let statement = outcome {
                 results.append(.success(statement))
             } else {
-                results.append(.failure(DiagnosticError(errors.isEmpty ? [Diagnostic(file, parser.tokens[start].range, "bad statement")] : errors)))
+                results.append(.failure(DiagnosticError(errors.isEmpty ? [Diagnostic(file, parser.tokens[start].range, MessageID.badStatement())] : errors)))
             }
             if parser.index == start { parser.index += 1 }
         }
@@ -196,7 +196,7 @@ public struct Parser {
         let word = advance()
         guard case .identifier(let w) = word.kind, let kind = Definition.Kind(rawValue: w.lowercased()) else { throw Failure() }
         let (collection, collectionRange) = try expectIdentifier("a collection name")
-        _ = try expect(".", "'.' and a name (\(kind.rawValue) \(collection).NAME)")
+        _ = try expect(".", MessagePhrase.dotAndName(kind.rawValue, collection))
         let (name, nameRange) = try expectIdentifier("a name")
         var citation: String?
         if case .string(let s) = current.kind {
@@ -360,7 +360,7 @@ public struct Parser {
             options[word] = try additive()
         }
         if case .identifier = current.kind {
-            throw fail(Message.expected(words.map { "'\($0)'" }.joined(separator: ", ") + " or the end of the statement", found: current.describe))
+            throw fail(Message.expected(MessagePhrase.orTheEndOfTheStatement(words.map { "'\($0)'" }.joined(separator: ", ")), found: current.describe))
         }
         return options
     }

@@ -60,7 +60,7 @@ public enum RuleFiles {
                 case .expression:
                     break
                 case .change, .begin, .commit, .rollback:
-                    diagnostics.append(Diagnostic(file, statement.range, "a rule file states policy; it cannot change data (run changes with -c, a script or the REPL)"))
+                    diagnostics.append(Diagnostic(file, statement.range, MessageID.ruleFileCannotChangeData()))
                 }
             }
         }
@@ -96,7 +96,7 @@ public enum RuleFiles {
             return errors
         }
         if store.referencesTo(d.collection).contains(where: { $0.table.name == d.name }) {
-            errors.append(Diagnostic(file, d.nameRange, "'\(d.name)' already names the \(d.name) of a row of \(d.collection)"))
+            errors.append(Diagnostic(file, d.nameRange, MessageID.defineNamesRowOfItself(d.name, d.collection)))
             return errors
         }
         if let previous = catalog.define(d.collection, d.name) {
@@ -119,7 +119,7 @@ public enum RuleFiles {
         case .list(let items):
             var texts: [String] = []
             for item in items {
-                guard case .text(let s) = item.kind else { return .failure(ParamValueError(Message.paramNotLiteral + "; a list param holds text")) }
+                guard case .text(let s) = item.kind else { return .failure(ParamValueError(Message.paramNotLiteral + MessageID.listParamHoldsText())) }
                 texts.append(s)
             }
             return .success((.set(texts), .textSet))
@@ -155,7 +155,7 @@ public enum RuleFiles {
             type = .text
         }
         guard var v = value, let t = type else {
-            throw RuleFileError.badParam(name, "'\(text)' is not a literal")
+            throw RuleFileError.badParam(name, MessageID.paramNotALiteral(text))
         }
         if t != existing.type {
             if existing.type == .number, case .int(let i) = v { v = .number(Double(i)) } else {
@@ -177,7 +177,7 @@ public enum RuleFileError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missing(let path): return "\(path): error: no such rule file or directory"
+        case .missing(let path): return "\(path): error: " + MessageID.noSuchRuleFile()
         case .invalidUTF8(let path, let line, let column): return "\(path):\(line):\(column): error: \(Message.invalidUTF8)"
         case .unknownParam(let name, let suggestion): return "error: " + Message.unknownParam(name, suggestion: suggestion)
         case .badParam(let name, let detail): return "error: " + Message.badParamValue(name, detail)

@@ -121,7 +121,7 @@ extension Session {
                 guard let schema = storedField(field.name, of: table) else {
                     throw fail(statement, Message.unknownField(field.name, in: collection, suggestion: Suggest.closest(field.name, among: table.schema.fields.map(\.name))), at: field.range)
                 }
-                if cells[schema.name] != nil { throw fail(statement, "field '\(field.name)' given twice", at: field.range) }
+                if cells[schema.name] != nil { throw fail(statement, MessageID.fieldGivenTwice(field.name), at: field.range) }
                 cells[schema.name] = try constantCell(field.value, for: schema, of: collection, statement: statement, store: store)
             }
             var id: Int?
@@ -147,10 +147,10 @@ extension Session {
                 guard let schema = storedField(a.name, of: table) else {
                     let names = table.schema.fields.map(\.name)
                     let isDefine = catalog.define(checked.collection, a.name) != nil
-                    throw fail(statement, isDefine ? "'\(a.name)' is computed by a define; change the fields it is computed from"
+                    throw fail(statement, isDefine ? MessageID.computedByDefine(a.name)
                                : Message.unknownField(a.name, in: checked.collection, suggestion: Suggest.closest(a.name, among: names)), at: a.range)
                 }
-                if setters.contains(where: { $0.0.name == schema.name }) { throw fail(statement, "field '\(a.name)' is set twice", at: a.range) }
+                if setters.contains(where: { $0.0.name == schema.name }) { throw fail(statement, MessageID.fieldSetTwice(a.name), at: a.range) }
                 setters.append((schema, checker.check(a.value, scope: scope), a.value.range))
             }
             if !checker.diagnostics.isEmpty { throw DiagnosticError(checker.diagnostics) }
@@ -170,7 +170,7 @@ extension Session {
                     switch storedCell(get(Int(row)), for: schema, of: checked.collection) {
                     case .success(let cell): cells[schema.name] = cell
                     case .failure(let problem):
-                        throw fail(statement, problem.message + " (\(checked.collection) \(table.editKey(row: Int(row))))", at: range)
+                        throw fail(statement, MessageID.changedRow(problem.message, checked.collection, table.editKey(row: Int(row))), at: range)
                     }
                 }
                 edits.append(RowEdit(kind: .update, collection: checked.collection, key: table.editKey(row: Int(row)), cells: cells))
@@ -198,31 +198,31 @@ extension Session {
         case .endPairing(let pairing, let on, let note):
             let key = try constantCell(pairing, field: "id", of: "pairings", statement: statement, store: store)
             guard let pairings = store.table("pairings"), let row = pairings.row(editKey: key) else {
-                throw fail(statement, "no pairing has id \(key)", at: pairing.range)
+                throw fail(statement, MessageID.noPairingWithID(key), at: pairing.range)
             }
             if case .date(let until) = pairings.column(named: "until")!, until.values[row] != DateColumn.null {
-                throw fail(statement, "pairing \(key) already ended on \(CivilDate.format(until.values[row]))", at: pairing.range)
+                throw fail(statement, MessageID.pairingAlreadyEnded(key, CivilDate.format(until.values[row])), at: pairing.range)
             }
             var cells = ["until": try on.map { try constantCell($0, field: "until", of: "pairings", statement: statement, store: store) } ?? CivilDate.format(today)]
-            if cells["until"]!.isEmpty { throw fail(statement, "end pairing needs a date: 'on DATE', or no 'on' for today", at: on?.range) }
+            if cells["until"]!.isEmpty { throw fail(statement, MessageID.endPairingNeedsDate(), at: on?.range) }
             if let note { cells["note"] = try constantCell(note, field: "note", of: "pairings", statement: statement, store: store) }
             return ([RowEdit(kind: .update, collection: "pairings", key: key, cells: cells)], nil)
         case .visit(let child, let on, let kind, let note):
             let childKey = try constantCell(child, field: "child", of: "pairings", statement: statement, store: store)
             guard let children = store.table("children"), let childRow = children.row(editKey: childKey) else {
-                throw fail(statement, "no child has id \(childKey)", at: child.range)
+                throw fail(statement, MessageID.noChildWithID(childKey), at: child.range)
             }
             let pairingRows = activePairings(ofChild: childRow, store: store)
             guard pairingRows.count == 1 else {
-                throw fail(statement, pairingRows.isEmpty ? "child \(childKey) has no active pairing to record a visit on"
-                           : "child \(childKey) has \(pairingRows.count) active pairings; end the extra ones first", at: child.range)
+                throw fail(statement, pairingRows.isEmpty ? MessageID.childHasNoActivePairing(childKey)
+                           : MessageID.childHasSeveralActivePairings(childKey, pairingRows.count), at: child.range)
             }
             let pairings = store.table("pairings")!
             let visits = store.table("visits")!
             let id = try nextID(of: visits, statement)
             var cells = ["id": String(id), "pairing": pairings.keyText(row: pairingRows[0])]
             cells["date"] = try constantCell(on, field: "date", of: "visits", statement: statement, store: store)
-            if cells["date"]!.isEmpty { throw fail(statement, "visit needs a date: 'on DATE'", at: on.range) }
+            if cells["date"]!.isEmpty { throw fail(statement, MessageID.visitNeedsDate(), at: on.range) }
             cells["kind"] = try kind.map { try constantCell($0, field: "kind", of: "visits", statement: statement, store: store) } ?? "家访"
             cells["note"] = try note.map { try constantCell($0, field: "note", of: "visits", statement: statement, store: store) } ?? ""
             return ([RowEdit(kind: .insert, collection: "visits", key: String(id), cells: cells)], id)
@@ -281,7 +281,8 @@ extension Session {
             let broken = violation.rows.filter { !already.contains(table.editKey(row: Int($0))) }
             guard !broken.isEmpty else { continue }
             let rows = broken.prefix(10).map { "\(violation.constraint.collection) \(new.describeRow(violation.constraint.collection, Int($0)))" }
-            problems.append("refused by constraint \(violation.constraint.qualifiedName) \"\(violation.constraint.citation ?? "")\": " + rows.joined(separator: "; ") + (broken.count > 10 ? " and \(broken.count - 10) more" : ""))
+            problems.append(MessageID.refusedByConstraint(violation.constraint.qualifiedName, violation.constraint.citation ?? "", rows.joined(separator: "; "))
+                             + (broken.count > 10 ? MessageID.andMoreRows(broken.count - 10) : ""))
         }
         if !problems.isEmpty { throw fail(statement, problems.joined(separator: "\n  ")) }
         violationCache = (after, Self.keys(of: violations, in: after))
@@ -313,7 +314,7 @@ extension Session {
     public func apply(_ givenEdits: [RowEdit], description: String, dryRun: Bool = false) throws -> [RowEdit] {
         let file = SourceFile(name: "<import>", text: description)
         let statement = Statement(kind: .begin, range: SourceRange(0, file.bytes.count), file: file)
-        guard transaction == nil else { throw fail(statement, "commit or rollback the open transaction first") }
+        guard transaction == nil else { throw fail(statement, MessageID.finishTransactionFirst()) }
         if let readOnlyReason { throw fail(statement, readOnlyReason) }
         var current = store
         if let dataset {
@@ -334,7 +335,7 @@ extension Session {
     // MARK: - Transactions
 
     func begin(_ statement: Statement) throws -> StatementOutcome {
-        guard transaction == nil else { throw fail(statement, "a transaction is already open; commit or rollback it first") }
+        guard transaction == nil else { throw fail(statement, MessageID.transactionAlreadyOpen()) }
         if let readOnlyReason { throw fail(statement, readOnlyReason) }
         var base = store
         if let dataset {
@@ -346,7 +347,7 @@ extension Session {
     }
 
     func commit(_ statement: Statement) throws -> StatementOutcome {
-        guard let open = transaction else { throw fail(statement, "commit without begin") }
+        guard let open = transaction else { throw fail(statement, MessageID.commitWithoutBegin()) }
         if let failure = open.failure {
             store = open.base
             transaction = nil
@@ -370,7 +371,7 @@ extension Session {
     }
 
     func rollback(_ statement: Statement) throws -> StatementOutcome {
-        guard let open = transaction else { throw fail(statement, "rollback without begin") }
+        guard let open = transaction else { throw fail(statement, MessageID.rollbackWithoutBegin()) }
         store = open.base
         transaction = nil
         dataset?.endChange()
@@ -401,9 +402,9 @@ extension Session {
 
     /// Writes the dataset files anew and empties the journal (`.checkpoint`).
     public func checkpoint() throws {
-        guard let dataset else { throw ChangeError("no dataset directory to checkpoint") }
+        guard let dataset else { throw ChangeError(MessageID.noDatasetToCheckpoint()) }
         if let readOnlyReason { throw ChangeError(readOnlyReason) }
-        guard transaction == nil else { throw ChangeError("commit or rollback the open transaction first") }
+        guard transaction == nil else { throw ChangeError(MessageID.finishTransactionFirst()) }
         let current = try dataset.beginChange(store)
         defer { dataset.endChange() }
         try dataset.checkpoint(current)

@@ -37,21 +37,21 @@ extension Session {
 
     private func storedTypeName(_ type: FieldType, store: Store) -> String {
         switch type {
-        case .int: return "a whole number"
-        case .date: return "a date"
-        case .text: return "text"
-        case .textSet: return "a set of text (a list like [\"a\", \"b\"])"
+        case .int: return MessageID.storedWholeNumber()
+        case .date: return MessageID.storedDate()
+        case .text: return MessageID.storedText()
+        case .textSet: return MessageID.storedTextSet()
         case .reference(let target):
-            return store.table(target)?.isKeyedByID == true ? "a reference to \(target) (an id)" : "a reference to \(target) (its name as text)"
+            return store.table(target)?.isKeyedByID == true ? MessageID.storedReferenceByID(target) : MessageID.storedReferenceByName(target)
         }
     }
 
     private func storageHint(_ field: FieldType, _ got: MType) -> String? {
         switch (field, got) {
-        case (.date, .text): return "a date is written without quotes: 2019-05-15"
-        case (.int, .text): return "a number is written without quotes: 5"
-        case (.text, .int), (.text, .number), (.text, .date): return "text is written in quotes: \"5\""
-        case (.text, .list), (.text, .textSet): return "this field holds one text value, not a list"
+        case (.date, .text): return MessageID.hintDateUnquoted()
+        case (.int, .text): return MessageID.hintNumberUnquoted()
+        case (.text, .int), (.text, .number), (.text, .date): return MessageID.hintTextQuoted()
+        case (.text, .list), (.text, .textSet): return MessageID.hintOneTextValue()
         default: return nil
         }
     }

@@ -153,7 +153,7 @@ public final class Session {
             let checker = Checker(store: store, catalog: catalog)
             guard let typed = checker.checkExpression(e, file: file) else { throw DiagnosticError(checker.diagnostics) }
             if case .rows = typed.type {
-                throw DiagnosticError(Diagnostic(file, e.range, "a query starts with a collection name"))
+                throw DiagnosticError(Diagnostic(file, e.range, MessageID.queryStartsWithCollectionName()))
             }
             let planner = evaluator(file).makePlanner()
             let value = planner.compile(typed).valueGetter(store: store)(0)
@@ -167,7 +167,7 @@ public final class Session {
             guard let info = catalog.define(checked.collection, name)
                     ?? ChineseNames.member(name, of: checked.collection).flatMap({ catalog.define(checked.collection, $0) }) else {
                 let names = catalog.defines(of: checked.collection).map(\.name)
-                throw DiagnosticError(Diagnostic(file, nameRange, Message.unknownField(name, in: checked.collection, suggestion: Suggest.closest(name, among: names)) + " (explain takes a define or rule)"))
+                throw DiagnosticError(Diagnostic(file, nameRange, Message.unknownField(name, in: checked.collection, suggestion: Suggest.closest(name, among: names)) + MessageID.explainTakesDefine()))
             }
             return .rows(RuleExplainer(store: store, catalog: catalog, today: today).explain(info, rows: evaluator(file).select(checked, planner: evaluator(file).makePlanner()).rows))
         case .definition(let d):
@@ -191,7 +191,7 @@ public final class Session {
             case .failure(let error): throw DiagnosticError(Diagnostic(file, value.range, error.message))
             case .success(let (v, t)):
                 if let existing = catalog.params[name], existing.type != t {
-                    throw DiagnosticError(Diagnostic(file, value.range, Message.badParamValue(name, "expected \(existing.type), got \(t)")))
+                    throw DiagnosticError(Diagnostic(file, value.range, Message.badParamValue(name, MessageID.paramTypeMismatch(existing.type, t))))
                 }
                 catalog.addParam(ParamInfo(name: name, value: v, type: t, file: file, range: nameRange))
                 for info in catalog.ordered { info.resetCheck() }

@@ -66,11 +66,11 @@ public struct TestRunner {
             case .value(let name, let written, let key, let expectedExpr, let range):
                 let collection = ChineseNames.collection(written)
                 guard let expected = literal(expectedExpr) else {
-                    failures.append(failure(expectedExpr.range, "the expected value must be a literal"))
+                    failures.append(failure(expectedExpr.range, MessageID.testExpectedValueNotLiteral()))
                     continue
                 }
                 guard let keyValue = literal(key) else {
-                    failures.append(failure(key.range, "the row key must be a literal"))
+                    failures.append(failure(key.range, MessageID.testRowKeyNotLiteral()))
                     continue
                 }
                 let keyText = keyValue.description
@@ -80,7 +80,7 @@ public struct TestRunner {
                 }
                 let rows = table.rows(keyText: keyText)
                 guard rows.count == 1 else {
-                    failures.append(failure(key.range, "no given \(collection) row has key \(keyText)"))
+                    failures.append(failure(key.range, MessageID.testNoGivenRow(collection, keyText)))
                     continue
                 }
                 let keyField = table.isKeyedByID ? "id = \(keyText)" : "name = \(Printer.quote(keyText))"
@@ -89,43 +89,43 @@ public struct TestRunner {
                 case .failure(let problem): failures.append(failure(range, problem.message))
                 case .success(let got):
                     if Planner.normalized(got) != Planner.normalized(expected) {
-                        failures.append(failure(range, "expected \(name) = \(show(expected)), got \(show(got))"))
+                        failures.append(failure(range, MessageID.testExpectedValue(name, show(expected), show(got))))
                     }
                 }
             case .count(let q, let expectedExpr, let range):
                 guard case .int(let expected)? = literal(expectedExpr) else {
-                    failures.append(failure(expectedExpr.range, "the expected count must be a whole number"))
+                    failures.append(failure(expectedExpr.range, MessageID.testExpectedCountNotWhole()))
                     continue
                 }
                 let text = "count " + Printer.query(q)
                 switch session.run(text, name: "<test>").first {
                 case .success(.count(let got))?:
-                    if got != expected { failures.append(failure(range, "expected count \(expected), got \(got)")) }
+                    if got != expected { failures.append(failure(range, MessageID.testExpectedCount(expected, got))) }
                 case .failure(let e)?: failures.append(failure(range, e.diagnostics.first?.message ?? "error"))
-                default: failures.append(failure(range, "not a count"))
+                default: failures.append(failure(range, MessageID.testNotACount()))
                 }
             case .violation(let name, let key, let expected, let range):
                 let matching = catalog.constraints.filter { $0.name == name }
                 guard let constraint = matching.first else {
                     let names = catalog.constraints.map(\.name)
-                    failures.append(failure(range, "unknown constraint '\(name)'" + Message.didYouMean(Suggest.closest(name, among: names))))
+                    failures.append(failure(range, MessageID.testUnknownConstraint(name) + Message.didYouMean(Suggest.closest(name, among: names))))
                     continue
                 }
                 let violation = session.violations().first { $0.constraint === constraint }
                 var broken = violation?.rows ?? []
                 if let key {
                     guard let keyValue = literal(key), let table = store.table(constraint.collection) else {
-                        failures.append(failure(key.range, "the row key must be a literal"))
+                        failures.append(failure(key.range, MessageID.testRowKeyNotLiteral()))
                         continue
                     }
                     let rows = Set(table.rows(keyText: keyValue.description))
                     broken = broken.filter { rows.contains($0) }
                 }
-                let what = key.map { " of \(Printer.expr($0))" } ?? ""
+                let what = key.map { MessageID.testOfKey(Printer.expr($0)) } ?? ""
                 if expected && broken.isEmpty {
-                    failures.append(failure(range, "expected a violation of \(constraint.qualifiedName)\(what), got none"))
+                    failures.append(failure(range, MessageID.testExpectedViolation(constraint.qualifiedName, what)))
                 } else if !expected && !broken.isEmpty {
-                    failures.append(failure(range, "expected no violation of \(constraint.qualifiedName)\(what), got \(broken.count)"))
+                    failures.append(failure(range, MessageID.testExpectedNoViolation(constraint.qualifiedName, what, broken.count)))
                 }
             case .error(let message, let source, let range):
                 let outcomes = session.run(source, name: "<test>")
@@ -134,9 +134,9 @@ public struct TestRunner {
                     return nil
                 }
                 if errors.isEmpty {
-                    failures.append(failure(range, "expected an error containing \"\(message)\", but it ran"))
+                    failures.append(failure(range, MessageID.testExpectedErrorButRan(message)))
                 } else if !errors.contains(where: { $0.contains(message) }) {
-                    failures.append(failure(range, "expected an error containing \"\(message)\", got \"\(errors[0])\""))
+                    failures.append(failure(range, MessageID.testExpectedErrorGot(message, errors[0])))
                 }
             }
         }
@@ -157,10 +157,10 @@ public struct TestRunner {
     func singleValue(_ session: Session, _ text: String, name: String) -> Result<Value, Problem> {
         switch session.run(text, name: name).first {
         case .success(.rows(let r))?:
-            guard let v = r.rows.first?.first else { return .failure(Problem(message: "no row")) }
+            guard let v = r.rows.first?.first else { return .failure(Problem(message: MessageID.testNoRow())) }
             return .success(v)
         case .failure(let e)?: return .failure(Problem(message: e.diagnostics.first?.message ?? "error"))
-        default: return .failure(Problem(message: "no result"))
+        default: return .failure(Problem(message: MessageID.testNoResult()))
         }
     }
 
@@ -218,7 +218,7 @@ public struct TestRunner {
                     throw GivenError(range: field.range, message: Message.unknownField(field.name, in: schema.name, suggestion: Suggest.closest(field.name, among: schema.fields.map(\.name))))
                 }
                 guard let value = literal(field.value) else {
-                    throw GivenError(range: field.value.range, message: "a given value must be a literal")
+                    throw GivenError(range: field.value.range, message: MessageID.testGivenValueNotLiteral())
                 }
                 if fieldSchema.type == .textSet, case .text(let s) = value { row[fieldSchema.name] = s; continue }
                 row[fieldSchema.name] = value.description
@@ -252,7 +252,7 @@ public struct TestRunner {
         do {
             return try DatasetLoader.load(files: files, directory: "given")
         } catch let error as LoadError {
-            throw GivenError(range: test.range, message: "the given rows do not load: " + error.diagnostics.map(\.message).joined(separator: "; "))
+            throw GivenError(range: test.range, message: MessageID.testGivenRowsDoNotLoad() + error.diagnostics.map(\.message).joined(separator: "; "))
         }
     }
 

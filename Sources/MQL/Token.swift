@@ -52,13 +52,13 @@ public struct Token: Equatable, Sendable {
         switch kind {
         case .identifier(let n): return "'\(n)'"
         case .keyword(let k): return "'\(k.rawValue)'"
-        case .string(let s): return "text \"\(s)\""
-        case .integer(let i): return "number \(i)"
-        case .decimal(let d): return "number \(d)"
-        case .date(let d): return "date \(CivilDateFormat.format(d))"
+        case .string(let s): return MessagePhrase.tokenText(s)
+        case .integer(let i): return MessagePhrase.tokenNumber(i)
+        case .decimal(let d): return MessagePhrase.tokenNumber(d)
+        case .date(let d): return MessagePhrase.tokenDate(CivilDateFormat.format(d))
         case .punct(let p): return "'\(p)'"
-        case .newline: return "end of statement"
-        case .eof: return "end of input"
+        case .newline: return MessagePhrase.endOfStatement()
+        case .eof: return MessagePhrase.endOfInput()
         }
     }
 }

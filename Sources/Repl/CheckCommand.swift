@@ -46,12 +46,12 @@ struct CheckReport {
         guard let journal, let path = session.dataset?.journal.path else { return "" }
         var out = ""
         if journal.unchained > 0 {
-            out += "journal: the first \(journal.unchained) entr\(journal.unchained == 1 ? "y was" : "ies were") written before entries were chained (an older mql) and cannot be verified\n"
+            out += ReplMessage.journalUnchained(journal.unchained, journal.unchained == 1 ? "entry was" : "entries were") + "\n"
         }
         if let problem = journal.problem {
-            out += "\(path): error: the history was edited, reordered or truncated: \(problem)\n"
+            out += "\(path): error: " + ReplMessage.journalEdited(problem) + "\n"
         } else if journal.entries > 0, let head = journal.head {
-            out += "journal: \(journal.entries) entr\(journal.entries == 1 ? "y" : "ies"), hash chain intact (head \(head))\n"
+            out += ReplMessage.journalIntact(journal.entries, journal.entries == 1 ? "entry" : "entries", head) + "\n"
         }
         return out
     }
@@ -60,12 +60,12 @@ struct CheckReport {
         var out = ""
         for v in violations where !v.rows.isEmpty {
             out += "\(v.constraint.citation ?? "")\n"
-            out += "  constraint \(v.constraint.qualifiedName): \(v.rows.count) row\(v.rows.count == 1 ? "" : "s")\n"
+            out += "  " + ReplMessage.constraintRows(v.constraint.qualifiedName, v.rows.count, v.rows.count == 1 ? "" : "s") + "\n"
             for row in v.rows { out += "    \(v.constraint.collection) \(OutputWriter.visible(session.describeRow(v.constraint.collection, Int(row))))\n" }
         }
         let broken = violations.filter { !$0.rows.isEmpty }.count
-        out += total == 0 ? "no violations (\(violations.count) constraints)\n"
-            : "\(total) violation\(total == 1 ? "" : "s") of \(broken) constraint\(broken == 1 ? "" : "s")\n"
+        out += (total == 0 ? ReplMessage.noViolations(violations.count)
+            : ReplMessage.violationsOfConstraints(total, total == 1 ? "" : "s", broken, broken == 1 ? "" : "s")) + "\n"
         return out + journalText()
     }
 

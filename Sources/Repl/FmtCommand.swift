@@ -10,6 +10,8 @@ struct FmtCommand: ParsableCommand {
         abstract: "Rewrite rule files in canonical layout; --check only reports files that would change."
     )
 
+    @OptionGroup var language: LanguageOption
+
     @Flag(name: .long, help: "Change nothing; exit 1 if a file is not in canonical layout.")
     var check = false
 
@@ -34,7 +36,7 @@ struct FmtCommand: ParsableCommand {
                 guard text != source.text else { continue }
                 unformatted += 1
                 if check {
-                    Terminal.write("\(path): not formatted\n")
+                    Terminal.write("\(path): " + ReplMessage.notFormatted() + "\n")
                 } else {
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                 }

@@ -44,7 +44,7 @@ enum FormImportRunner {
     /// Imports a form, reporting on stderr; returns whether it succeeded.
     static func run(session: Session, form: Form, path: String, street: String?, skipBad: String?, dryRun: Bool) -> Bool {
         guard let data = FileManager.default.contents(atPath: path) else {
-            Terminal.error("\(path): error: cannot read file")
+            Terminal.error("\(path): error: " + ReplMessage.cannotReadFile())
             return false
         }
         if form != .streets, let street, session.store.table("streets")?.row(editKey: street) == nil {
@@ -60,11 +60,11 @@ enum FormImportRunner {
         }
         for error in result.errors { Terminal.error("\(path):\(error.line): error: \(error.message)") }
         for (line, text) in result.unmapped {
-            Terminal.error("\(path):\(line): note: 贫困原因 not fully mapped to tags: \(text)")
+            Terminal.error("\(path):\(line): note: " + ReplMessage.reasonNotMapped(text))
         }
         if !result.errors.isEmpty {
             guard let skipBad else {
-                Terminal.error("\(path): \(result.errors.count) bad row\(result.errors.count == 1 ? "" : "s") of \(result.rows); nothing imported (--skip-bad FILE imports the good rows)")
+                Terminal.error("\(path): " + ReplMessage.badRowsNothingImported(result.errors.count, result.rows, result.errors.count == 1 ? "" : "s"))
                 return false
             }
             let bad = FormExporter.csv(header: result.header + ["错误"], rows: result.errors.map { $0.raw + [$0.message] })
@@ -90,7 +90,7 @@ enum FormImportRunner {
             Terminal.error("\(path): " + Messages.current.wouldImport(good, of: result.rows, changes: applied.count))
             return result.errors.isEmpty
         }
-        Terminal.error("\(path): " + Messages.current.imported(good, of: result.rows, changes: applied.count) + (skipBad.map { "; bad rows in \($0)" } ?? ""))
+        Terminal.error("\(path): " + Messages.current.imported(good, of: result.rows, changes: applied.count) + (skipBad.map { ReplMessage.badRowsIn($0) } ?? ""))
         return true
     }
 }
@@ -135,7 +135,7 @@ enum FormExportRunner {
         let bytes: [UInt8]
         if let form = Form.named(what), form != .streets {
             guard let street else {
-                Terminal.error("error: \(form.rawValue) is one street's form: give --street with a street's name")
+                Terminal.error("error: " + ReplMessage.exportNeedsStreet(form.rawValue))
                 return false
             }
             guard session.store.table("streets")?.row(editKey: street) != nil else {
@@ -148,7 +148,7 @@ enum FormExportRunner {
         } else {
             let outcomes = session.run(what, name: "<export>")
             guard case .success(.rows(let result))? = outcomes.first, outcomes.count == 1 else {
-                if case .failure(let e)? = outcomes.first { Terminal.report(e) } else { Terminal.error("error: export takes one query") }
+                if case .failure(let e)? = outcomes.first { Terminal.report(e) } else { Terminal.error("error: " + ReplMessage.exportTakesOneQuery()) }
                 return false
             }
             let writer = OutputWriter(format: .csv, unmask: unmask)
@@ -168,11 +168,11 @@ enum FormExportRunner {
 enum CollectionImportRunner {
     static func run(session: Session, collection: String, path: String) -> Bool {
         guard let table = session.store.table(collection) else {
-            Terminal.error("error: unknown collection '\(collection)'")
+            Terminal.error("error: " + ReplMessage.unknownCollection(collection))
             return false
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            Terminal.error("\(path): error: cannot read file")
+            Terminal.error("\(path): error: " + ReplMessage.cannotReadFile())
             return false
         }
         let records: [(line: Int, cells: [String])]
@@ -188,7 +188,7 @@ enum CollectionImportRunner {
         var edits: [RowEdit] = []
         for (line, cells) in records.dropFirst() {
             guard cells.count == header.count else {
-                Terminal.error("\(path):\(line): error: expected \(header.count) columns, found \(cells.count)")
+                Terminal.error("\(path):\(line): error: " + ReplMessage.wrongColumnCount(header.count, cells.count))
                 return false
             }
             var row: [String: String] = [:]

@@ -11,6 +11,8 @@ struct GenCommand: ParsableCommand {
         abstract: "Generate a realistic synthetic dataset of any size."
     )
 
+    @OptionGroup var language: LanguageOption
+
     @Option(name: .long, help: "Number of children.")
     var children: Int
 

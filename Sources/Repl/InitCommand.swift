@@ -13,6 +13,8 @@ struct InitCommand: ParsableCommand {
         abstract: "Create a working dataset DIR, a copy of the shipped example data."
     )
 
+    @OptionGroup var language: LanguageOption
+
     @Argument(help: "The directory to create (it must not exist, or be empty).")
     var directory: String
 
@@ -22,7 +24,7 @@ struct InitCommand: ParsableCommand {
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
             let empty = isDirectory.boolValue && ((try? fm.contentsOfDirectory(atPath: directory))?.isEmpty ?? false)
             guard empty else {
-                Terminal.error("\(directory): error: already exists and is not an empty directory; give a new directory")
+                Terminal.error("\(directory): error: " + ReplMessage.initDirectoryNotEmpty())
                 throw ExitCode(1)
             }
         }
@@ -34,7 +36,7 @@ struct InitCommand: ParsableCommand {
             }
             let store = try Dataset(directory: directory).load()
             let children = store.table("children")?.rowCount ?? 0
-            Terminal.error("created \(directory): a copy of the example data (\(children) children); try: mql --data \(directory)")
+            Terminal.error(ReplMessage.initCreated(directory, children))
         } catch let error as LoadError {
             Terminal.error(error.description)
             throw ExitCode(1)

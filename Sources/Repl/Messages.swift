@@ -1,22 +1,21 @@
 // The one catalogue of what the `mql` REPL and its dot commands say to people, in English
-// and in Chinese (chosen from LC_ALL, LC_MESSAGES or LANG: `zh…` gives Chinese). Every
+// and in Chinese (chosen by --lang, else from LC_ALL, LC_MESSAGES or LANG: `zh…` gives Chinese). Every
 // sentence the REPL prints is a function or constant here; MQL keywords, names and
 // syntax stay English in both languages. Help topics are in Help.swift, in the same two
-// languages. (Diagnostics of the language itself come from Sources/MQL, in English.)
+// languages. (Diagnostics of the language itself come from MessageID in Sources/MQL, the
+// engine's from EngineMessage; the subcommands' reports from ReplMessage.)
 
+import Engine
 import Foundation
 
 struct Messages: Sendable {
     let chinese: Bool
 
-    /// The language of the environment at start.
-    static let current = Messages(chinese: Messages.localeIsChinese(ProcessInfo.processInfo.environment))
+    /// The language chosen at start (--lang, else the locale): see Language.current.
+    static var current: Messages { Messages(chinese: Language.current == .chinese) }
 
     static func localeIsChinese(_ env: [String: String]) -> Bool {
-        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let value = env[name], !value.isEmpty { return value.lowercased().hasPrefix("zh") }
-        }
-        return false
+        Language.fromEnvironment(env) == .chinese
     }
 
     private func say(_ english: String, _ chinese: String) -> String { self.chinese ? chinese : english }
@@ -54,7 +53,7 @@ struct Messages: Sendable {
     private func changes(_ n: Int) -> String { say("\(n) change\(n == 1 ? "" : "s")", "\(n) 处修改") }
     func wouldImport(_ good: Int, of total: Int, changes n: Int) -> String {
         say("\(good) of \(total) row\(total == 1 ? "" : "s") would be imported (\(changes(n)))",
-            "\(total) 行中有 \(good) 行可以导入（\(changes(n))）")
+            "\(total) 行中将导入 \(good) 行（\(changes(n))）")
     }
     func imported(_ good: Int, of total: Int, changes n: Int) -> String {
         say("imported \(good) of \(total) row\(total == 1 ? "" : "s") (\(changes(n)))",

@@ -8,6 +8,8 @@ import Foundation
 import MQL
 
 struct SessionOptions: ParsableArguments {
+    @OptionGroup var language: LanguageOption
+
     @Option(name: .long, help: "The dataset directory (default: the shipped example data).")
     var data: String?
 
@@ -68,8 +70,7 @@ struct SessionOptions: ParsableArguments {
         return canonical(data) == canonical(Defaults.dataDirectory)
     }
 
-    static let shippedExamplesAreReadOnly =
-        "the shipped example data is read-only; make a working copy with 'mql init DIR' and run with '--data DIR'"
+    static var shippedExamplesAreReadOnly: String { ReplMessage.shippedExamplesAreReadOnly() }
 
     /// `replacingShipped`: the extra files are a rule set of their own (`mql test DIR`),
     /// so the shipped rules are not loaded beside them (they would define everything twice).
@@ -150,7 +151,7 @@ enum Terminal {
         let start = Date()
         let result = try work()
         let seconds = Date().timeIntervalSince(start)
-        if seconds > 0.5 { Self.error(String(format: "%@ took %.1f s", what, seconds)) }
+        if seconds > 0.5 { Self.error(ReplMessage.loadingTook(what, String(format: "%.1f", seconds))) }
         return result
     }
 }

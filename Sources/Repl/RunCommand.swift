@@ -60,7 +60,7 @@ struct RunCommand: ParsableCommand {
         } else if !files.isEmpty {
             for path in files {
                 guard let data = FileManager.default.contents(atPath: path) else {
-                    Terminal.error("\(path): error: cannot read file")
+                    Terminal.error("\(path): error: " + ReplMessage.cannotReadFile())
                     throw ExitCode(1)
                 }
                 runner.run(bytes: [UInt8](data), name: path)
@@ -86,7 +86,7 @@ struct RunCommand: ParsableCommand {
         if session.inTransaction {
             // All or none: a transaction the script did not commit changes nothing.
             session.abandonTransaction()
-            Terminal.error("warning: the script ended inside 'begin' without 'commit'; nothing of the transaction was applied")
+            Terminal.error("warning: " + ReplMessage.scriptEndedInTransaction())
             throw ExitCode(1)
         }
         if runner.failed { throw ExitCode(1) }
@@ -127,7 +127,7 @@ struct ScriptRunner {
         if let bad = UTF8Validation.firstInvalidOffset(bytes) {
             let prefix = SourceFile(name: name, text: String(decoding: bytes[..<bad], as: UTF8.self), firstLine: firstLine)
             let (line, column) = prefix.location(of: prefix.bytes.count)
-            Terminal.error("\(name):\(line):\(column): error: source is not valid UTF-8 (byte \(bad))")
+            Terminal.error("\(name):\(line):\(column): error: " + ReplMessage.invalidUTF8Byte(bad))
             failed = true
             return
         }
@@ -169,7 +169,7 @@ struct ScriptRunner {
             if !warnings.isEmpty { report(DiagnosticError(warnings)) }
             if timer, screen == nil, case .success(let statement) = parsed {
                 let (line, _) = file.location(of: statement.range.start)
-                Terminal.error(String(format: "timer: %@:%d: %.3f ms", name, line, ms))
+                Terminal.error(ReplMessage.statementTimer(name, line, String(format: "%.3f", ms)))
             }
             if screen != nil, Interrupt.take(), case .success(let result) = outcome, !result.isChange {
                 // Ctrl-C while the query ran (until the evaluator can stop mid-way, it runs

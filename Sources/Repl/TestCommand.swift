@@ -31,11 +31,11 @@ struct TestCommand: ParsableCommand {
         for failure in report.failures { Terminal.write("FAIL \(failure)\n") }
         if coverage {
             for (name, seen) in report.ruleValues.sorted(by: { $0.key < $1.key }) where seen.count < 2 {
-                let what = seen.isEmpty ? "never evaluated" : "only ever \(seen.first! ? "true" : "false")"
+                let what = seen.isEmpty ? ReplMessage.coverageNeverEvaluated() : ReplMessage.coverageOnlyEver(seen.first! ? "true" : "false")
                 Terminal.write("coverage: \(name) \(what)\n")
             }
         }
-        Terminal.write("\(report.passed) passed, \(report.failed) failed\n")
+        Terminal.write(ReplMessage.testSummary(report.passed, report.failed) + "\n")
         if report.failed > 0 { throw ExitCode(1) }
     }
 

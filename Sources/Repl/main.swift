@@ -2,6 +2,7 @@
 // fixed (cli.md): 0 success, 1 a statement, data or rule error, 2 bad usage.
 
 import ArgumentParser
+import Engine
 import Foundation
 
 struct MQLCommand: ParsableCommand {
@@ -12,6 +13,9 @@ struct MQLCommand: ParsableCommand {
         defaultSubcommand: RunCommand.self
     )
 }
+
+// The locale's language first; `--lang` overrides it while the command line is parsed.
+Language.current = Language.fromEnvironment(ProcessInfo.processInfo.environment)
 
 do {
     var command = try MQLCommand.parseAsRoot()

@@ -35,7 +35,10 @@ enum MQLProcess {
 
     /// Runs `mql ARGS` with stdin from `input` (an empty, non-terminal stdin when nil), in
     /// `workingDirectory` when given (for relative paths).
-    static func run(_ arguments: [String], input: String? = nil, workingDirectory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> MQLRun {
+    /// `locale` replaces LC_ALL, LC_MESSAGES and LANG: those it does not name are removed, so
+    /// messages are English whatever the machine's locale unless a test asks for Chinese
+    /// (["LANG": "zh_CN.UTF-8"]).
+    static func run(_ arguments: [String], input: String? = nil, workingDirectory: String? = nil, locale: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> MQLRun {
         guard let binary else {
             Issue.record("no mql binary found; build it first (swift build) or set MQL_BINARY", sourceLocation: sourceLocation)
             return MQLRun(status: -1, stdout: "", stderr: "")
@@ -48,6 +51,7 @@ enum MQLProcess {
         try Data((input ?? "").utf8).write(to: inURL)
         var environment = ProcessInfo.processInfo.environment
         environment["MQL_HOME"] = nil
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] { environment[name] = locale[name] }
         let status = try spawnAndWait(binary.path, arguments: arguments, environment: environment,
                                       stdin: inURL.path, stdout: outURL.path, stderr: errURL.path,
                                       workingDirectory: workingDirectory)
