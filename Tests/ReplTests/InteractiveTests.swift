@@ -57,6 +57,26 @@ import Testing
         try t.quit()
     }
 
+    /// Chinese names complete like English ones (data.md); a warning shows above the result.
+    @Test func chineseNamesCompleteAndWarningsShowAboveTheResult() throws {
+        let t = try TerminalSession()
+        try t.ready()
+        try t.type("儿")
+        try t.press("Tab")
+        try t.type("where 街")
+        try t.press("Tab")
+        try t.type("= \"布几\" select 姓")
+        try t.press("Tab")
+        try t.wait("the completed line") { $0.contains("儿童 where 街道 = \"布几\" select 姓名") }
+        try t.press("Enter")
+        try t.wait("the result") { t.promptCount($0) == 2 }
+        let screen = try t.screen()
+        let warning = try #require(screen.range(of: "warning: no children have street \"布几\"; did you mean \"布吉\"?"), "\(screen)")
+        // The empty result (its header and row count) comes after the warning.
+        #expect(screen.range(of: "(0 rows)").map { warning.upperBound < $0.lowerBound } == true, "\(screen)")
+        try t.quit()
+    }
+
     // MARK: - History
 
     @Test func historyAcrossTwoSessions() throws {
