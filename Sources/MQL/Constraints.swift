@@ -15,9 +15,13 @@ extension Session {
         var out: [Violation] = []
         for info in catalog.constraints {
             guard let table = store.table(info.collection) else { continue }
-            let holds = planner.compiledDefine(info).asBool
-            var rows: [Int32] = []
-            for row in 0..<table.rowCount where !holds(row) { rows.append(Int32(row)) }
+            // The rows where `not CONSTRAINT` holds, planned as a query's filter: a simple
+            // constraint (`name is not null`, `kind in visit_kinds`) is then one pass over
+            // one column for all rows (Planner+Vectors), not a closure call per row.
+            let range = info.definition.nameRange
+            let this = TExpr(.this, .row(info.collection), range)
+            let broken = TExpr(.unary(.not, TExpr(.define(base: this, info), .bool, range)), .bool, range)
+            let rows = planner.planFilter(broken, table: table, useIndexes: useIndexes).run()
             out.append(Violation(constraint: info, rows: rows))
         }
         return out
