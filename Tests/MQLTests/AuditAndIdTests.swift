@@ -9,59 +9,7 @@ import Foundation
 import Testing
 
 @Suite struct AuditAndIdTests {
-    /// A copy of the example dataset in a temporary directory, opened for changes.
-    final class Workspace {
-        let directory: String
-        var session: Session
-
-        init() throws {
-            directory = NSTemporaryDirectory() + "mql-audit-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for name in ["streets", "communities", "children", "mothers", "pairings", "visits"] {
-                try FileManager.default.copyItem(atPath: Fixtures.exampleData + "/\(name).csv", toPath: directory + "/\(name).csv")
-            }
-            session = try Self.open(directory)
-        }
-
-        static func open(_ directory: String) throws -> Session {
-            let dataset = Dataset(directory: directory)
-            let session = try Session(store: dataset.load(), ruleSources: Fixtures.ruleSources, today: Fixtures.today)
-            session.dataset = dataset
-            session.user = "测试"
-            return session
-        }
-
-        func reopen() throws { session = try Self.open(directory) }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-        @discardableResult
-        func run(_ text: String) -> [Result<StatementOutcome, DiagnosticError>] {
-            session.run(text, name: "<test>", keepGoing: true)
-        }
-
-        /// The id a single insert reports, or nil on failure.
-        func insertedID(_ text: String) -> Int? {
-            guard case .success(.changed(_, let id))? = session.run(text, name: "<test>").first else { return nil }
-            return id
-        }
-
-        func error(_ text: String) -> String {
-            guard case .failure(let e)? = session.run(text, name: "<test>", keepGoing: true).first(where: {
-                if case .failure = $0 { return true } else { return false }
-            }) else { return "" }
-            return e.description
-        }
-
-        func rows(_ query: String) -> String {
-            guard case .success(.rows(let r))? = session.run(query).first else { return "error" }
-            return r.rows.map { $0.map(\.description).joined(separator: "|") }.joined(separator: "\n")
-        }
-
-        var journalPath: String { directory + "/journal.mqlj" }
-        var journalBytes: [UInt8] { (FileManager.default.contents(atPath: journalPath)).map { [UInt8]($0) } ?? [] }
-        func verify() -> JournalVerification { Journal(directory: directory).verify() }
-    }
+    typealias Workspace = DatasetWorkspace
 
     // MARK: - changes is read-only
 

@@ -8,60 +8,14 @@ import Foundation
 import Testing
 
 @Suite struct DurableChangeTests {
-    /// A copy of the example dataset in a temporary directory, opened for changes.
-    final class Workspace {
-        let directory: String
-        var session: Session
-
-        init() throws {
-            directory = NSTemporaryDirectory() + "mql-change-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for name in ["streets", "communities", "children", "mothers", "pairings", "visits"] {
-                try FileManager.default.copyItem(atPath: Fixtures.exampleData + "/\(name).csv", toPath: directory + "/\(name).csv")
-            }
-            session = try Workspace.open(directory)
-        }
-
-        static func open(_ directory: String) throws -> Session {
-            let dataset = Dataset(directory: directory)
-            let session = try Session(store: dataset.load(), ruleSources: Fixtures.ruleSources, today: Fixtures.today)
-            session.dataset = dataset
-            session.user = "测试"
-            return session
-        }
-
-        func reopen() throws -> Session { try Workspace.open(directory) }
-
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-        /// Runs statements; returns the outcomes, failing the test on an unexpected error.
-        @discardableResult
-        func run(_ text: String) -> [Result<StatementOutcome, DiagnosticError>] {
-            session.run(text, name: "<test>", keepGoing: true)
-        }
-
-        func value(_ query: String) -> String {
-            guard case .success(.rows(let r))? = session.run(query).first else { return "error" }
-            return r.rows.map { $0.map(\.description).joined(separator: "|") }.joined(separator: "\n")
-        }
-
-        func count(_ query: String) -> Int {
-            guard case .success(.count(let n))? = session.run("count " + query).first else { return -1 }
-            return n
-        }
-
-        func error(_ text: String) -> String {
-            guard case .failure(let e)? = session.run(text, name: "<test>").first else { return "" }
-            return e.description
-        }
-    }
+    typealias Workspace = DatasetWorkspace
 
     @Test func insertAssignsTheNextIDAndReportsIt() throws {
         let w = try Workspace()
         let out = w.run(#"insert children {name: "王小明", birth: 2010-03, street: "布吉", community: "大芬", tags: ["低保"], status: "待审核"}"#)
         guard case .success(.changed(1, let id))? = out.first else { Issue.record("\(out)"); return }
         #expect(id == 181)
-        #expect(w.value("children where id = 181 select name, birth, community, tags, status") == "王小明|2010-03-01|大芬|低保|待审核")
+        #expect(w.rows("children where id = 181 select name, birth, community, tags, status") == "王小明|2010-03-01|大芬|低保|待审核")
         // Durable: a new process sees it.
         #expect(try Workspace.open(w.directory).run("count children where id = 181").first.map { "\($0)" }?.contains("count(1)") == true)
     }
@@ -97,7 +51,7 @@ import Testing
         #expect(message.contains("pairings 108"))
         #expect(message.hasPrefix("<test>:1:1: error:"))
         #expect(w.count("pairings") == before)
-        #expect(try w.reopen().store.table("pairings")!.rowCount == before, "nothing journalled")
+        #expect(try w.reopened().store.table("pairings")!.rowCount == before, "nothing journalled")
     }
 
     @Test func dataThatAlreadyBreaksAConstraintCanStillChangeOtherwise() throws {
@@ -115,7 +69,7 @@ import Testing
         guard case .success(.changed(1, nil))? = out.first else { Issue.record("\(out)"); return }
         #expect(w.count("visits where id = 3") == 0)
         // Rows after the deleted one keep their references.
-        #expect(w.value("visits where id = 4 select pairing") == w.value("visits where id = 4 select pairing"))
+        #expect(w.rows("visits where id = 4 select pairing") == w.rows("visits where id = 4 select pairing"))
     }
 
     @Test func pairEndAndVisit() throws {
@@ -123,16 +77,16 @@ import Testing
         // Child 100 is paired by pairing 25 (out of scope); end it, then record nothing on it.
         #expect(w.error("visit child 17 on 2019-11-20").contains("no active pairing"))
         guard case .success(.changed(1, nil))? = w.run(#"end pairing 25 on 2019-11-29 note "范围不符""#).first else { Issue.record("end"); return }
-        #expect(w.value("pairings where id = 25 select until, note") == "2019-11-29|范围不符")
+        #expect(w.rows("pairings where id = 25 select until, note") == "2019-11-29|范围不符")
         #expect(w.error("end pairing 25").contains("already ended"))
         // A district-level mother (116 has two active pairings; use a free one).
-        let free = w.value(#"mothers where level = "区" and unpaired select id limit 1"#)
+        let free = w.rows(#"mothers where level = "区" and unpaired select id limit 1"#)
         let out = w.run("pair mother \(free) with child 17 since 2019-11-01 channels [\"微信\"]")
         guard case .success(.changed(1, let pairing?))? = out.first else { Issue.record("\(out)"); return }
         let visit = w.run(#"visit child 17 on 2019-11-20 note "了解学习情况""#)
         guard case .success(.changed(1, let visitID?))? = visit.first else { Issue.record("\(visit)"); return }
-        #expect(w.value("visits where id = \(visitID) select pairing, date, kind, note") == "\(pairing)|2019-11-20|家访|了解学习情况")
-        #expect(w.value("pairings where id = \(pairing) select last_home_visit, overdue") == "2019-11-20|false")
+        #expect(w.rows("visits where id = \(visitID) select pairing, date, kind, note") == "\(pairing)|2019-11-20|家访|了解学习情况")
+        #expect(w.rows("pairings where id = \(pairing) select last_home_visit, overdue") == "2019-11-20|false")
     }
 
     @Test func transactionsAreAllOrNone() throws {
@@ -160,18 +114,18 @@ import Testing
         #expect(out.contains { if case .failure(let e) = $0 { return e.description.contains("has_liaison") }; return false })
         #expect(w.count(#"streets where name in ["丙街", "丁街"]"#) == 0)
         #expect(!w.session.inTransaction)
-        #expect(try w.reopen().run(#"count streets where name = "甲街""#).first.map { "\($0)" }?.contains("count(1)") == true)
+        #expect(try w.reopened().run(#"count streets where name = "甲街""#).first.map { "\($0)" }?.contains("count(1)") == true)
     }
 
     @Test func auditRecordsWhoWhatAndTheStatement() throws {
         let w = try Workspace()
         w.run(#"insert streets {name: "甲街", quota: 3, liaison: "甲"}"#)
         w.run(#"update streets where name = "甲街" set liaison = "乙""#)
-        #expect(w.value(#"changes select user, op, collection, key, statement"#) == """
+        #expect(w.rows(#"changes select user, op, collection, key, statement"#) == """
         测试|insert|streets|甲街|insert streets {name: "甲街", quota: 3, liaison: "甲"}
         测试|update|streets|甲街|update streets where name = "甲街" set liaison = "乙"
         """)
-        #expect(try w.reopen().store.table("changes")!.rowCount == 2)
+        #expect(try w.reopened().store.table("changes")!.rowCount == 2)
     }
 
     @Test func journalReplayTornTailAndCheckpoint() throws {
@@ -190,12 +144,12 @@ import Testing
         #expect(dataset.warnings.first?.contains("torn or corrupt journal tail") == true)
         #expect(store.table("streets")!.row(editKey: "甲街") != nil)
         // A checkpoint writes the files and empties the journal; the data stays.
-        let reopened = try w.reopen()
+        let reopened = try w.reopened()
         try reopened.checkpoint()
         #expect((try FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) == 0)
         let csv = try String(contentsOfFile: w.directory + "/streets.csv", encoding: .utf8)
         #expect(csv.contains("甲街,3,甲,"))
-        let after = try w.reopen()
+        let after = try w.reopened()
         #expect(after.store.table("streets")!.row(editKey: "甲街") != nil)
         #expect(after.store.table("changes")!.rowCount == 1)
         // Replaying the old journal over the new files (a crash before the journal was
@@ -225,7 +179,7 @@ import Testing
         let mothers = try FormImporter.read(.mothers, bytes: f3, street: "布吉", store: w.session.store, today: Fixtures.today)
         #expect(mothers.errors.isEmpty)
         try w.session.apply(mothers.edits, description: "import 附件3")
-        #expect(w.value("pairings where id > 107 select mother.name, child.name") == "刘美华|林小雨\n郑晓燕|陈思远")
+        #expect(w.rows("pairings where id > 107 select mother.name, child.name") == "刘美华|林小雨\n郑晓燕|陈思远")
     }
 
     @Test func importReportsEveryBadRowAndAddsNothing() throws {
@@ -261,6 +215,6 @@ import Testing
         #expect(back.errors.isEmpty)
         #expect(back.edits.count == w.count(#"children where street = "园山""#))
         let names = back.edits.map { $0.cells["name"] ?? "" }
-        #expect(names == w.value(#"children where street = "园山" select name"#).split(separator: "\n").map(String.init))
+        #expect(names == w.rows(#"children where street = "园山" select name"#).split(separator: "\n").map(String.init))
     }
 }
