@@ -198,22 +198,6 @@ public enum DatasetWriter {
 
     /// Writes `bytes` to `path` atomically, readable by the owner only.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, syncDirectory: Bool = true) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotCreateBecause(temporary, String(cString: strerror(errno)))) }
-        do {
-            try Journal.writeAll(fd, bytes, path: temporary)
-            guard fsync(fd) == 0 else { throw JournalError(message: EngineMessage.fsyncFailed(temporary, String(cString: strerror(errno)))) }
-            close(fd)
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw JournalError(message: EngineMessage.cannotReplace(path, String(cString: strerror(errno))))
-        }
-        if syncDirectory { try Journal.syncDirectory(containing: path) }
+        try writeAtomically(to: path, syncDirectory: syncDirectory) { write in try write(bytes) }
     }
 }
