@@ -53,7 +53,9 @@ extension Checker {
     /// The value a user most likely meant: the same pinyin (a homophone), else the closest
     /// spelling, else the closest pinyin.
     static func likelyMeant(_ value: String, among dictionary: TextDictionary, extra: [String] = []) -> String? {
-        guard dictionary.count <= suggestionLimit else { return nil }
+        // TUNING: no value a person mistyped is longer than this; a longer one gets no
+        // suggestion rather than a pinyin transform and distances over all of it.
+        guard dictionary.count <= suggestionLimit, value.count <= 64 else { return nil }
         let candidates = Array(Set(dictionary.values + extra)).sorted()
         let sound = Pinyin.of(value)
         if !sound.isEmpty, sound != value.lowercased() {

@@ -792,9 +792,13 @@ public enum Suggest {
     public static func closest(_ name: String, among candidates: [String]) -> String? {
         let target = Array(name.lowercased())
         var best: (String, Int)?
+        let limit = max(1, min(3, target.count / 2 + (target.count > 4 ? 1 : 0)))
         for candidate in Set(candidates) {
-            let distance = editDistance(target, Array(candidate.lowercased()))
-            let limit = max(1, min(3, target.count / 2 + (target.count > 4 ? 1 : 0)))
+            let other = Array(candidate.lowercased())
+            // Lengths further apart than the limit cannot be within it: skipping them keeps
+            // a huge name (a 500 KB literal) from costing length × length per candidate.
+            guard abs(other.count - target.count) <= limit else { continue }
+            let distance = editDistance(target, other)
             guard distance <= limit else { continue }
             if best == nil || distance < best!.1 || (distance == best!.1 && candidate < best!.0) { best = (candidate, distance) }
         }

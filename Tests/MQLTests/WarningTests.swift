@@ -67,4 +67,17 @@ import Testing
         let session = try Fixtures.exampleSession()
         #expect(session.errors(statement) == [expected])
     }
+
+    /// Found by the fuzzer: a 500 KB value (or name) made the suggestion search cost its
+    /// length squared per candidate, a hang. It is looked up, warned about, and not spelled.
+    @Test func aHugeValueOrNameGetsNoSuggestionAndNoHang() throws {
+        let session = try Fixtures.exampleSession()
+        let huge = String(repeating: "a", count: 500_000)
+        let warnings = try warnings(session, "count communities where street = \"\(huge)\"")
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasSuffix("\"") == true, "no suggestion")
+        let errors = session.errors("count children where \(huge) = 1")
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("did you mean") == false)
+    }
 }
