@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -22,6 +23,11 @@ let package = Package(
             name: "MQL",
             dependencies: ["Engine", .product(name: "Collections", package: "swift-collections")]
         ),
+        // Office Open XML workbooks (.xlsx): knows nothing of MQL or the engine.
+        .target(
+            name: "Workbook",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .systemLibrary(
             name: "CReadline",
             path: "Sources/CReadline",
@@ -30,12 +36,13 @@ let package = Package(
         .executableTarget(
             name: "Repl",
             dependencies: [
-                "Engine", "MQL", "CReadline",
+                "Engine", "MQL", "CReadline", "Workbook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "MQLTests", dependencies: ["MQL", "Engine"], resources: [.copy("Golden")]),
         .testTarget(name: "ReplTests", dependencies: ["Repl"]),
+        .testTarget(name: "WorkbookTests", dependencies: ["Workbook"]),
     ]
 )

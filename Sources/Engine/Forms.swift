@@ -35,11 +35,25 @@ public enum Form: String, CaseIterable, Sendable {
 }
 
 public struct FormRowError: Sendable, CustomStringConvertible {
+    /// The CSV line, or the sheet's row number.
     public let line: Int
     public let message: String
     public let raw: [String]
+    /// The cell (0-based, in `raw`) the first problem is about, for a workbook's `C7`.
+    public var column: Int?
     public var description: String { "line \(line): \(message)" }
+
+    public init(line: Int, message: String, raw: [String], column: Int? = nil) {
+        self.line = line
+        self.message = message
+        self.raw = raw
+        self.column = column
+    }
 }
+
+/// A row of a form as read from a CSV file or a sheet: its line (or row number) and the
+/// text of its cells from the first column.
+public typealias FormRecord = (line: Int, cells: [String])
 
 public struct FormImport: Sendable {
     public var edits: [RowEdit] = []
@@ -82,6 +96,45 @@ public enum FormReader {
         }
         guard ok else { return nil }
         return output.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// A cell as people leave it: stray spaces (also full-width and no-break ones) around
+    /// the text dropped.
+    public static func clean(_ cell: String) -> String {
+        cell.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{3000}\u{00A0}\u{FEFF}")))
+    }
+
+    /// A heading as written in a form, matched by name: spaces and line breaks inside it
+    /// dropped, ASCII brackets read as the full-width ones of the notice.
+    public static func heading(_ cell: String) -> String {
+        String(clean(cell).filter { !$0.isWhitespace && $0 != "\u{3000}" }).replacingOccurrences(of: "(", with: "（").replacingOccurrences(of: ")", with: "）")
+    }
+
+    /// Full-width digits (０–９) as ASCII ones, for the cells read as numbers or dates.
+    public static func asciiDigits(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0xFF10...0xFF19).contains($0.value) || $0.value == 0xFF0E }) else { return text }
+        var out = String.UnicodeScalarView()
+        for u in text.unicodeScalars {
+            if (0xFF10...0xFF19).contains(u.value) { out.append(Unicode.Scalar(u.value - 0xFF10 + 0x30)!) }
+            else if u.value == 0xFF0E { out.append(".") }  // ．
+            else { out.append(u) }
+        }
+        return String(out)
+    }
+
+    /// A whole number written as people write it: full-width digits, `15.0` from a cell
+    /// that held a number.
+    public static func wholeNumber(_ text: String) -> String {
+        var t = asciiDigits(clean(text))
+        if t.hasSuffix(".0") { t.removeLast(2) }
+        return t
+    }
+
+    /// The 审核意见 row closes the table: what follows it is not data.
+    public static func endsTheForm(_ cells: [String]) -> Bool {
+        guard let first = cells.first(where: { !$0.isEmpty }) else { return false }
+        let compact = heading(first)
+        return compact.hasPrefix("街道妇联审核意见") || compact.hasPrefix("审核意见")
     }
 
     /// Records of a CSV text with their first lines; blank records skipped.
@@ -141,18 +194,28 @@ public enum ReasonTags {
 }
 
 public enum FormImporter {
-    /// Reads a form for the store: the rows it would add, and every bad row.
+    /// Reads a CSV form for the store: the rows it would add, and every bad row.
     public static func read(_ form: Form, bytes: [UInt8], street: String?, store: Store, today: Int32) throws -> FormImport {
         let text = try FormReader.decode(bytes)
-        var records = try FormReader.records(text)
+        return try read(form, records: FormReader.records(text), street: street, store: store, today: today)
+    }
+
+    /// Reads the rows of a form, from a CSV file or a sheet alike: the title and header
+    /// lines above the headings are skipped (the headings are found by name), the rows
+    /// end at the 审核意见 row. Both formats go through here, so they mean the same.
+    public static func read(_ form: Form, records all: [FormRecord], street: String?, store: Store, today: Int32) throws -> FormImport {
+        var records = all.map { (line: $0.line, cells: $0.cells.map(FormReader.clean)) }.filter { !$0.cells.allSatisfy(\.isEmpty) }
         var result = FormImport()
-        // The title rows above the header (街道妇联（盖章）, 日期 …) are skipped.
-        guard let headerIndex = records.firstIndex(where: { record in form.headers.prefix(2).allSatisfy { record.cells.contains($0) } }) else {
+        guard let headerIndex = records.firstIndex(where: { record in
+            let names = record.cells.map(FormReader.heading)
+            return form.headers.prefix(2).allSatisfy { names.contains($0) }
+        }) else {
             throw ChangeError(EngineMessage.formNoHeader(form.headers.joined(separator: ", "), form.rawValue))
         }
-        let header = records[headerIndex].cells
+        let header = records[headerIndex].cells.map(FormReader.heading)
         result.header = header
         records.removeFirst(headerIndex + 1)
+        if let end = records.firstIndex(where: { FormReader.endsTheForm($0.cells) }) { records.removeSubrange(end...) }
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         if form != .streets {
             guard let street, store.table("streets")?.row(editKey: street) != nil else {
@@ -173,9 +236,9 @@ public enum FormImporter {
             let name = cell("街道").replacingOccurrences(of: "街道", with: "")
             if name.isEmpty || name.hasPrefix("合计") || name == "总计" { continue }
             result.rows += 1
-            let quota = cell("名额")
+            let quota = FormReader.wholeNumber(cell("名额"))
             guard Int(quota) != nil else {
-                result.errors.append(FormRowError(line: line, message: EngineMessage.formQuotaNotWhole(quota), raw: cells))
+                result.errors.append(FormRowError(line: line, message: EngineMessage.formQuotaNotWhole(cell("名额")), raw: cells, column: column("名额")))
                 continue
             }
             let kind: RowEdit.Kind = store.table("streets")?.row(editKey: name) == nil ? .insert : .update
@@ -184,7 +247,8 @@ public enum FormImporter {
     }
 
     /// `张三 13812345678`, `张三/138…`, `张三（138…）`: the name and the phone.
-    static func splitContact(_ text: String) -> (name: String, phone: String) {
+    static func splitContact(_ raw: String) -> (name: String, phone: String) {
+        let text = FormReader.asciiDigits(raw)
         var digits = ""
         var best = ""
         for ch in text + " " {
@@ -200,7 +264,8 @@ public enum FormImporter {
     }
 
     /// 年龄（出生年月）as people write it: `9（2010.03）`, `2010年3月`, `2010.3`, `2010-03`.
-    public static func birth(_ text: String) -> Int32? {
+    public static func birth(_ raw: String) -> Int32? {
+        let text = FormReader.asciiDigits(raw)
         var numbers: [Int] = []
         var current = ""
         for ch in text + " " {
@@ -223,22 +288,27 @@ public enum FormImporter {
         for (line, cells) in records {
             func cell(_ name: String) -> String { column(name).flatMap { $0 < cells.count ? cells[$0] : nil } ?? "" }
             let name = cell("姓名")
-            if name.isEmpty || cell("序号").hasPrefix("街道妇联审核意见") || name.hasPrefix("街道妇联审核意见") { continue }
+            if name.isEmpty { continue }
             result.rows += 1
             var problems: [String] = []
+            var firstBad: Int?
             let birthText = cell("年龄（出生年月）")
             let birth = birth(birthText)
-            if birth == nil { problems.append(EngineMessage.formBirthWithoutMonth(birthText)) }
+            if birth == nil {
+                problems.append(EngineMessage.formBirthWithoutMonth(birthText))
+                firstBad = firstBad ?? column("年龄（出生年月）")
+            }
             var community = cell("所在社区")
             if community.hasSuffix("社区") && community.count > 2 { community = String(community.dropLast(2)) }
             if store.table("communities")?.row(editKey: "\(street)/\(community)") == nil {
                 problems.append(EngineMessage.formResidenceNotInStreet(cell("所在社区"), street))
+                firstBad = firstBad ?? column("所在社区")
             }
             let (guardian, phone) = splitContact(cell("监护人及联系方式"))
             let reason = cell("贫困原因")
             let (tags, leftover) = ReasonTags.tags(in: reason)
             guard problems.isEmpty else {
-                result.errors.append(FormRowError(line: line, message: problems.joined(separator: "; "), raw: cells))
+                result.errors.append(FormRowError(line: line, message: problems.joined(separator: "; "), raw: cells, column: firstBad))
                 continue
             }
             if tags.isEmpty || leftover.count > 6 { result.unmapped.append((line, reason)) }
@@ -261,10 +331,12 @@ public enum FormImporter {
             if name.isEmpty { continue }
             result.rows += 1
             var problems: [String] = []
+            var firstBad: Int?
             var community = cell("社区")
             if community.hasSuffix("社区") && community.count > 2 { community = String(community.dropLast(2)) }
             if !community.isEmpty && store.table("communities")?.row(editKey: "\(street)/\(community)") == nil {
                 problems.append(EngineMessage.formCommunityNotInStreet(cell("社区"), street))
+                firstBad = column("社区")
             }
             let orgTitle = cell("单位及职务")
             var org = orgTitle, title = ""
@@ -280,12 +352,13 @@ public enum FormImporter {
             if !childName.isEmpty {
                 let matches = childRows(named: childName, street: street, community: community, in: children, store: store)
                 if matches.count == 1 { childRow = matches[0] } else {
+                    firstBad = firstBad ?? column("结对儿童姓名")
                     problems.append(matches.isEmpty ? EngineMessage.formChildNotInStreet(childName, street + (community.isEmpty ? "" : "/" + community))
                                     : EngineMessage.formChildAmbiguous(childName, matches.count, street))
                 }
             }
             guard problems.isEmpty else {
-                result.errors.append(FormRowError(line: line, message: problems.joined(separator: "; "), raw: cells))
+                result.errors.append(FormRowError(line: line, message: problems.joined(separator: "; "), raw: cells, column: firstBad))
                 continue
             }
             let roles = ["主席", "副主席", "兼职副主席"].filter { title.hasSuffix($0) && !(title.hasSuffix("副主席") && $0 == "主席") }
@@ -316,6 +389,78 @@ public enum FormImporter {
     }
 }
 
+/// A cell of an exported form, typed so a workbook shows numbers and dates as such.
+public enum FormCell: Equatable, Sendable {
+    case text(String)
+    case int(Int)
+    case date(Int32)
+
+    public var text: String {
+        switch self {
+        case .text(let s): return s
+        case .int(let i): return String(i)
+        case .date(let d): return CivilDate.format(d)
+        }
+    }
+}
+
+/// A form laid out as the notice prints it: the 附件 number, the title, the header line
+/// (街道妇联（盖章）：… 日期：…), the headings in the notice's order (序号 first), the rows
+/// numbered 1…n, and for 附件2 the closing 街道妇联审核意见 row. CSV and workbook exports
+/// render the same document.
+public struct FormDocument: Sendable {
+    public let form: Form
+    public let headerLeft: String?
+    public let headerRight: String?
+    public let headings: [String]
+    public var rows: [[FormCell]]
+
+    public var number: String { form.rawValue }
+    public var title: String { form.title }
+    public var closing: String? { form == .children ? "街道妇联审核意见" : nil }
+
+    /// The column (0-based) where the header line's 日期 part starts.
+    public var headerRightColumn: Int { max(1, headings.count - 3) }
+
+    /// The rows above the headings, as cells of the table's width.
+    public var titleRows: [[String]] {
+        let width = headings.count
+        func padded(_ cells: [String]) -> [String] { cells + [String](repeating: "", count: max(0, width - cells.count)) }
+        var out = [padded([number]), padded([title])]
+        if headerLeft != nil || headerRight != nil {
+            var line = [String](repeating: "", count: width)
+            line[0] = headerLeft ?? ""
+            line[headerRightColumn] = headerRight ?? ""
+            out.append(line)
+        }
+        return out
+    }
+
+    /// CSV for Excel: a BOM, CRLF, formulas neutralised; the title lines, the headings,
+    /// the rows and the closing row.
+    public var csv: [UInt8] {
+        var body = titleRows
+        body.append(headings)
+        body += rows.map { $0.map(\.text) }
+        if let closing { body.append([closing] + [String](repeating: "", count: headings.count - 1)) }
+        return FormExporter.csv(header: body[0], rows: Array(body.dropFirst()))
+    }
+}
+
+extension Form {
+    /// The form's title in the notice.
+    public var title: String {
+        switch self {
+        case .streets: return "各街道贫困儿童名额分配表"
+        case .children: return "贫困儿童基本情况报送表"
+        case .mothers: return "“妇联妈妈”结对情况登记表"
+        }
+    }
+
+    /// The headings an export writes: the notice's, with 序号 first where it has none.
+    public var exportHeadings: [String] { headers.first == "序号" ? headers : ["序号"] + headers }
+}
+
 public enum FormExporter {
     /// A cell Excel would read as a formula (`= + - @`) is prefixed with `'`.
     public static func neutralise(_ s: String) -> String {
@@ -332,48 +477,84 @@ public enum FormExporter {
         return Array(text.utf8)
     }
 
-    /// 附件2 of one street: its children in the form's columns.
-    public static func children(street: String, store: Store, today: Int32, unmask: Bool) -> [UInt8] {
-        guard let t = store.table("children") else { return [] }
-        var rows: [[String]] = []
-        for row in 0..<t.rowCount {
-            let c = DatasetWriter.cells(t, row: row, store: store)
-            guard c["street"] == street else { continue }
-            let birth = c["birth"].flatMap { CivilDate.parse($0) }
-            let age = birth.map { "\(CivilDate.fullYears(from: $0, to: today))（\(CivilDate.format($0).prefix(7).replacingOccurrences(of: "-", with: "."))）" } ?? ""
-            let phone = unmask ? (c["guardian_phone"] ?? "") : mask(phone: c["guardian_phone"] ?? "")
-            let address = unmask ? (c["address"] ?? "") : mask(address: c["address"] ?? "")
-            rows.append([String(rows.count + 1), c["name"] ?? "", age, c["community"] ?? "",
-                         [c["guardian"] ?? "", phone].filter { !$0.isEmpty }.joined(separator: " "), address, c["reason"] ?? ""])
-        }
-        return csv(header: Form.children.headers, rows: rows)
+    /// `2019年5月14日`, as the forms write their 日期.
+    public static func chineseDate(_ days: Int32) -> String {
+        let c = CivilDate.components(days)
+        return "\(c.year)年\(c.month)月\(c.day)日"
     }
 
-    /// 附件3 of one street: its mothers and the children they are paired with.
-    public static func mothers(street: String, store: Store, today: Int32, unmask: Bool) -> [UInt8] {
-        guard let m = store.table("mothers"), let p = store.table("pairings"), let ch = store.table("children"),
-              let motherField = p.schema.fieldIndex("mother") else { return [] }
-        var rows: [[String]] = []
-        for row in 0..<m.rowCount {
-            let c = DatasetWriter.cells(m, row: row, store: store)
-            guard c["street"] == street else { continue }
-            var childName = "", childContact = "", note = ""
-            for pairing in p.postings(field: motherField).rows(for: row) {
-                let pc = DatasetWriter.cells(p, row: Int(pairing), store: store)
-                if let until = pc["until"].flatMap({ CivilDate.parse($0) }), until <= today { continue }
-                if let childRow = pc["child"].flatMap({ Int($0) }).flatMap({ ch.row(id: $0) }) {
-                    let cc = DatasetWriter.cells(ch, row: childRow, store: store)
-                    childName = cc["name"] ?? ""
-                    let phone = unmask ? (cc["guardian_phone"] ?? "") : mask(phone: cc["guardian_phone"] ?? "")
-                    childContact = [cc["guardian"] ?? "", phone].filter { !$0.isEmpty }.joined(separator: " ")
-                }
-                note = pc["note"] ?? ""
-            }
-            let phone = unmask ? (c["phone"] ?? "") : mask(phone: c["phone"] ?? "")
-            rows.append([c["name"] ?? "", [c["org"] ?? "", c["title"] ?? ""].filter { !$0.isEmpty }.joined(separator: " "), phone,
-                         childName, c["community"] ?? "", childContact, note])
+    /// The form of a street (附件2, 附件3), or of the district (附件1, street ignored).
+    public static func document(_ form: Form, street: String?, store: Store, today: Int32, unmask: Bool) -> FormDocument {
+        switch form {
+        case .streets: return streets(store: store, today: today)
+        case .children: return children(street: street ?? "", store: store, today: today, unmask: unmask)
+        case .mothers: return mothers(street: street ?? "", store: store, today: today, unmask: unmask)
         }
-        return csv(header: Form.mothers.headers, rows: rows)
+    }
+
+    static func header(_ street: String, today: Int32) -> (String, String) {
+        ("街道妇联（盖章）：\(street)街道妇联", "日期：" + chineseDate(today))
+    }
+
+    /// 附件1: every street with its quota, and the 合计 row.
+    public static func streets(store: Store, today: Int32) -> FormDocument {
+        var rows: [[FormCell]] = []
+        var total = 0
+        if let t = store.table("streets") {
+            for row in 0..<t.rowCount {
+                let c = DatasetWriter.cells(t, row: row, store: store)
+                let quota = Int(c["quota"] ?? "") ?? 0
+                total += quota
+                rows.append([.int(rows.count + 1), .text(c["name"] ?? ""), .int(quota), .text("")])
+            }
+        }
+        rows.append([.text(""), .text("合计"), .int(total), .text("")])
+        return FormDocument(form: .streets, headerLeft: nil, headerRight: "日期：" + chineseDate(today), headings: Form.streets.exportHeadings, rows: rows)
+    }
+
+    /// 附件2 of one street: its children in the form's columns.
+    public static func children(street: String, store: Store, today: Int32, unmask: Bool) -> FormDocument {
+        let (left, right) = header(street, today: today)
+        var rows: [[FormCell]] = []
+        if let t = store.table("children") {
+            for row in 0..<t.rowCount {
+                let c = DatasetWriter.cells(t, row: row, store: store)
+                guard c["street"] == street else { continue }
+                let birth = c["birth"].flatMap { CivilDate.parse($0) }
+                let age = birth.map { "\(CivilDate.fullYears(from: $0, to: today))（\(CivilDate.format($0).prefix(7).replacingOccurrences(of: "-", with: "."))）" } ?? ""
+                let phone = unmask ? (c["guardian_phone"] ?? "") : mask(phone: c["guardian_phone"] ?? "")
+                let address = unmask ? (c["address"] ?? "") : mask(address: c["address"] ?? "")
+                rows.append([.int(rows.count + 1), .text(c["name"] ?? ""), .text(age), .text(c["community"] ?? ""),
+                             .text([c["guardian"] ?? "", phone].filter { !$0.isEmpty }.joined(separator: " ")), .text(address), .text(c["reason"] ?? "")])
+            }
+        }
+        return FormDocument(form: .children, headerLeft: left, headerRight: right, headings: Form.children.exportHeadings, rows: rows)
+    }
+
+    /// 附件3 of one street: one row per pairing of its children active today (a mother
+    /// without a child is not on the form).
+    public static func mothers(street: String, store: Store, today: Int32, unmask: Bool) -> FormDocument {
+        let (left, right) = header(street, today: today)
+        var rows: [[FormCell]] = []
+        if let m = store.table("mothers"), let p = store.table("pairings"), let ch = store.table("children") {
+            for pairing in 0..<p.rowCount {
+                let pc = DatasetWriter.cells(p, row: pairing, store: store)
+                if let until = pc["until"].flatMap({ CivilDate.parse($0) }), until <= today { continue }
+                if let since = pc["since"].flatMap({ CivilDate.parse($0) }), since > today { continue }
+                guard let childRow = pc["child"].flatMap({ Int($0) }).flatMap({ ch.row(id: $0) }),
+                      let motherRow = pc["mother"].flatMap({ Int($0) }).flatMap({ m.row(id: $0) }) else { continue }
+                let cc = DatasetWriter.cells(ch, row: childRow, store: store)
+                guard cc["street"] == street else { continue }
+                let mc = DatasetWriter.cells(m, row: motherRow, store: store)
+                let childPhone = unmask ? (cc["guardian_phone"] ?? "") : mask(phone: cc["guardian_phone"] ?? "")
+                let phone = unmask ? (mc["phone"] ?? "") : mask(phone: mc["phone"] ?? "")
+                rows.append([.int(rows.count + 1), .text(mc["name"] ?? ""),
+                             .text([mc["org"] ?? "", mc["title"] ?? ""].filter { !$0.isEmpty }.joined(separator: " ")), .text(phone),
+                             .text(cc["name"] ?? ""), .text(mc["community"] ?? ""),
+                             .text([cc["guardian"] ?? "", childPhone].filter { !$0.isEmpty }.joined(separator: " ")), .text(pc["note"] ?? "")])
+            }
+        }
+        return FormDocument(form: .mothers, headerLeft: left, headerRight: right, headings: Form.mothers.exportHeadings, rows: rows)
     }
 
     static func mask(phone: String) -> String {

@@ -64,7 +64,7 @@ final class Completer {
         switch (command, position) {
         case (".help", 1): return words(Help.topicNames, matching: word)
         case (".schema", 1): return words(collectionWords, matching: word)
-        case (".format", 1): return words(OutputFormat.allCases.map(\.rawValue), matching: word)
+        case (".format", 1): return words(OutputFormat.allCases.filter { $0 != .xlsx }.map(\.rawValue), matching: word)
         case (".timer", 1): return words(["on", "off"], matching: word)
         case (".maxrows", 1): return words(["auto", "0", "20", "50", "100"], matching: word)
         case (".param", 1): return words(session.catalog.paramNames, matching: word)

@@ -47,7 +47,7 @@ struct DotCommand {
                    examples: []),
         DotCommand(name: ".import", synopsis: ".import COLLECTION|附件1|附件2|附件3 FILE [STREET]", summary: ("add rows from a CSV file or a form, all or nothing", "从 CSV 文件或表格导入行（全部成功或全部不导入）"),
                    examples: []),
-        DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION|附件2 STREET|附件3 STREET FILE", summary: ("write a result or a form to a CSV file for Excel", "把结果或表格写入 CSV 文件（供 Excel 使用）"),
+        DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION|附件1|附件2 STREET|附件3 STREET FILE", summary: ("write a result or a form to an Excel workbook (FILE.xlsx) or a CSV file for Excel", "把结果或表格写入 Excel 工作簿（文件.xlsx）或 CSV 文件（供 Excel 使用）"),
                    examples: []),
         DotCommand(name: ".checkpoint", synopsis: ".checkpoint", summary: ("write the dataset files anew and empty the journal", "重写数据文件并清空日志"),
                    examples: []),
@@ -167,6 +167,7 @@ extension ScriptRunner {
             guard args.count == 1, let format = OutputFormat(rawValue: args[0].lowercased()) else {
                 throw DotError(column: line.restColumn, message: m.usage(command.synopsis))
             }
+            if format == .xlsx { throw DotError(column: line.restColumn, message: ReplMessage.formatNotHere("xlsx")) }
             writer.format = format
             confirm(m.formatIs(format.rawValue))
         case ".timer":
@@ -246,7 +247,9 @@ extension ScriptRunner {
             let words = line.rest.split(whereSeparator: { $0.isWhitespace }).map(String.init)
             guard words.count >= 2, let path = words.last else { throw DotError(column: line.restColumn, message: m.usage(command.synopsis)) }
             let ok: Bool
-            if let form = Form.named(words[0]), form != .streets {
+            if let form = Form.named(words[0]), form == .streets, words.count == 2 {
+                ok = FormExportRunner.run(session: session, what: words[0], street: nil, path: path, unmask: writer.unmask)
+            } else if let form = Form.named(words[0]), form != .streets {
                 guard words.count == 3 else { throw DotError(column: line.restColumn, message: m.usage(command.synopsis)) }
                 ok = FormExportRunner.run(session: session, what: words[0], street: words[1], path: path, unmask: writer.unmask)
             } else {

@@ -5,11 +5,12 @@ import ArgumentParser
 import Engine
 import Foundation
 import MQL
+import Workbook
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Add the rows of a form (附件1, 附件2 or 附件3, as CSV in UTF-8 or GB18030) — all or nothing."
+        abstract: "Add the rows of a form (附件1, 附件2 or 附件3: an Excel/WPS workbook .xlsx, or CSV in UTF-8 or GB18030) — all or nothing."
     )
 
     @OptionGroup var session: SessionOptions
@@ -17,8 +18,11 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "The form: 附件1 (streets and quotas), 附件2 (children of a street) or 附件3 (mothers and pairings).")
     var form: String
 
-    @Argument(help: "The form saved as CSV.")
+    @Argument(help: "The form: a workbook (.xlsx) or CSV.")
     var file: String
+
+    @Option(name: .long, help: "The sheet of a workbook to read (default: the first).")
+    var sheet: String?
 
     @Option(name: .long, help: "The street the form is from (附件2, 附件3).")
     var street: String?
@@ -35,16 +39,18 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let session = self.session.makeSession()
-        let ok = FormImportRunner.run(session: session, form: Form.named(form)!, path: file, street: street, skipBad: skipBad, dryRun: dryRun)
+        let ok = FormImportRunner.run(session: session, form: Form.named(form)!, path: file, street: street, sheet: sheet, skipBad: skipBad, dryRun: dryRun)
         if !ok { throw ExitCode(1) }
     }
 }
 
 enum FormImportRunner {
     /// Imports a form, reporting on stderr; returns whether it succeeded.
-    static func run(session: Session, form: Form, path: String, street: String?, skipBad: String?, dryRun: Bool) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            Terminal.error("\(path): error: " + ReplMessage.cannotReadFile())
+    /// A workbook (.xlsx, `sheet` or its first) or CSV, by the file: the same rows either way.
+    static func run(session: Session, form: Form, path: String, street: String?, sheet: String? = nil, skipBad: String?, dryRun: Bool) -> Bool {
+        let input: TabularInput
+        do { input = try TabularInput.read(path: path, sheet: sheet) } catch {
+            Terminal.error("\(path): error: \(error)")
             return false
         }
         if form != .streets, let street, session.store.table("streets")?.row(editKey: street) == nil {
@@ -53,22 +59,27 @@ enum FormImportRunner {
         }
         let result: FormImport
         do {
-            result = try FormImporter.read(form, bytes: [UInt8](data), street: street, store: session.store, today: session.today)
+            result = try FormImporter.read(form, records: input.records, street: street, store: session.store, today: session.today)
         } catch {
             Terminal.error("\(path): error: \(error)")
             return false
         }
-        for error in result.errors { Terminal.error("\(path):\(error.line): error: \(error.message)") }
+        for error in result.errors { Terminal.error("\(input.location(line: error.line, column: error.column)): error: \(error.message)") }
+        let reasonColumn = result.header.firstIndex(of: "贫困原因")
         for (line, text) in result.unmapped {
-            Terminal.error("\(path):\(line): note: " + ReplMessage.reasonNotMapped(text))
+            Terminal.error("\(input.location(line: line, column: reasonColumn)): note: " + ReplMessage.reasonNotMapped(text))
         }
         if !result.errors.isEmpty {
             guard let skipBad else {
                 Terminal.error("\(path): " + ReplMessage.badRowsNothingImported(result.errors.count, result.rows, result.errors.count == 1 ? "" : "s"))
                 return false
             }
-            let bad = FormExporter.csv(header: result.header + ["错误"], rows: result.errors.map { $0.raw + [$0.message] })
-            do { try DatasetWriter.writeAtomically(bad, to: skipBad) } catch {
+            do {
+                let bad = WorkbookOutput.isWorkbook(skipBad)
+                    ? try WorkbookOutput.write(headings: result.header + ["错误"], rows: result.errors.map { ($0.raw + [$0.message]).map { $0.isEmpty ? CellValue.empty : .text($0) } })
+                    : FormExporter.csv(header: result.header + ["错误"], rows: result.errors.map { $0.raw + [$0.message] })
+                try DatasetWriter.writeAtomically(bad, to: skipBad)
+            } catch {
                 Terminal.error("\(skipBad): error: \(error)")
                 return false
             }
@@ -110,18 +121,18 @@ enum StreetNames {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write 附件2 or 附件3 of a street, or any query, as CSV for Excel (BOM, formulas neutralised)."
+        abstract: "Write 附件1, or 附件2/附件3 of a street, or any query, as an Excel workbook (.xlsx) or CSV for Excel (by the --out file's extension)."
     )
 
     @OptionGroup var session: SessionOptions
 
-    @Argument(help: "附件2, 附件3, or an MQL query or collection name.")
+    @Argument(help: "附件1, 附件2, 附件3, or an MQL query or collection name.")
     var what: String
 
     @Option(name: .long, help: "The street (附件2, 附件3).")
     var street: String?
 
-    @Option(name: .long, help: "Output file.")
+    @Option(name: .long, help: "Output file: .xlsx for a workbook laid out as printed, else CSV.")
     var out: String
 
     func run() throws {
@@ -133,7 +144,14 @@ struct ExportCommand: ParsableCommand {
 enum FormExportRunner {
     static func run(session: Session, what: String, street: String?, path: String, unmask: Bool) -> Bool {
         let bytes: [UInt8]
-        if let form = Form.named(what), form != .streets {
+        let workbook = WorkbookOutput.isWorkbook(path)
+        if let form = Form.named(what), form == .streets {
+            let document = FormExporter.streets(store: session.store, today: session.today)
+            do { bytes = workbook ? try WorkbookOutput.form(document) : document.csv } catch {
+                Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+                return false
+            }
+        } else if let form = Form.named(what) {
             guard let street else {
                 Terminal.error("error: " + ReplMessage.exportNeedsStreet(form.rawValue))
                 return false
@@ -142,9 +160,11 @@ enum FormExportRunner {
                 Terminal.error("error: " + Messages.current.notAStreet(street, suggestion: StreetNames.likelyMeant(street, in: session.store)))
                 return false
             }
-            bytes = form == .children
-                ? FormExporter.children(street: street, store: session.store, today: session.today, unmask: unmask)
-                : FormExporter.mothers(street: street, store: session.store, today: session.today, unmask: unmask)
+            let document = FormExporter.document(form, street: street, store: session.store, today: session.today, unmask: unmask)
+            do { bytes = workbook ? try WorkbookOutput.form(document) : document.csv } catch {
+                Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+                return false
+            }
         } else {
             let outcomes = session.run(what, name: "<export>")
             guard case .success(.rows(let result))? = outcomes.first, outcomes.count == 1 else {
@@ -152,9 +172,16 @@ enum FormExportRunner {
                 return false
             }
             let writer = OutputWriter(format: .csv, unmask: unmask)
-            bytes = FormExporter.csv(header: result.columns.map(\.name), rows: result.rows.map { row in
-                zip(result.columns, row).map { writer.cell($1, $0) }
-            })
+            if workbook {
+                do { bytes = try WorkbookOutput.workbook([.rows(result)], writer: writer) } catch {
+                    Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+                    return false
+                }
+            } else {
+                bytes = FormExporter.csv(header: result.columns.map(\.name), rows: result.rows.map { row in
+                    zip(result.columns, row).map { writer.cell($1, $0) }
+                })
+            }
         }
         do { try DatasetWriter.writeAtomically(bytes, to: path) } catch {
             Terminal.error("\(path): error: \(error)")

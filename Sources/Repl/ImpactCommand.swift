@@ -48,6 +48,10 @@ struct ImpactCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
+        if format == .xlsx {
+            Terminal.error("mql: error: " + ReplMessage.formatNotHere("xlsx"))
+            throw ExitCode(2)
+        }
         var writer = OutputWriter(format: format ?? (Terminal.stdoutIsTerminal ? .table : .tsv), unmask: session.unmask)
         func column(_ n: String, _ t: MType = .text) -> ResultColumn { ResultColumn(name: n, type: t) }
         // An edit (of a param, say) that leaves the default define as it is still changes

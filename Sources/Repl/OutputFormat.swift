@@ -10,6 +10,20 @@ import MQL
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, tsv, json, line
+    /// A workbook, one sheet per result (WorkbookOutput.swift): written to --out, never
+    /// to a terminal or a pipe.
+    case xlsx
+
+    /// The format an output file's extension names, if any.
+    static func forFile(_ path: String) -> OutputFormat? {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "xlsx": return .xlsx
+        case "csv": return .csv
+        case "tsv", "txt": return .tsv
+        case "json", "jsonl": return .json
+        default: return nil
+        }
+    }
 }
 
 struct OutputWriter {
@@ -17,6 +31,8 @@ struct OutputWriter {
     var unmask: Bool
     /// Results written so far (csv/tsv/table put a blank line between results).
     private(set) var written = 0
+    /// The outcomes kept for a workbook (`xlsx`), written when the run ends.
+    private(set) var collected: [StatementOutcome] = []
 
     init(format: OutputFormat, unmask: Bool) {
         self.format = format
@@ -25,6 +41,10 @@ struct OutputWriter {
 
     /// The text for one statement's outcome, or nil when it has none.
     mutating func render(_ outcome: StatementOutcome) -> String? {
+        if format == .xlsx {
+            collected.append(outcome)
+            return nil
+        }
         guard var out = body(outcome) else { return nil }
         if written > 0 && format != .json { out = (format == .csv ? "\r\n" : "\n") + out }
         written += 1
@@ -73,7 +93,7 @@ struct OutputWriter {
         case .csv:
             let lines = [result.columns.map { csvField($0.name) }] + result.rows.map { row in zip(result.columns, row).map { csvField(cell($1, $0)) } }
             return lines.map { $0.joined(separator: ",") + "\r\n" }.joined()
-        case .tsv:
+        case .tsv, .xlsx:  // xlsx results are collected by render(_:) and never reach here
             let lines = [result.columns.map { tsvField($0.name) }] + result.rows.map { row in zip(result.columns, row).map { tsvField(cell($1, $0)) } }
             return lines.map { $0.joined(separator: "\t") + "\n" }.joined()
         case .table:

@@ -15,6 +15,10 @@ enum ReplMessage: String, MessageCatalogue {
     // Import and export
     case reasonNotMapped, badRowsNothingImported, badRowsIn
     case exportNeedsStreet, exportTakesOneQuery, unknownCollection, wrongColumnCount
+    // Workbooks (.xlsx)
+    case sheetOnlyForWorkbooks, workbookLegacyExcel, workbookNotAWorkbook, workbookMissingPart, workbookTooLarge
+    case workbookSheetTooLarge, workbookMalformedXML, workbookDoctype, workbookNoSuchSheet, workbookNoSheets
+    case workbookFormulaWithoutValue, workbookErrorValue, workbookBadCell, workbookNeedsOut, workbookCannotWrite, cannotWriteFile, formatNotHere
     // mql test, mql fmt
     case testSummary, coverageNeverEvaluated, coverageOnlyEver, notFormatted
     // mql check
@@ -41,6 +45,25 @@ enum ReplMessage: String, MessageCatalogue {
         case .exportTakesOneQuery: ("export takes one query", "export 只接受一条查询")
         case .unknownCollection: ("unknown collection '{1}'", "未知的集合“{1}”")
         case .wrongColumnCount: ("expected {1} columns, found {2}", "应有 {1} 列，实际有 {2} 列")
+        case .sheetOnlyForWorkbooks: ("--sheet is for workbooks (.xlsx); this file is CSV", "--sheet 只用于工作簿（.xlsx）；此文件是 CSV")
+        case .workbookLegacyExcel: ("a legacy Excel 97-2003 workbook (.xls) is not read: open it in Excel or WPS and save it as .xlsx (Excel 工作簿)",
+                                    "不读取旧版 Excel 97-2003 工作簿（.xls）：请在 Excel 或 WPS 中打开并另存为 .xlsx（Excel 工作簿）")
+        case .workbookNotAWorkbook: ("not an .xlsx workbook ({1})", "不是 .xlsx 工作簿（{1}）")
+        case .workbookMissingPart: ("the workbook is damaged: it has no {1}", "工作簿已损坏：缺少 {1}")
+        case .workbookTooLarge: ("{1} unpacks to more than {2} MB; refused (a damaged or malicious file?)", "{1} 解压后超过 {2} MB，已拒绝（文件损坏或有恶意？）")
+        case .workbookSheetTooLarge: ("sheet {1} has more than {2} cells; refused", "工作表 {1} 超过 {2} 个单元格，已拒绝")
+        case .workbookMalformedXML: ("the workbook is damaged: {1} line {2} is not well-formed XML ({3})", "工作簿已损坏：{1} 第 {2} 行不是格式正确的 XML（{3}）")
+        case .workbookDoctype: ("{1} has a DOCTYPE, which no workbook has; refused", "{1} 含有 DOCTYPE（工作簿中不应有），已拒绝")
+        case .workbookNoSuchSheet: ("no sheet named '{1}' (sheets: {2})", "没有名为“{1}”的工作表（现有：{2}）")
+        case .workbookNoSheets: ("the workbook has no sheets", "工作簿中没有工作表")
+        case .workbookFormulaWithoutValue: ("{1}: a formula saved without its value; formulas are not evaluated: open the file in Excel or WPS, save it, and import again",
+                                            "{1}：公式没有保存计算结果；不计算公式：请在 Excel 或 WPS 中打开并保存后再导入")
+        case .workbookErrorValue: ("{1}: the cell holds the error {2}", "{1}：单元格的值是错误 {2}")
+        case .workbookBadCell: ("{1}: {2}", "{1}：{2}")
+        case .workbookNeedsOut: ("--format xlsx writes a workbook: give --out FILE.xlsx", "--format xlsx 输出工作簿：请用 --out 文件.xlsx 指定文件")
+        case .workbookCannotWrite: ("cannot write the workbook: {1}", "无法写出工作簿：{1}")
+        case .cannotWriteFile: ("cannot write the file: {1}", "无法写入文件：{1}")
+        case .formatNotHere: ("{1} is written to a file: use --out FILE (or .export QUERY FILE.xlsx in the shell)", "{1} 只能写入文件：请用 --out 文件（在交互环境中用 .export 查询 文件.xlsx）")
         case .testSummary: ("{1} passed, {2} failed", "{1} 个通过，{2} 个失败")
         case .coverageNeverEvaluated: ("never evaluated", "从未求值")
         case .coverageOnlyEver: ("only ever {1}", "只得到过 {1}")

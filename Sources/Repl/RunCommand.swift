@@ -14,8 +14,11 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var session: SessionOptions
 
-    @Option(name: .long, help: "Output format: table, csv, tsv, json or line (default: table on a terminal, else tsv).")
+    @Option(name: .long, help: "Output format: table, csv, tsv, json, line or xlsx (default: from --out's extension, else table on a terminal, else tsv).")
     var format: OutputFormat?
+
+    @Option(name: .long, help: "Write the results to FILE instead of stdout (needed for xlsx: a workbook, one sheet per result).")
+    var out: String?
 
     @Flag(name: .long, help: "After a failing statement, run the rest (and still exit 1).")
     var keepGoing = false
@@ -44,8 +47,28 @@ struct RunCommand: ParsableCommand {
         throw ExitCode(2)
     }
 
+    /// The format asked for, or named by --out's extension, or the default for stdout.
+    var chosenFormat: OutputFormat {
+        format ?? out.flatMap(OutputFormat.forFile) ?? (out == nil && Terminal.stdoutIsTerminal ? .table : .tsv)
+    }
+
     func run() throws {
         try rejectMisplacedSubcommand()
+        // A workbook is binary: it goes to a file, never to a terminal or a pipe.
+        if chosenFormat == .xlsx && out == nil {
+            Terminal.error("mql: error: " + ReplMessage.workbookNeedsOut())
+            throw ExitCode(2)
+        }
+        if let out, chosenFormat != .xlsx {
+            // Text formats: stdout becomes the file, so results land there as they come.
+            let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else {
+                Terminal.error("\(out): error: " + ReplMessage.cannotWriteFile(String(cString: strerror(errno))))
+                throw ExitCode(1)
+            }
+            dup2(fd, STDOUT_FILENO)
+            close(fd)
+        }
         // The REPL's user sees that a large dataset is loading (the line is then erased).
         let repl = command == nil && files.isEmpty && Terminal.stdinIsTerminal && Terminal.stderrIsTerminal
         if repl { FileHandle.standardError.write(Data((Messages.current.loading(self.session.dataDirectory) + "\r").utf8)) }
@@ -53,8 +76,9 @@ struct RunCommand: ParsableCommand {
         if repl { FileHandle.standardError.write(Data("\u{1B}[K".utf8)) }
         var runner = ScriptRunner(
             session: session,
-            writer: OutputWriter(format: format ?? (Terminal.stdoutIsTerminal ? .table : .tsv), unmask: self.session.unmask),
+            writer: OutputWriter(format: chosenFormat, unmask: self.session.unmask),
             keepGoing: keepGoing, timer: timer)
+        defer { if chosenFormat == .xlsx, let out { writeWorkbook(runner.writer, to: out) } }
         if let command {
             runner.run(source: command, name: "<command>")
         } else if !files.isEmpty {
@@ -90,6 +114,17 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if runner.failed { throw ExitCode(1) }
+    }
+}
+
+extension RunCommand {
+    /// The collected results as a workbook at `path` (written atomically).
+    func writeWorkbook(_ writer: OutputWriter, to path: String) {
+        do {
+            try DatasetWriter.writeAtomically(WorkbookOutput.workbook(writer.collected, writer: writer), to: path)
+        } catch {
+            Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+        }
     }
 }
 
@@ -218,6 +253,10 @@ struct ScriptRunner {
 
     /// A statement's result on stdout.
     mutating func emit(_ outcome: StatementOutcome) {
+        if writer.format == .xlsx {
+            _ = writer.render(outcome)  // collected for the workbook
+            return
+        }
         guard let screen else {
             if let text = writer.render(outcome) { Terminal.write(text) }
             return

@@ -210,7 +210,7 @@ import Testing
 
     @Test func exportedFormReadsBack() throws {
         let w = try Workspace()
-        let bytes = FormExporter.children(street: "园山", store: w.session.store, today: Fixtures.today, unmask: true)
+        let bytes = FormExporter.children(street: "园山", store: w.session.store, today: Fixtures.today, unmask: true).csv
         let back = try FormImporter.read(.children, bytes: bytes, street: "园山", store: w.session.store, today: Fixtures.today)
         #expect(back.errors.isEmpty)
         #expect(back.edits.count == w.count(#"children where street = "园山""#))
