@@ -1,6 +1,6 @@
-// Reading a workbook as people fill it in, within a budget: the container is opened
-// with ZIPFoundation, every part is unpacked with a cap on its size (the sizes a zip
-// declares are checked first, and the stream is cut at the cap, since they can lie), and
+// Reading a workbook as people fill it in, within a budget: the container is read by
+// ZipReader, every part is unpacked with a cap on its size (the sizes a zip declares are
+// checked first, and the stream is cut at the cap, since they can lie), and
 // parsed with Foundation's XMLParser, refusing a DOCTYPE (no entity expansion). Cells
 // come typed: shared strings, inline strings (WPS and other writers use them), numbers,
 // booleans, and dates — a number whose style is a date format, in the 1900 system or
@@ -11,7 +11,6 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// How much a workbook may take when read.
 public struct WorkbookBudget: Sendable {
@@ -135,52 +134,34 @@ public enum WorkbookReader {
 
     /// The unpacked parts of a zip, read within the budget.
     struct Package {
-        let archive: Archive
+        let zip: ZipReader
         let budget: WorkbookBudget
         var unpacked = 0
-        var entries: [String: Entry] = [:]
 
         init(_ bytes: [UInt8], budget: WorkbookBudget) throws {
             if WorkbookReader.isLegacyExcel(bytes) { throw WorkbookError.legacyExcel }
             guard bytes.count <= budget.fileBytes else { throw WorkbookError.tooLarge(part: "the file", limit: budget.fileBytes) }
             guard bytes.starts(with: WorkbookReader.zipMagic) else { throw WorkbookError.notAWorkbook("no zip signature") }
-            do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch {
-                throw WorkbookError.notAWorkbook("\(error)")
-            }
+            zip = try ZipReader(bytes)
             self.budget = budget
-            for entry in archive where entry.type == .file { entries[entry.path] = entry }
         }
 
         func has(_ path: String) -> Bool { entry(path) != nil }
 
-        func entry(_ path: String) -> Entry? {
-            if let e = entries[path] { return e }
+        func entry(_ path: String) -> ZipReader.Entry? {
+            if let e = zip.entries[path] { return e }
             let lowered = path.lowercased()
-            return entries.first { $0.key.lowercased() == lowered }?.value
+            return zip.entries.first { $0.key.lowercased() == lowered }?.value
         }
 
         mutating func bytes(_ path: String) throws -> Data {
             guard let entry = entry(path) else { throw WorkbookError.missingPart(path) }
-            let limit = min(budget.partBytes, budget.totalBytes - unpacked)
-            guard entry.uncompressedSize <= UInt64(max(0, limit)) else {
-                throw WorkbookError.tooLarge(part: path, limit: entry.uncompressedSize > UInt64(budget.partBytes) ? budget.partBytes : budget.totalBytes)
+            let left = budget.totalBytes - unpacked
+            let limit = min(budget.partBytes, left)
+            if entry.uncompressedSize > UInt64(max(0, limit)) {
+                throw WorkbookError.tooLarge(part: path, limit: budget.partBytes <= left ? budget.partBytes : budget.totalBytes)
             }
-            var data = Data()
-            var over = false
-            do {
-                _ = try archive.extract(entry, bufferSize: 64 << 10) { chunk in
-                    if data.count + chunk.count > limit {
-                        over = true
-                        throw WorkbookError.tooLarge(part: path, limit: limit)
-                    }
-                    data.append(chunk)
-                }
-            } catch let error as WorkbookError {
-                throw error
-            } catch {
-                if over { throw WorkbookError.tooLarge(part: path, limit: limit) }
-                throw WorkbookError.notAWorkbook("\(path): \(error)")
-            }
+            let data = try zip.data(entry, limit: limit)
             unpacked += data.count
             return data
         }
@@ -190,6 +171,11 @@ public enum WorkbookReader {
             // A DOCTYPE has no place in a workbook part, and its entities could expand.
             if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!doctype".utf8)) != nil {
                 throw WorkbookError.doctypeRefused(part: path)
+            }
+            // Workbook parts are UTF-8; anything else is refused here, since Foundation's
+            // parser traps on a name that is not valid UTF-8.
+            guard String(validating: data, as: UTF8.self) != nil else {
+                throw WorkbookError.malformedXML(part: path, line: 1, detail: "not UTF-8")
             }
             let parser = XMLParser(data: data)
             parser.shouldResolveExternalEntities = false
