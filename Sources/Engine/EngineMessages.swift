@@ -19,7 +19,7 @@ public enum EngineMessage: String, MessageCatalogue {
     case cannotDeleteReferredRow, cannotChangeKeyField, streetChangeNeedsCommunity
     // Forms (附件1/2/3)
     case formNotText, formLine, formNoHeader, formNeedsStreet, formNotAStreet
-    case formQuotaNotWhole, formBirthWithoutMonth, formCommunityNotInStreet, formResidenceNotInStreet
+    case formQuotaNotWhole, formBirthWithoutMonth, formBirthAmbiguousMonth, formCommunityNotInStreet, formResidenceNotInStreet
     case formChildNotInStreet, formChildAmbiguous
     // Journal and files
     case cannotOpen, cannotOpenLock, writerBusy, cannotTruncate, fsyncFailed, writeFailed
@@ -74,6 +74,8 @@ public enum EngineMessage: String, MessageCatalogue {
         case .formNeedsStreet: ("{1} is one street's form: give the street (--street 布吉)", "{1}是单个街道的表格：请指定街道（--street 布吉）")
         case .formNotAStreet: ("; '{1}' is not a street", "；“{1}”不是街道")
         case .formQuotaNotWhole: ("名额 '{1}' is not a whole number", "名额“{1}”不是整数")
+        case .formBirthAmbiguousMonth: ("年龄（出生年月）'{1}' may be January or October (Excel keeps {2}.10 as the number {2}.1); write {2}年1月 or {2}年10月",
+                                        "年龄（出生年月）“{1}”可能是1月也可能是10月（Excel 会把 {2}.10 存成数字 {2}.1）；请写成 {2}年1月 或 {2}年10月")
         case .formBirthWithoutMonth: ("年龄（出生年月）'{1}' has no year and month", "年龄（出生年月）“{1}”中没有年份和月份")
         case .formResidenceNotInStreet: ("所在社区 '{1}' is not a community of {2}", "所在社区“{1}”不是{2}街道的社区")
         case .formCommunityNotInStreet: ("社区 '{1}' is not a community of {2}", "社区“{1}”不是{2}街道的社区")

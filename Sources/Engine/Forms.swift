@@ -263,6 +263,15 @@ public enum FormImporter {
         return (name, best)
     }
 
+    /// `2012.1` alone: a spreadsheet that held 2012.10 as a number shows 2012.1, so the
+    /// month cannot be told (January or October) and is not guessed. The year, if so.
+    public static func ambiguousMonth(_ raw: String) -> String? {
+        let text = FormReader.asciiDigits(raw)
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1] == "1", parts[0].count == 4, parts[0].allSatisfy(\.isASCII), Int(parts[0]) != nil else { return nil }
+        return String(parts[0])
+    }
+
     /// 年龄（出生年月）as people write it: `9（2010.03）`, `2010年3月`, `2010.3`, `2010-03`.
     public static func birth(_ raw: String) -> Int32? {
         let text = FormReader.asciiDigits(raw)
@@ -294,7 +303,10 @@ public enum FormImporter {
             var firstBad: Int?
             let birthText = cell("年龄（出生年月）")
             let birth = birth(birthText)
-            if birth == nil {
+            if let year = ambiguousMonth(birthText) {
+                problems.append(EngineMessage.formBirthAmbiguousMonth(birthText, year))
+                firstBad = firstBad ?? column("年龄（出生年月）")
+            } else if birth == nil {
                 problems.append(EngineMessage.formBirthWithoutMonth(birthText))
                 firstBad = firstBad ?? column("年龄（出生年月）")
             }

@@ -59,7 +59,7 @@ enum ReplMessage: String, MessageCatalogue {
         case .workbookFormulaWithoutValue: ("{1}: a formula saved without its value; formulas are not evaluated: open the file in Excel or WPS, save it, and import again",
                                             "{1}：公式没有保存计算结果；不计算公式：请在 Excel 或 WPS 中打开并保存后再导入")
         case .workbookErrorValue: ("{1}: the cell holds the error {2}", "{1}：单元格的值是错误 {2}")
-        case .workbookBadCell: ("{1}: {2}", "{1}：{2}")
+        case .workbookBadCell: ("{1}: {2}", "{1}：单元格内容有误（{2}）")
         case .workbookNeedsOut: ("--format xlsx writes a workbook: give --out FILE.xlsx", "--format xlsx 输出工作簿：请用 --out 文件.xlsx 指定文件")
         case .workbookCannotWrite: ("cannot write the workbook: {1}", "无法写出工作簿：{1}")
         case .cannotWriteFile: ("cannot write the file: {1}", "无法写入文件：{1}")

@@ -233,7 +233,7 @@ public enum WorkbookReader {
 class PartParser: NSObject, XMLParserDelegate {
     var failure: WorkbookError?
 
-    func fail(_ error: WorkbookError, _ parser: XMLParser) {
+    func stop(_ error: WorkbookError, _ parser: XMLParser) {
         if failure == nil { failure = error }
         parser.abortParsing()
     }
@@ -323,7 +323,7 @@ final class WorkbookPart: PartParser {
         case "sheet":
             guard let sheetName = attributes["name"],
                   let id = attributes.first(where: { $0.key == "id" || $0.key.hasSuffix(":id") })?.value else {
-                return fail(.notAWorkbook("a sheet without a name or relationship"), parser)
+                return stop(.notAWorkbook("a sheet without a name or relationship"), parser)
             }
             sheets.append(Sheet(name: sheetName, relationship: id))
         case "workbookPr":
@@ -445,7 +445,7 @@ final class SheetPart: PartParser {
         switch Self.local(element) {
         case "row":
             if let r = attributes["r"] {
-                guard let n = Int(r), n >= 1, n <= 1_048_576 else { return fail(.badCell(sheet: name, cell: "row \(r)", detail: "not a row number"), parser) }
+                guard let n = Int(r), n >= 1, n <= 1_048_576 else { return stop(.badCell(sheet: name, cell: "row \(r)", detail: "not a row number"), parser) }
                 rowNumber = n
             } else {
                 rowNumber += 1
@@ -454,7 +454,7 @@ final class SheetPart: PartParser {
         case "c":
             if let r = attributes["r"] {
                 guard let parsed = CellReference(r), parsed.column <= 16_384, parsed.row <= 1_048_576 else {
-                    return fail(.badCell(sheet: name, cell: r, detail: "not a cell reference"), parser)
+                    return stop(.badCell(sheet: name, cell: r, detail: "not a cell reference"), parser)
                 }
                 ref = parsed
                 rowNumber = parsed.row
@@ -474,7 +474,7 @@ final class SheetPart: PartParser {
         case "t" where inline != nil && phonetic == 0: collecting = .inlineText
         case "mergeCell":
             guard let r = attributes["ref"], let area = CellRange(r) else {
-                return fail(.badCell(sheet: name, cell: attributes["ref"] ?? "?", detail: "not a merged area"), parser)
+                return stop(.badCell(sheet: name, cell: attributes["ref"] ?? "?", detail: "not a merged area"), parser)
             }
             merged.append(area)
         default: break
@@ -498,20 +498,20 @@ final class SheetPart: PartParser {
                 let cell = try cellValue()
                 guard cell != .empty else { return }
                 cellCount += 1
-                if cellCount > cellBudget { return fail(.sheetTooLarge(sheet: name, limit: cellBudget), parser) }
+                if cellCount > cellBudget { return stop(.sheetTooLarge(sheet: name, limit: cellBudget), parser) }
                 var row = rows[ref.row] ?? []
                 if row.count < ref.column {
                     // A sparse row far to the right counts for the cells it makes.
                     cellCount += ref.column - 1 - row.count
-                    if cellCount > cellBudget { return fail(.sheetTooLarge(sheet: name, limit: cellBudget), parser) }
+                    if cellCount > cellBudget { return stop(.sheetTooLarge(sheet: name, limit: cellBudget), parser) }
                     row += [CellValue](repeating: .empty, count: ref.column - row.count)
                 }
                 row[ref.column - 1] = cell
                 rows[ref.row] = row
             } catch let error as WorkbookError {
-                fail(error, parser)
+                stop(error, parser)
             } catch {
-                fail(.badCell(sheet: name, cell: ref.description, detail: "\(error)"), parser)
+                stop(.badCell(sheet: name, cell: ref.description, detail: "\(error)"), parser)
             }
         default: break
         }

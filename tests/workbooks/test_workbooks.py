@@ -336,11 +336,13 @@ def test_bad_workbooks():
     ws.append([1, "好一", "2010.03", "大芬", "x 13912340001", "a", "低保"])
     ws.append([2, "坏二", "不详", "大芬", "x 13912340002", "a", "低保"])
     ws.append([3, "坏三", "2010.03", "不存在", "x 13912340003", "a", "低保"])
+    ws.append([4, "坏四", 2012.10, "大芬", "x 13912340004", "a", "低保"])  # Excel keeps 2012.10 as 2012.1
     path = os.path.join(WORK, "bad-rows.xlsx")
     wb.save(path)
     r = mql("import", "附件2", path, "--street", "布吉", data=d)
     check("bad rows: positioned by cell", r.returncode == 1 and "bad-rows.xlsx:Sheet!C6: error: 年龄（出生年月）'不详' has no year and month" in r.stderr
-          and "bad-rows.xlsx:Sheet!D7: error: 所在社区 '不存在' is not a community of 布吉" in r.stderr and "2 bad rows of 3; nothing imported" in r.stderr, r.stderr)
+          and "bad-rows.xlsx:Sheet!D7: error: 所在社区 '不存在' is not a community of 布吉" in r.stderr
+          and "bad-rows.xlsx:Sheet!C8: error: 年龄（出生年月）'2012.1' may be January or October" in r.stderr and "3 bad rows of 4; nothing imported" in r.stderr, r.stderr)
     # A formula without a saved value (openpyxl saves none): refused with its cell.
     wb = openpyxl.Workbook()
     ws = wb.active
