@@ -250,11 +250,13 @@ enum Help {
                 table: aligned columns (a Chinese character is two columns wide); long results show the
                 first and last rows and "… N more rows" (.maxrows N, 0 for all, auto to fit the terminal);
                 wide ones cut cells with ….  csv (RFC 4180), tsv, json (JSON Lines), line (one field per line).
+                A workbook goes to a file: .export QUERY FILE.xlsx here, mql --format xlsx --out FILE.xlsx.
                 Phone numbers and addresses are masked unless mql was started with --unmask.
                 """, """
                 table：按列对齐（一个汉字占两列宽）；结果较长时显示首尾若干行和“… 另有 N 行”
                 （.maxrows N；0 表示全部；auto 表示适应终端高度）；过宽的单元格用 … 截断。
                 csv（RFC 4180）、tsv、json（JSON Lines）、line（每行一个字段）。
+                工作簿只能写入文件：在此用 .export 查询 文件.xlsx，命令行用 mql --format xlsx --out 文件.xlsx。
                 电话号码和地址默认脱敏显示，启动时加 --unmask 才显示原文。
                 """),
             examples: [
