@@ -42,7 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "MQLTests", dependencies: ["MQL", "Engine"], resources: [.copy("Golden")]),
-        .testTarget(name: "ReplTests", dependencies: ["Repl"]),
+        .testTarget(name: "ReplTests", dependencies: ["Repl", "Workbook"]),
         .testTarget(name: "WorkbookTests", dependencies: ["Workbook", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ]
 )
