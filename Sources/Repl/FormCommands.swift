@@ -148,7 +148,7 @@ enum FormExportRunner {
         if let form = Form.named(what), form == .streets {
             let document = FormExporter.streets(store: session.store, today: session.today)
             do { bytes = workbook ? try WorkbookOutput.form(document) : document.csv } catch {
-                Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+                Terminal.error("\(path): error: " + WorkbookOutput.describe(error))
                 return false
             }
         } else if let form = Form.named(what) {
@@ -162,7 +162,7 @@ enum FormExportRunner {
             }
             let document = FormExporter.document(form, street: street, store: session.store, today: session.today, unmask: unmask)
             do { bytes = workbook ? try WorkbookOutput.form(document) : document.csv } catch {
-                Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+                Terminal.error("\(path): error: " + WorkbookOutput.describe(error))
                 return false
             }
         } else {
@@ -174,7 +174,7 @@ enum FormExportRunner {
             let writer = OutputWriter(format: .csv, unmask: unmask)
             if workbook {
                 do { bytes = try WorkbookOutput.workbook([.rows(result)], writer: writer) } catch {
-                    Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+                    Terminal.error("\(path): error: " + WorkbookOutput.describe(error))
                     return false
                 }
             } else {

@@ -18,7 +18,7 @@ enum ReplMessage: String, MessageCatalogue {
     // Workbooks (.xlsx)
     case sheetOnlyForWorkbooks, workbookLegacyExcel, workbookNotAWorkbook, workbookMissingPart, workbookTooLarge
     case workbookSheetTooLarge, workbookMalformedXML, workbookDoctype, workbookNoSuchSheet, workbookNoSheets
-    case workbookFormulaWithoutValue, workbookErrorValue, workbookBadCell, workbookNeedsOut, workbookCannotWrite, cannotWriteFile, formatNotHere
+    case workbookFormulaWithoutValue, workbookErrorValue, workbookBadCell, workbookNeedsOut, workbookCannotWrite, cannotWriteFile, formatNotHere, workbookBeyondExcel
     // mql test, mql fmt
     case testSummary, coverageNeverEvaluated, coverageOnlyEver, notFormatted
     // mql check
@@ -62,6 +62,8 @@ enum ReplMessage: String, MessageCatalogue {
         case .workbookBadCell: ("{1}: {2}", "{1}：单元格内容有误（{2}）")
         case .workbookNeedsOut: ("--format xlsx writes a workbook: give --out FILE.xlsx", "--format xlsx 输出工作簿：请用 --out 文件.xlsx 指定文件")
         case .workbookCannotWrite: ("cannot write the workbook: {1}", "无法写出工作簿：{1}")
+        case .workbookBeyondExcel: ("sheet {1} would have more than 1,048,576 rows or 16,384 columns, more than Excel opens: narrow the query, or write csv",
+                                    "工作表 {1} 将超过 1,048,576 行或 16,384 列，Excel 无法打开：请缩小查询范围，或输出为 csv")
         case .cannotWriteFile: ("cannot write the file: {1}", "无法写入文件：{1}")
         case .formatNotHere: ("{1} is written to a file: use --out FILE (or .export QUERY FILE.xlsx in the shell)", "{1} 只能写入文件：请用 --out 文件（在交互环境中用 .export 查询 文件.xlsx）")
         case .testSummary: ("{1} passed, {2} failed", "{1} 个通过，{2} 个失败")

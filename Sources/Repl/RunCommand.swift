@@ -78,7 +78,15 @@ struct RunCommand: ParsableCommand {
             session: session,
             writer: OutputWriter(format: chosenFormat, unmask: self.session.unmask),
             keepGoing: keepGoing, timer: timer)
-        defer { if chosenFormat == .xlsx, let out { writeWorkbook(runner.writer, to: out) } }
+        // The workbook of the results is written once the run is over, whatever its status.
+        var ending: Error?
+        do { try runInput(&runner, session: session) } catch { ending = error }
+        if chosenFormat == .xlsx, let out, !writeWorkbook(runner.writer, to: out), ending == nil { ending = ExitCode(1) }
+        if let ending { throw ending }
+    }
+
+    /// Runs -c, the files, the REPL or stdin.
+    func runInput(_ runner: inout ScriptRunner, session: Session) throws {
         if let command {
             runner.run(source: command, name: "<command>")
         } else if !files.isEmpty {
@@ -93,6 +101,7 @@ struct RunCommand: ParsableCommand {
         } else if Terminal.stdinIsTerminal {
             var interactive = Interactive(runner: runner)
             interactive.loop()
+            runner = interactive.runner
             if session.inTransaction {
                 session.abandonTransaction()
                 Terminal.error(Messages.current.transactionAbandoned)
@@ -118,12 +127,15 @@ struct RunCommand: ParsableCommand {
 }
 
 extension RunCommand {
-    /// The collected results as a workbook at `path` (written atomically).
-    func writeWorkbook(_ writer: OutputWriter, to path: String) {
+    /// The collected results as a workbook at `path` (written atomically); false, said on
+    /// stderr, when it could not be.
+    func writeWorkbook(_ writer: OutputWriter, to path: String) -> Bool {
         do {
             try DatasetWriter.writeAtomically(WorkbookOutput.workbook(writer.collected, writer: writer), to: path)
+            return true
         } catch {
-            Terminal.error("\(path): error: " + ReplMessage.workbookCannotWrite("\(error)"))
+            Terminal.error("\(path): error: " + WorkbookOutput.describe(error))
+            return false
         }
     }
 }

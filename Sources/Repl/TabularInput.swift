@@ -70,6 +70,7 @@ struct TabularInput {
         case .formulaWithoutValue(let sheet, let cell): return ReplMessage.workbookFormulaWithoutValue("\(quotedSheet(sheet))!\(cell)")
         case .errorValue(let sheet, let cell, let value): return ReplMessage.workbookErrorValue("\(quotedSheet(sheet))!\(cell)", value)
         case .badCell(let sheet, let cell, let detail): return ReplMessage.workbookBadCell("\(quotedSheet(sheet))!\(cell)", detail)
+        case .beyondExcelLimits(let sheet): return ReplMessage.workbookBeyondExcel(sheet)
         }
     }
 }

@@ -143,6 +143,12 @@ enum WorkbookOutput {
         return try WorkbookWriter.write([sheet])
     }
 
+    /// Why a workbook could not be written, in the user's language.
+    static func describe(_ error: Error) -> String {
+        if let error = error as? WorkbookError, case .beyondExcelLimits = error { return TabularInput.message(error) }
+        return ReplMessage.workbookCannotWrite("\(error)")
+    }
+
     /// Whether a path names a workbook (by its extension).
     static func isWorkbook(_ path: String) -> Bool {
         let lower = path.lowercased()

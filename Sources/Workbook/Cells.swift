@@ -223,6 +223,8 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A cell whose stored value does not fit its type (a number that is not one, a
     /// shared string index out of range, a date serial no date has).
     case badCell(sheet: String, cell: String, detail: String)
+    /// A sheet to write with more rows (1,048,576) or columns (16,384) than Excel opens.
+    case beyondExcelLimits(sheet: String)
 
     public var description: String {
         switch self {
@@ -238,6 +240,7 @@ public enum WorkbookError: Error, Equatable, Sendable, CustomStringConvertible {
         case .formulaWithoutValue(let sheet, let cell): return "\(sheet)!\(cell): a formula without a saved value"
         case .errorValue(let sheet, let cell, let value): return "\(sheet)!\(cell): the cell holds the error \(value)"
         case .badCell(let sheet, let cell, let detail): return "\(sheet)!\(cell): \(detail)"
+        case .beyondExcelLimits(let sheet): return "sheet \(sheet) has more rows or columns than Excel opens"
         }
     }
 }

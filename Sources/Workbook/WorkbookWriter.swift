@@ -86,6 +86,9 @@ public enum WorkbookWriter {
     /// The .xlsx bytes of the sheets (at least one).
     public static func write(_ sheets: [WorkbookSheet]) throws -> [UInt8] {
         precondition(!sheets.isEmpty, "a workbook has at least one sheet")
+        for sheet in sheets where sheet.rows.count > 1_048_576 || sheet.rows.contains(where: { $0.count > 16_384 }) {
+            throw WorkbookError.beyondExcelLimits(sheet: sheet.name)
+        }
         var strings = SharedStrings()
         let names = uniqueSheetNames(sheets.map(\.name))
         var parts: [(String, String)] = []

@@ -265,3 +265,10 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct WorkbookLimitTests {
+    @Test func aSheetBeyondExcelsColumnsIsNotWritten() {
+        let wide = WorkbookSheet(name: "宽", rows: [[WorkbookCell]](repeating: [WorkbookCell](repeating: WorkbookCell(.number(1)), count: 16_385), count: 1))
+        #expect(throws: WorkbookError.beyondExcelLimits(sheet: "宽")) { try WorkbookWriter.write([wide]) }
+    }
+}
