@@ -25,6 +25,9 @@ public enum EngineMessage: String, MessageCatalogue {
     case cannotOpen, cannotOpenLock, writerBusy, cannotTruncate, fsyncFailed, writeFailed
     case cannotLock, cannotCreate, cannotCreateBecause, cannotReplace, journalDoesNotApply, cannotJournal
     case damagedSnapshot, notInKeyOrder, journalTornTail
+    // Attachment files (attach, mql check)
+    case attachmentSourceMissing, attachmentSourceNotAFile, attachmentSourceUnreadable
+    case attachmentNotInside, attachmentMissing, attachmentUnreadable, attachmentAltered, attachmentWithoutHash
     // Verifying the journal's hash chain (mql check)
     case journalEntry, journalDamagedInTheMiddle, journalOutOfPlace, journalNotWrittenByMQL, journalAnchorMissing
     case journalNotLinkedToAnchor, journalEntryEdited, journalUnlinkedAfterLinked, journalUnlinkedWithAnchor
@@ -109,6 +112,14 @@ public enum EngineMessage: String, MessageCatalogue {
                                            "{1}没有哈希链接，却排在有链接的记录之后：它被编辑过，或由较早版本的 mql 写入")
         case .journalUnlinkedWithAnchor: ("{1} has no hash link, but the journal was chained from its start ({2} exists): it was edited, or written by an older mql",
                                           "{1}没有哈希链接，但修改日志从一开始就启用了哈希链（{2} 存在）：它被编辑过，或由较早版本的 mql 写入")
+        case .attachmentSourceMissing: ("no file '{1}' to attach", "没有要附加的文件“{1}”")
+        case .attachmentSourceNotAFile: ("'{1}' is not a file (attach takes one file)", "“{1}”不是文件（attach 只能附加一个文件）")
+        case .attachmentSourceUnreadable: ("cannot read '{1}': {2}", "无法读取“{1}”：{2}")
+        case .attachmentNotInside: ("attachment {1}: file '{2}' is not a path inside attachments/", "附件 {1}：文件“{2}”不是 attachments/ 内的路径")
+        case .attachmentMissing: ("attachment {1}: the file is missing", "附件 {1}：文件不存在")
+        case .attachmentUnreadable: ("attachment {1}: cannot read the file: {2}", "附件 {1}：无法读取文件：{2}")
+        case .attachmentAltered: ("attachment {1}: the file was altered: sha256 expected {2}, actual {3}", "附件 {1}：文件已被改动：sha256 应为 {2}，实际为 {3}")
+        case .attachmentWithoutHash: ("attachment {1}: no sha256 recorded (the file's is {2})", "附件 {1}：没有记录 sha256（文件的 sha256 为 {2}）")
         case .notInKeyOrder: ("{1} is not in key order; no snapshot written", "{1} 没有按键排序；未写入快照")
         }
     }
