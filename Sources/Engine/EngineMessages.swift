@@ -21,6 +21,10 @@ public enum EngineMessage: String, MessageCatalogue {
     case formNotText, formLine, formNoHeader, formNeedsStreet, formNotAStreet
     case formQuotaNotWhole, formBirthWithoutMonth, formCommunityNotInStreet, formResidenceNotInStreet
     case formChildNotInStreet, formChildAmbiguous
+    // 双月报 (ReportForm)
+    case formPeriodUnreadable, formPeriodNotEven, formPeriodTwice, formSubmittedNotADate, formResultsMissing
+    case formExemplarWithoutNote, formExemplarNeedsPeriod, formExemplarPeriodNotReported
+    case formExemplarPairingNotInStreet, formExemplarNoPairing, formExemplarAmbiguous
     // Journal and files
     case cannotOpen, cannotOpenLock, writerBusy, cannotTruncate, fsyncFailed, writeFailed
     case cannotLock, cannotCreate, cannotCreateBecause, cannotReplace, journalDoesNotApply, cannotJournal
@@ -82,6 +86,18 @@ public enum EngineMessage: String, MessageCatalogue {
         case .formCommunityNotInStreet: ("社区 '{1}' is not a community of {2}", "社区“{1}”不是{2}街道的社区")
         case .formChildNotInStreet: ("结对儿童 '{1}' is not a child of {2}", "结对儿童“{1}”不是{2}的儿童")
         case .formChildAmbiguous: ("结对儿童 '{1}' names {2} children of {3}; pair them by id", "结对儿童“{1}”在{3}有 {2} 名同名儿童；请按 id 结对")
+        case .formPeriodUnreadable: ("期次 '{1}' is not a year and month (2019-10)", "期次“{1}”不是年月（如 2019-10）")
+        case .formPeriodNotEven: ("期次 '{1}' is not an even month: reports are due every two months, in 6月, 8月, 10月, 12月, 2月 and 4月",
+                                  "期次“{1}”不是双月：双月报在 6、8、10、12、2、4 月报送")
+        case .formPeriodTwice: ("期次 {1} is reported twice (first on line {2})", "期次 {1} 报了两次（第一次在第 {2} 行）")
+        case .formSubmittedNotADate: ("报送日期 '{1}' is not a date (2019-10-24)", "报送日期“{1}”不是日期（如 2019-10-24）")
+        case .formResultsMissing: ("成效 is empty", "成效不能为空")
+        case .formExemplarWithoutNote: ("先进典型 without 事迹", "先进典型缺少事迹")
+        case .formExemplarNeedsPeriod: ("先进典型 needs its 期次: the form reports more than one period", "先进典型需要填写期次：本表报送了不止一期")
+        case .formExemplarPeriodNotReported: ("先进典型 期次 '{1}' is not a period this form reports", "先进典型的期次“{1}”不是本表报送的期次")
+        case .formExemplarPairingNotInStreet: ("结对编号 '{1}' is not a pairing of {2}", "结对编号“{1}”不是{2}的结对")
+        case .formExemplarNoPairing: ("no pairing of {2} matches {1}", "{2}没有与“{1}”相符的结对")
+        case .formExemplarAmbiguous: ("{1} matches {2} pairings of {3}; give its 结对编号", "“{1}”与{3}的 {2} 个结对相符；请填写结对编号")
         case .cannotOpen: ("cannot open {1}: {2}", "无法打开 {1}：{2}")
         case .cannotOpenLock: ("cannot open {1}/.mql-writer.lock: {2}", "无法打开 {1}/.mql-writer.lock：{2}")
         case .writerBusy: ("another mql process is changing {1}; try again when it has finished", "另一个 mql 进程正在修改 {1}；请等它完成后再试")

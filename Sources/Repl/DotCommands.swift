@@ -45,7 +45,7 @@ struct DotCommand {
                    examples: [".check"]),
         DotCommand(name: ".save-test", synopsis: ".save-test NAME [FILE]", summary: ("turn the last query and its result into a test case in a rule-test file", "把上一条查询及其结果保存为规则测试文件中的测试用例"),
                    examples: []),
-        DotCommand(name: ".import", synopsis: ".import COLLECTION|附件1|附件2|附件3 FILE [STREET]", summary: ("add rows from a CSV file or a form, all or nothing", "从 CSV 文件或表格导入行（全部成功或全部不导入）"),
+        DotCommand(name: ".import", synopsis: ".import COLLECTION|附件1|附件2|附件3|双月报 FILE [STREET]", summary: ("add rows from a CSV file or a form, all or nothing", "从 CSV 文件或表格导入行（全部成功或全部不导入）"),
                    examples: []),
         DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION|附件2 STREET|附件3 STREET FILE", summary: ("write a result or a form to a CSV file for Excel", "把结果或表格写入 CSV 文件（供 Excel 使用）"),
                    examples: []),
