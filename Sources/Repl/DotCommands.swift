@@ -47,7 +47,7 @@ struct DotCommand {
                    examples: []),
         DotCommand(name: ".import", synopsis: ".import COLLECTION|附件1|附件2|附件3|双月报 FILE [STREET]", summary: ("add rows from a CSV file or a form, all or nothing", "从 CSV 文件或表格导入行（全部成功或全部不导入）"),
                    examples: []),
-        DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION|附件2 STREET|附件3 STREET FILE", summary: ("write a result or a form to a CSV file for Excel", "把结果或表格写入 CSV 文件（供 Excel 使用）"),
+        DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION|附件2 STREET|附件3 STREET|双月报 STREET FILE", summary: ("write a result or a form to a CSV file for Excel", "把结果或表格写入 CSV 文件（供 Excel 使用）"),
                    examples: []),
         DotCommand(name: ".checkpoint", synopsis: ".checkpoint", summary: ("write the dataset files anew and empty the journal", "重写数据文件并清空日志"),
                    examples: []),
