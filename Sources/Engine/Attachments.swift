@@ -14,6 +14,9 @@ public enum Attachments {
     public static let folder = "attachments"
     /// TUNING: the longest extension kept from the original name (`.jpeg`, `.heic`, `.tiff`).
     static let maximumExtensionLength = 8
+    /// TUNING: the largest file `attach` takes (it is read whole to hash and copy it). A
+    /// photo or a scanned page is a few megabytes; a larger file is not an attachment.
+    public static let maximumFileBytes = 256 << 20
 
     public struct Stored: Equatable, Sendable {
         /// The name under attachments/, as the `file` column holds it.
@@ -67,6 +70,7 @@ public enum Attachments {
                               : EngineMessage.attachmentSourceUnreadable(source, String(cString: strerror(errno))))
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw ChangeError(EngineMessage.attachmentSourceNotAFile(source)) }
+        guard Int(info.st_size) <= maximumFileBytes else { throw ChangeError(EngineMessage.attachmentSourceTooLarge(source, maximumFileBytes >> 20)) }
         do {
             guard let bytes = try DatasetLoader.readFile(source) else { throw ChangeError(EngineMessage.attachmentSourceMissing(source)) }
             return bytes

@@ -30,7 +30,7 @@ public enum EngineMessage: String, MessageCatalogue {
     case cannotLock, cannotCreate, cannotCreateBecause, cannotReplace, journalDoesNotApply, cannotJournal
     case damagedSnapshot, notInKeyOrder, journalTornTail
     // Attachment files (attach, mql check)
-    case attachmentSourceMissing, attachmentSourceNotAFile, attachmentSourceUnreadable
+    case attachmentSourceMissing, attachmentSourceNotAFile, attachmentSourceUnreadable, attachmentSourceTooLarge
     case attachmentNotInside, attachmentMissing, attachmentUnreadable, attachmentAltered, attachmentWithoutHash
     // Verifying the journal's hash chain (mql check)
     case journalEntry, journalDamagedInTheMiddle, journalOutOfPlace, journalNotWrittenByMQL, journalAnchorMissing
@@ -131,6 +131,7 @@ public enum EngineMessage: String, MessageCatalogue {
         case .attachmentSourceMissing: ("no file '{1}' to attach", "没有要附加的文件“{1}”")
         case .attachmentSourceNotAFile: ("'{1}' is not a file (attach takes one file)", "“{1}”不是文件（attach 只能附加一个文件）")
         case .attachmentSourceUnreadable: ("cannot read '{1}': {2}", "无法读取“{1}”：{2}")
+        case .attachmentSourceTooLarge: ("'{1}' is larger than {2} MB: attach takes photos and scanned pages", "“{1}”超过 {2} MB：attach 只接受照片和扫描页")
         case .attachmentNotInside: ("attachment {1}: file '{2}' is not a path inside attachments/", "附件 {1}：文件“{2}”不是 attachments/ 内的路径")
         case .attachmentMissing: ("attachment {1}: the file is missing", "附件 {1}：文件不存在")
         case .attachmentUnreadable: ("attachment {1}: cannot read the file: {2}", "附件 {1}：无法读取文件：{2}")

@@ -79,6 +79,14 @@ import Testing
             let error = w.error(statement)
             #expect(error.contains(message), "\(statement): \(error)")
         }
+        // A file past the limit is refused before it is read (a sparse file: no disk used).
+        let huge = NSTemporaryDirectory() + "mql-huge-\(UUID().uuidString).jpg"
+        FileManager.default.createFile(atPath: huge, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: huge) }
+        let handle = try #require(FileHandle(forWritingAtPath: huge))
+        try handle.truncate(atOffset: UInt64(Attachments.maximumFileBytes + 1))
+        try handle.close()
+        #expect(w.error(#"attach "\#(huge)" to visit 19"#).contains("is larger than 256 MB"))
         // The unknown id is pointed at, not the statement.
         let column = #"attach "\#(Self.photo)" to visit "#.count + 1
         #expect(w.error(#"attach "\#(Self.photo)" to visit 9999"#).hasPrefix("<test>:1:\(column): error: no visit has id 9999"))
