@@ -10,12 +10,12 @@ import Workbook
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Add the rows of a form (附件1, 附件2 or 附件3: an Excel/WPS workbook .xlsx, or CSV in UTF-8 or GB18030) — all or nothing."
+        abstract: "Add the rows of a form (附件1, 附件2, 附件3 or a street's 双月报: an Excel/WPS workbook .xlsx, or CSV in UTF-8 or GB18030) — all or nothing."
     )
 
     @OptionGroup var session: SessionOptions
 
-    @Argument(help: "The form: 附件1 (streets and quotas), 附件2 (children of a street) or 附件3 (mothers and pairings).")
+    @Argument(help: "The form: 附件1 (streets and quotas), 附件2 (children of a street), 附件3 (mothers and pairings) or 双月报 (a street's bi-monthly report and its 先进典型).")
     var form: String
 
     @Argument(help: "The form: a workbook (.xlsx) or CSV.")
@@ -24,7 +24,7 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: "The sheet of a workbook to read (default: the first).")
     var sheet: String?
 
-    @Option(name: .long, help: "The street the form is from (附件2, 附件3).")
+    @Option(name: .long, help: "The street the form is from (附件2, 附件3, 双月报).")
     var street: String?
 
     @Option(name: .long, help: "Add the good rows and write the bad ones to this CSV file.")
@@ -34,7 +34,7 @@ struct ImportCommand: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        guard Form.named(form) != nil else { throw ValidationError("unknown form '\(form)': use 附件1, 附件2 or 附件3") }
+        guard Form.named(form) != nil else { throw ValidationError("unknown form '\(form)': use 附件1, 附件2, 附件3 or 双月报") }
     }
 
     func run() throws {
@@ -121,15 +121,15 @@ enum StreetNames {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write 附件1, or 附件2/附件3 of a street, or any query, as an Excel workbook (.xlsx) or CSV for Excel (by the --out file's extension)."
+        abstract: "Write 附件1, or 附件2/附件3/双月报 of a street, or any query, as an Excel workbook (.xlsx) or CSV for Excel (by the --out file's extension)."
     )
 
     @OptionGroup var session: SessionOptions
 
-    @Argument(help: "附件1, 附件2, 附件3, or an MQL query or collection name.")
+    @Argument(help: "附件1, 附件2, 附件3, 双月报, or an MQL query or collection name.")
     var what: String
 
-    @Option(name: .long, help: "The street (附件2, 附件3).")
+    @Option(name: .long, help: "The street (附件2, 附件3, 双月报).")
     var street: String?
 
     @Option(name: .long, help: "Output file: .xlsx for a workbook laid out as printed, else CSV.")

@@ -25,7 +25,8 @@ import Testing
         let before = try examplesSnapshot()
         for statement in ["update children where id = 17 set review = \"x\"", "pair mother 5 with child 17",
                           "insert streets {name: \"新区\", quota: 3}", "delete visits where id = 1",
-                          "begin\nupdate children where id = 17 set review = \"x\"\ncommit"] {
+                          "begin\nupdate children where id = 17 set review = \"x\"\ncommit",
+                          "attach \"examples/forms/家访照片.png\" to visit 1 note \"x\""] {
             let run = try MQLProcess.run(["--today", "2019-11-30", "-c", statement])
             #expect(run.status == 1, "\(statement): \(run)")
             #expect(run.stderr.contains(":1:1: error: the shipped example data is read-only; make a working copy with 'mql init DIR'"), "\(run)")
@@ -47,7 +48,13 @@ import Testing
         #expect(made.stdout == "", "results only on stdout")
         #expect(made.stderr.contains("a copy of the example data (180 children)"))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["children.csv", "communities.csv", "mothers.csv", "pairings.csv", "streets.csv", "visits.csv"])
+        #expect(files == ["attachments", "attachments.csv", "children.csv", "communities.csv", "exemplars.csv", "mothers.csv",
+                          "pairings.csv", "reports.csv", "streets.csv", "visits.csv"])
+        // The photos come along, readable by their owner only, and still match their rows.
+        let photos = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("attachments").path)
+        #expect(photos.count == 6)
+        let photo = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("attachments/" + photos[0]).path)
+        #expect((photo[.posixPermissions] as? Int) == 0o600)
         let attributes = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("children.csv").path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600, "personal data is readable by its owner only")
         let change = try MQLProcess.today(["--data", dir.path, "-c", "update children where id = 17 set review = \"入户核实\""])
