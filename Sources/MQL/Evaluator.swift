@@ -275,30 +275,14 @@ final class GroupContext {
                 }
             }
         }
-        /// One partial per range, computed on both cores (`v` is only read).
-        func partials<T, P>(_ v: [T], _ fill: (Range<Int>) -> P) -> [P] {
-            Parallel.map(ranges, fill)
+        /// Counts of non-null values per group, on both cores.
+        func nonNullCounts<T: FixedWidthInteger>(_ v: [T], null: T) -> [Int] {
+            Self.addedUp(rowsAndGroups(v) { v, r, g in Parallel.map(ranges) { Self.counts(v, r, g, $0, groups: n, null: null) } }, n)
         }
-        /// Counts of non-null values per group.
-        func nonNullCounts<T: Equatable>(_ v: [T], null: T) -> [Int] {
-            let parts = partials(v) { range -> [Int] in
-                var c = [Int](repeating: 0, count: n)
-                c.withUnsafeMutableBufferPointer { c in each(v, range) { g, x in if x != null { c[g] += 1 } } }
-                return c
-            }
-            return Self.addedUp(parts, n)
-        }
-        /// The least or greatest non-null value per group (`null` where none).
-        func extremes<T: Comparable>(_ v: [T], null: T, wantMax: Bool) -> [T] {
-            let parts = partials(v) { range -> [T] in
-                var best = [T](repeating: null, count: n)
-                best.withUnsafeMutableBufferPointer { b in
-                    each(v, range) { g, x in
-                        guard x != null else { return }
-                        if b[g] == null || (wantMax ? x > b[g] : x < b[g]) { b[g] = x }
-                    }
-                }
-                return best
+        /// The least or greatest non-null value per group (`null` where none), on both cores.
+        func extremes<T: FixedWidthInteger>(_ v: [T], null: T, wantMax: Bool) -> [T] {
+            let parts = rowsAndGroups(v) { v, r, g in
+                Parallel.map(ranges) { Self.extremes(v, r, g, $0, groups: n, null: null, wantMax: wantMax) }
             }
             var best = parts[0]
             for part in parts.dropFirst() {
@@ -312,18 +296,7 @@ final class GroupContext {
         /// (then no running sum of the whole pass passes `bound` times the ranges either, so
         /// one pass adding in row order gives the same); nil otherwise.
         func boundedSums(_ v: [Int], bound: Int) -> [Int]? {
-            let parts = partials(v) { range -> [Int]? in
-                var sums = [Int](repeating: 0, count: n)
-                var within = true
-                sums.withUnsafeMutableBufferPointer { s in
-                    each(v, range) { g, x in
-                        guard x != IntColumn.null, within else { return }
-                        let (total, overflow) = s[g].addingReportingOverflow(x)
-                        if overflow || total > bound || total < -bound { within = false } else { s[g] = total }
-                    }
-                }
-                return within ? sums : nil
-            }
+            let parts = rowsAndGroups(v) { v, r, g in Parallel.map(ranges) { Self.sums(v, r, g, $0, groups: n, bound: bound) } }
             guard parts.allSatisfy({ $0 != nil }) else { return nil }
             return Self.addedUp(parts.map { $0! }, n)
         }
@@ -384,6 +357,63 @@ final class GroupContext {
         // TUNING: partial arrays per range under an eighth of the rows.
         guard workers > 1, groupCount * 8 * workers <= rows.count else { return [0..<rows.count] }
         return Parallel.ranges(rows.count, workers: workers)
+    }
+
+    /// The values, the selected rows and their groups as buffers (read by every worker).
+    func rowsAndGroups<T, R>(_ v: [T], _ body: (UnsafeBufferPointer<T>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> R) -> R {
+        v.withUnsafeBufferPointer { v in
+            rows.withUnsafeBufferPointer { r in
+                groupOfRow.withUnsafeBufferPointer { g in body(v, r, g) }
+            }
+        }
+    }
+
+    // One range's partial aggregates: static and generic over the column's integer type so
+    // each is compiled for Int and Int32 and its loop is tight.
+
+    static func counts<T: FixedWidthInteger>(_ v: UnsafeBufferPointer<T>, _ r: UnsafeBufferPointer<Int32>, _ g: UnsafeBufferPointer<Int32>,
+                                             _ range: Range<Int>, groups n: Int, null: T) -> [Int] {
+        var counts = [Int](repeating: 0, count: n)
+        counts.withUnsafeMutableBufferPointer { c in
+            for i in range where v[Int(r[i])] != null { c[Int(g[i])] += 1 }
+        }
+        return counts
+    }
+
+    static func extremes<T: FixedWidthInteger>(_ v: UnsafeBufferPointer<T>, _ r: UnsafeBufferPointer<Int32>, _ g: UnsafeBufferPointer<Int32>,
+                                               _ range: Range<Int>, groups n: Int, null: T, wantMax: Bool) -> [T] {
+        var best = [T](repeating: null, count: n)
+        best.withUnsafeMutableBufferPointer { b in
+            if wantMax {
+                for i in range {
+                    let x = v[Int(r[i])], k = Int(g[i])
+                    if x != null && (b[k] == null || x > b[k]) { b[k] = x }
+                }
+            } else {
+                for i in range {
+                    let x = v[Int(r[i])], k = Int(g[i])
+                    if x != null && (b[k] == null || x < b[k]) { b[k] = x }
+                }
+            }
+        }
+        return best
+    }
+
+    static func sums(_ v: UnsafeBufferPointer<Int>, _ r: UnsafeBufferPointer<Int32>, _ g: UnsafeBufferPointer<Int32>,
+                     _ range: Range<Int>, groups n: Int, bound: Int) -> [Int]? {
+        var sums = [Int](repeating: 0, count: n)
+        let within: Bool = sums.withUnsafeMutableBufferPointer { s in
+            for i in range {
+                let x = v[Int(r[i])]
+                guard x != IntColumn.null else { continue }
+                let k = Int(g[i])
+                let (total, overflow) = s[k].addingReportingOverflow(x)
+                if overflow || total > bound || total < -bound { return false }
+                s[k] = total
+            }
+            return true
+        }
+        return within ? sums : nil
     }
 
     static func addedUp(_ parts: [[Int]], _ n: Int) -> [Int] {
@@ -570,7 +600,13 @@ struct Evaluator {
         let table = store.table(q.collection)!
         var ordered: [Int32]
         if !q.orderBy.isEmpty {
-            let keys = q.orderBy.map { SortKey(planner.compile($0.expr), expr: $0.expr, descending: $0.descending, planner: planner) }
+            // TUNING: keys for at least an eighth of the collection are read as whole columns
+            // (a define such as `last_home_visit` computed once for every row, not per row).
+            let many = useIndexes && (selected?.count ?? table.rowCount) * 8 >= table.rowCount
+            let keys = q.orderBy.map { key in
+                (many ? SortKey.columnar(key.expr, descending: key.descending, planner: planner, table: table) : nil)
+                    ?? SortKey(planner.compile(key.expr), expr: key.expr, descending: key.descending, planner: planner)
+            }
             let limit = q.limit.map { $0 + (q.offset ?? 0) }
             if useIndexes, let limit, let top = topBySortedIndex(q, selected, limit: limit, keys: keys, planner: planner) {
                 ordered = top
@@ -739,6 +775,27 @@ struct SortKey {
     /// For computed text keys: values are dictionary codes to be turned into ranks after
     /// every item's key is known.
     var rankDictionary: TextDictionary?
+
+    init(value: @escaping (Int) -> Int?, descending: Bool) {
+        self.value = value
+        self.descending = descending
+    }
+
+    /// A key of ints, dates or references read from its values for the whole collection
+    /// (`Planner+Vectors`): the same integers the row-by-row closures give, nulls as nil.
+    static func columnar(_ expr: TExpr, descending: Bool, planner: Planner, table: Table) -> SortKey? {
+        guard planner.textColumnAccess(expr) == nil, let produce = planner.vectorValues(expr, table: table) else { return nil }
+        switch produce() {
+        case .ints(let v):
+            return SortKey(value: { let x = v[$0]; return x == IntColumn.null ? nil : x }, descending: descending)
+        case .dates(let v):
+            return SortKey(value: { let x = v[$0]; return x == DateColumn.null ? nil : Int(x) }, descending: descending)
+        case .refs(let v, _):
+            return SortKey(value: { let x = v[$0]; return x < 0 ? nil : Int(x) }, descending: descending)
+        case .codes:
+            return nil
+        }
+    }
 }
 
 enum Sorter {

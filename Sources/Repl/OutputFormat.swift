@@ -101,7 +101,9 @@ struct OutputWriter {
 
     /// TSV has no quoting: tabs, newlines and backslashes are escaped as `\t`, `\n`, `\\`.
     func tsvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\\" || $0 == "\r" || $0 == "\r\n" }) else { return s }
+        // Control characters are characters of their own (CR LF aside), so looking at the
+        // bytes finds the same ones as comparing Characters, without the comparisons.
+        guard s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x5C || $0 == 0x0D }) else { return s }
         var out = ""
         for ch in s.unicodeScalars {
             switch ch {

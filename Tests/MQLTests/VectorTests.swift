@@ -93,8 +93,9 @@ import Testing
             // patterns on bytes, contains with a filter, counts and group-bys without one.
             "children where name like \"欧阳%\" or name like \"王%\" select id, name",
             "mothers where org like \"%社区妇联\" and name like \"李_\" select id, org",
-            "children where street like \"布吉\" and address contains \"花园\" select id",
-            "children where address contains \"花园\" and street = \"龙城\" select id, address",
+            "mothers where level like \"区\" or name like \"王_\" select id",
+            "children where address contains \"爱联路\" or name like \"%明\" select id",
+            "children where address contains \"新村\" and street = \"龙城\" select id, address",
             "children where street = \"布吉\" and unpaired select id, name, status",
             "children where not (household_income > 3000) select id",
             "children group by street, gender select street, gender, count(), avg(household_income), min(medical_cost)",
