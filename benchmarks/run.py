@@ -509,6 +509,8 @@ def ensure_dataset(mql, cache, n, seed):
 def snapshot_copy(mql, data_dir, copy_dir):
     """A copy of the dataset (hard links) with a binary snapshot, as a checkpoint leaves a
     dataset: what a script's `mql` process loads. The cached CSVs stay as generated."""
+    if (data_dir / "snapshot.mqls").exists():
+        return data_dir
     if not (copy_dir / "snapshot.mqls").exists():
         shutil.rmtree(copy_dir, ignore_errors=True)
         copy_dir.mkdir(parents=True)
