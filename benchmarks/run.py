@@ -46,6 +46,12 @@ What it does, per dataset size N:
      DuckDB's own accounting (duckdb_memory()); the CSV bytes.
    - Whole process for one indexed query: `mql --data DIR -c …` (loads the CSVs),
      `sqlite3 FILE.db …` and `duckdb -readonly FILE.duckdb -c …`.
+   - With --whole-process, every statement of the suite as its own process, as a script
+     runs it: `mql --data COPY -c STATEMENT --format json` on a copy of the dataset with a
+     binary snapshot (process start, snapshot load, rule files, parse, check, plan,
+     execute, JSON on stdout), and `sqlite3 -readonly -json FILE.db SQL`; medians over
+     --process-reps. Compared with the engines' in-process times and with the sqlite3
+     process.
 5. Prints Markdown tables (per size; load/memory/process figures across sizes with their
    growth; per-statement growth), also written to --markdown FILE. Exits 1 when any engine
    disagrees on any statement (that is the whole of the --quick test: no timing is asserted).
@@ -500,6 +506,21 @@ def ensure_dataset(mql, cache, n, seed):
     return d, True
 
 
+def snapshot_copy(mql, data_dir, copy_dir):
+    """A copy of the dataset (hard links) with a binary snapshot, as a checkpoint leaves a
+    dataset: what a script's `mql` process loads. The cached CSVs stay as generated."""
+    if (data_dir / "snapshot.mqls").exists():
+        return data_dir
+    if not (copy_dir / "snapshot.mqls").exists():
+        shutil.rmtree(copy_dir, ignore_errors=True)
+        copy_dir.mkdir(parents=True)
+        for t in SCHEMA:
+            os.link(data_dir / f"{t}.csv", copy_dir / f"{t}.csv")
+        log(f"checkpoint of {copy_dir} (writes the snapshot)")
+        subprocess.run(mql.base(copy_dir), input=".checkpoint\n", text=True, check=True, capture_output=True)
+    return copy_dir
+
+
 def build_sqlite(data_dir, db_file, sqlite_cli, fresh):
     """Builds the SQLite database file (reused when present); returns the in-memory load time."""
     steps = sqlite_load_steps(data_dir)
@@ -587,6 +608,8 @@ def run_size(args, mql, n):
     log(f"[{n}] mql timings ({args.reps} processes)")
     first, warm = mql.timings(data_dir, twice, count, args.reps)
 
+    snapshot_dir = snapshot_copy(mql, data_dir, cache / "work" / f"snapshot-{n}-seed-{args.seed}") if args.whole_process else None
+
     rows_out, disagreements = [], []
     for i, (sid, mq, sql, ordered) in enumerate(statements):
         log(f"[{n}] {i + 1:2d}/{count} {sid}")
@@ -612,11 +635,21 @@ def run_size(args, mql, n):
         agree = "✓" if not problems else "✗"
         if problems:
             disagreements.append((n, i + 1, sid, mq, problems))
-        rows_out.append({
+        row = {
             "i": i + 1, "id": sid, "mql": mq, "rows": len(m_rows) if m_rows is not None else None,
             "mql_ms": median(warm[i]), "mql_first_ms": median(first[i]),
             "sqlite_ms": s_ms, "duckdb_ms": d_ms, "agree": agree,
-        })
+        }
+        if args.whole_process:
+            row["mql_process_ms"] = median([timed_run(mql.base(snapshot_dir) + ["--format", "json", "-c", mq],
+                                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)[0] * 1000
+                                            for _ in range(args.process_reps)])
+            if args.sqlite_cli:
+                row["sqlite_process_ms"] = median([
+                    timed_run([args.sqlite_cli, "-readonly", "-json", str(sqlite_db), expand(sql, "sqlite")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)[0] * 1000
+                    for _ in range(args.process_reps)])
+        rows_out.append(row)
 
     # Extras: load, memory, whole-process.
     if not args.no_extras:
@@ -689,6 +722,30 @@ def size_table(n, rows):
             f"Geometric mean of ratios: mql/SQLite {gs:.2f}, mql/DuckDB {gd:.2f}. "
             f"Statements meeting the targets: mql ≤ 0.5× SQLite {meet_s}/{len(rows)}, "
             f"mql ≤ 1× DuckDB {meet_d}/{len(rows)}.", ""]
+    return out
+
+
+def process_table(n, rows):
+    """Whole process per statement (--whole-process): what a script pays for one statement."""
+    out = [f"### {n:,} children, whole process", "",
+           "`mql --data DIR -c STATEMENT --format json` (process start, load from the snapshot, parse, check, "
+           "plan, execute, JSON output) against each engine's in-process time, and against a whole "
+           "`sqlite3 -readonly -json FILE.db SQL` process.", "",
+           "| # | id | rows | mql process ms | mql in-process ms | sqlite3 process ms | mql proc/SQLite | "
+           "mql proc/DuckDB | mql proc/sqlite3 proc |",
+           "|--:|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for r in rows:
+        out.append(f"| {r['i']} | {r['id']} | {r['rows'] if r['rows'] is not None else '–'} | "
+                   f"{fmt_ms(r.get('mql_process_ms'))} | {fmt_ms(r['mql_ms'])} | {fmt_ms(r.get('sqlite_process_ms'))} | "
+                   f"{fmt_ratio(r.get('mql_process_ms'), r['sqlite_ms'])} | {fmt_ratio(r.get('mql_process_ms'), r['duckdb_ms'])} | "
+                   f"{fmt_ratio(r.get('mql_process_ms'), r.get('sqlite_process_ms'))} |")
+    gd = geomean([r["mql_process_ms"] / r["duckdb_ms"] for r in rows if r.get("mql_process_ms") and r["duckdb_ms"]])
+    meet_d = sum(1 for r in rows if r.get("mql_process_ms") and r["duckdb_ms"] and r["mql_process_ms"] <= r["duckdb_ms"])
+    meet_p = sum(1 for r in rows if r.get("mql_process_ms") and r.get("sqlite_process_ms")
+                 and r["mql_process_ms"] <= r["sqlite_process_ms"])
+    out += ["", f"Geometric mean mql process / DuckDB in process: {gd:.2f}" if gd else "",
+            f"Statements whose whole mql process is within DuckDB's in-process time: {meet_d}/{len(rows)}; "
+            f"within a whole sqlite3 process: {meet_p}/{len(rows)}.", ""]
     return out
 
 
@@ -800,6 +857,9 @@ def main(argv=None):
     p.add_argument("--duckdb-threads", type=int, help="DuckDB threads (default: DuckDB's own, all cores)")
     p.add_argument("--only", help="comma-separated statement ids to run")
     p.add_argument("--no-extras", action="store_true", help="skip load/memory/whole-process measurements")
+    p.add_argument("--whole-process", action="store_true",
+                   help="also time every statement as its own `mql -c … --format json` process (start, load, "
+                        "parse, plan, execute, JSON output) and as its own `sqlite3 -json` process")
     p.add_argument("--markdown", help="also write the Markdown report to this file")
     args = p.parse_args(argv)
     args.argv = argv
@@ -836,6 +896,8 @@ def main(argv=None):
               f"Ratios < 1 mean mql is faster.", ""]
     for n, rows in zip(sizes, all_rows):
         report += size_table(n, rows)
+        if args.whole_process:
+            report += process_table(n, rows)
     report += summary_tables(sizes, infos, all_rows)
     if disagreements:
         report += ["### Disagreements", ""]

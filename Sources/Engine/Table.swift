@@ -208,6 +208,8 @@ public final class Table {
 
     public func hasCachedPostings(field: Int) -> Bool { postingsCache[field] != nil }
 
+    public func hasCachedSortedIndex(field: Int) -> Bool { sortedCache[field] != nil }
+
     /// Non-null rows of an int or date column in value order. Built on first use.
     public func sortedIndex(field: Int) -> SortedIndex {
         if let cached = sortedCache[field] { return cached }

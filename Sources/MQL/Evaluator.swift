@@ -122,7 +122,11 @@ final class GroupContext {
                     v.withUnsafeBufferPointer { v in
                         rows.withUnsafeBufferPointer { r in
                             combined.withUnsafeMutableBufferPointer { c in
-                                for i in r.indices { c[i] = c[i] &* stride &+ Int32(truncatingIfNeeded: id(v[Int(r[i])])) }
+                                let out = UncheckedBox(c)
+                                Parallel.forEach(Parallel.ranges(r.count, workers: Parallel.workers(for: r.count))) { _, range in
+                                    let c = out.value
+                                    for i in range { c[i] = c[i] &* stride &+ Int32(truncatingIfNeeded: id(v[Int(r[i])])) }
+                                }
                             }
                         }
                     }
@@ -157,6 +161,7 @@ final class GroupContext {
             guard !overflow, product <= maximumSlots else { return nil }
             slots = product
         }
+        if let numbered = numberInParallel(combined, slots: slots, rows: rows) { return numbered }
         var groupOfSlot = [Int32](repeating: -1, count: slots)
         var groupOf = [Int32](repeating: 0, count: rows.count)
         var firsts: [Int] = []
@@ -177,6 +182,48 @@ final class GroupContext {
             }
         }
         return (groupOf, firsts)
+    }
+
+    /// `denseGroups`' numbering on both cores: each range finds where each slot first
+    /// comes in it; a slot's first row overall is in the first range that has it; groups
+    /// are numbered by that row, as the single pass numbers them. Nil when one pass is as
+    /// good (few rows, or too many slots to give each range a table).
+    static func numberInParallel(_ combined: [Int32], slots: Int, rows: [Int32]) -> (groupOf: [Int32], firsts: [Int])? {
+        let ranges = Parallel.ranges(combined.count, workers: Parallel.workers(for: combined.count))
+        // TUNING: a table per range of this many slots costs less than a tenth of the pass.
+        guard ranges.count > 1, slots * 8 <= combined.count / ranges.count else { return nil }
+        let firstInRange: [[Int32]] = combined.withUnsafeBufferPointer { c in
+            Parallel.map(ranges) { range in
+                var first = [Int32](repeating: -1, count: slots)
+                first.withUnsafeMutableBufferPointer { f in
+                    for i in range where f[Int(c[i])] < 0 { f[Int(c[i])] = Int32(i) }
+                }
+                return first
+            }
+        }
+        var starts: [(position: Int32, slot: Int)] = []
+        for slot in 0..<slots {
+            for first in firstInRange where first[slot] >= 0 {
+                starts.append((first[slot], slot))
+                break
+            }
+        }
+        starts.sort { $0.position < $1.position }
+        var groupOfSlot = [Int32](repeating: -1, count: slots)
+        for (g, start) in starts.enumerated() { groupOfSlot[start.slot] = Int32(g) }
+        var groupOf = [Int32](repeating: 0, count: combined.count)
+        combined.withUnsafeBufferPointer { c in
+            groupOfSlot.withUnsafeBufferPointer { slot in
+                groupOf.withUnsafeMutableBufferPointer { out in
+                    let box = UncheckedBox(out)
+                    Parallel.forEach(ranges) { _, range in
+                        let out = box.value
+                        for i in range { out[i] = slot[Int(c[i])] }
+                    }
+                }
+            }
+        }
+        return (groupOf, starts.map { Int(rows[Int($0.position)]) })
     }
 
     /// A group key as one integer per row: codes, row numbers and values as they are;
@@ -217,28 +264,54 @@ final class GroupContext {
         guard argument.type == .int || argument.type == .date, let produce = rowPlanner.vectorValues(argument, table: table) else { return nil }
         let n = groupCount
         let values = produce()
-        /// Calls `body(group, value)` for each selected row, in row order.
-        func each<T>(_ v: [T], _ body: (Int, T) -> Void) {
+        let ranges = aggregateRanges
+        /// Calls `body(group, value)` for each selected row of `range`, in row order.
+        func each<T>(_ v: [T], _ range: Range<Int>, _ body: (Int, T) -> Void) {
             v.withUnsafeBufferPointer { v in
                 rows.withUnsafeBufferPointer { r in
                     groupOfRow.withUnsafeBufferPointer { g in
-                        for i in r.indices { body(Int(g[i]), v[Int(r[i])]) }
+                        for i in range { body(Int(g[i]), v[Int(r[i])]) }
                     }
                 }
             }
+        }
+        /// Counts of non-null values per group, on both cores.
+        func nonNullCounts<T: FixedWidthInteger>(_ v: [T], null: T) -> [Int] {
+            Self.addedUp(rowsAndGroups(v) { v, r, g in Parallel.map(ranges) { Self.counts(v, r, g, $0, groups: n, null: null) } }, n)
+        }
+        /// The least or greatest non-null value per group (`null` where none), on both cores.
+        func extremes<T: FixedWidthInteger>(_ v: [T], null: T, wantMax: Bool) -> [T] {
+            let parts = rowsAndGroups(v) { v, r, g in
+                Parallel.map(ranges) { Self.extremes(v, r, g, $0, groups: n, null: null, wantMax: wantMax) }
+            }
+            var best = parts[0]
+            for part in parts.dropFirst() {
+                for g in 0..<n where part[g] != null {
+                    if best[g] == null || (wantMax ? part[g] > best[g] : part[g] < best[g]) { best[g] = part[g] }
+                }
+            }
+            return best
+        }
+        /// Exact sums per group when no running sum of a range passes `bound` in magnitude
+        /// (then no running sum of the whole pass passes `bound` times the ranges either, so
+        /// one pass adding in row order gives the same); nil otherwise.
+        func boundedSums(_ v: [Int], bound: Int) -> [Int]? {
+            let parts = rowsAndGroups(v) { v, r, g in Parallel.map(ranges) { Self.sums(v, r, g, $0, groups: n, bound: bound) } }
+            guard parts.allSatisfy({ $0 != nil }) else { return nil }
+            return Self.addedUp(parts.map { $0! }, n)
         }
         switch values {
         case .ints(let v):
             switch f {
             case .count:
-                var counts = [Int](repeating: 0, count: n)
-                counts.withUnsafeMutableBufferPointer { c in each(v) { g, x in if x != IntColumn.null { c[g] += 1 } } }
+                let counts = nonNullCounts(v, null: IntColumn.null)
                 return .int { counts[$0] }
             case .sum:
+                if ranges.count > 1, let sums = boundedSums(v, bound: Int.max / ranges.count) { return .int { sums[$0] } }
                 var sums = [Int](repeating: 0, count: n)
                 var faulted = false
                 sums.withUnsafeMutableBufferPointer { s in
-                    each(v) { g, x in
+                    each(v, 0..<rows.count) { g, x in
                         guard x != IntColumn.null else { return }
                         let (total, overflow) = s[g].addingReportingOverflow(x)
                         if overflow || total == Int.min { faulted = true } else { s[g] = total }
@@ -247,44 +320,27 @@ final class GroupContext {
                 if faulted { site.integerOverflow("sum") }
                 return .int { sums[$0] }
             case .min, .max:
-                var best = [Int](repeating: IntColumn.null, count: n)
-                let wantMax = f == .max
-                best.withUnsafeMutableBufferPointer { b in
-                    each(v) { g, x in
-                        guard x != IntColumn.null else { return }
-                        if b[g] == IntColumn.null || (wantMax ? x > b[g] : x < b[g]) { b[g] = x }
-                    }
-                }
+                let best = extremes(v, null: IntColumn.null, wantMax: f == .max)
                 return .int { let b = best[$0]; return b == IntColumn.null ? nil : b }
             case .avg:
+                let counts = nonNullCounts(v, null: IntColumn.null)
+                // Sums of whole numbers below 2^53 are exact in a Double whatever the order.
+                if ranges.count > 1, let sums = boundedSums(v, bound: (1 << 53) / ranges.count) {
+                    return .number { counts[$0] == 0 ? nil : Double(sums[$0]) / Double(counts[$0]) }
+                }
                 var sums = [Double](repeating: 0, count: n)
-                var counts = [Int](repeating: 0, count: n)
                 sums.withUnsafeMutableBufferPointer { s in
-                    counts.withUnsafeMutableBufferPointer { c in
-                        each(v) { g, x in
-                            guard x != IntColumn.null else { return }
-                            s[g] += Double(x)
-                            c[g] += 1
-                        }
-                    }
+                    each(v, 0..<rows.count) { g, x in if x != IntColumn.null { s[g] += Double(x) } }
                 }
                 return .number { counts[$0] == 0 ? nil : sums[$0] / Double(counts[$0]) }
             }
         case .dates(let v):
             switch f {
             case .count:
-                var counts = [Int](repeating: 0, count: n)
-                counts.withUnsafeMutableBufferPointer { c in each(v) { g, x in if x != DateColumn.null { c[g] += 1 } } }
+                let counts = nonNullCounts(v, null: DateColumn.null)
                 return .int { counts[$0] }
             case .min, .max:
-                var best = [Int32](repeating: DateColumn.null, count: n)
-                let wantMax = f == .max
-                best.withUnsafeMutableBufferPointer { b in
-                    each(v) { g, x in
-                        guard x != DateColumn.null else { return }
-                        if b[g] == DateColumn.null || (wantMax ? x > b[g] : x < b[g]) { b[g] = x }
-                    }
-                }
+                let best = extremes(v, null: DateColumn.null, wantMax: f == .max)
                 return .date { let b = best[$0]; return b == DateColumn.null ? nil : b }
             default:
                 return nil
@@ -292,6 +348,78 @@ final class GroupContext {
         default:
             return nil
         }
+    }
+
+    /// The ranges of the selected rows aggregated at once: several when there are many rows
+    /// and few enough groups that a partial per range is cheap.
+    var aggregateRanges: [Range<Int>] {
+        let workers = Parallel.workers(for: rows.count)
+        // TUNING: partial arrays per range under an eighth of the rows.
+        guard workers > 1, groupCount * 8 * workers <= rows.count else { return [0..<rows.count] }
+        return Parallel.ranges(rows.count, workers: workers)
+    }
+
+    /// The values, the selected rows and their groups as buffers (read by every worker).
+    func rowsAndGroups<T, R>(_ v: [T], _ body: (UnsafeBufferPointer<T>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> R) -> R {
+        v.withUnsafeBufferPointer { v in
+            rows.withUnsafeBufferPointer { r in
+                groupOfRow.withUnsafeBufferPointer { g in body(v, r, g) }
+            }
+        }
+    }
+
+    // One range's partial aggregates: static and generic over the column's integer type so
+    // each is compiled for Int and Int32 and its loop is tight.
+
+    static func counts<T: FixedWidthInteger>(_ v: UnsafeBufferPointer<T>, _ r: UnsafeBufferPointer<Int32>, _ g: UnsafeBufferPointer<Int32>,
+                                             _ range: Range<Int>, groups n: Int, null: T) -> [Int] {
+        var counts = [Int](repeating: 0, count: n)
+        counts.withUnsafeMutableBufferPointer { c in
+            for i in range where v[Int(r[i])] != null { c[Int(g[i])] += 1 }
+        }
+        return counts
+    }
+
+    static func extremes<T: FixedWidthInteger>(_ v: UnsafeBufferPointer<T>, _ r: UnsafeBufferPointer<Int32>, _ g: UnsafeBufferPointer<Int32>,
+                                               _ range: Range<Int>, groups n: Int, null: T, wantMax: Bool) -> [T] {
+        var best = [T](repeating: null, count: n)
+        best.withUnsafeMutableBufferPointer { b in
+            if wantMax {
+                for i in range {
+                    let x = v[Int(r[i])], k = Int(g[i])
+                    if x != null && (b[k] == null || x > b[k]) { b[k] = x }
+                }
+            } else {
+                for i in range {
+                    let x = v[Int(r[i])], k = Int(g[i])
+                    if x != null && (b[k] == null || x < b[k]) { b[k] = x }
+                }
+            }
+        }
+        return best
+    }
+
+    static func sums(_ v: UnsafeBufferPointer<Int>, _ r: UnsafeBufferPointer<Int32>, _ g: UnsafeBufferPointer<Int32>,
+                     _ range: Range<Int>, groups n: Int, bound: Int) -> [Int]? {
+        var sums = [Int](repeating: 0, count: n)
+        let within: Bool = sums.withUnsafeMutableBufferPointer { s in
+            for i in range {
+                let x = v[Int(r[i])]
+                guard x != IntColumn.null else { continue }
+                let k = Int(g[i])
+                let (total, overflow) = s[k].addingReportingOverflow(x)
+                if overflow || total > bound || total < -bound { return false }
+                s[k] = total
+            }
+            return true
+        }
+        return within ? sums : nil
+    }
+
+    static func addedUp(_ parts: [[Int]], _ n: Int) -> [Int] {
+        var total = parts[0]
+        for part in parts.dropFirst() { for g in 0..<n { total[g] += part[g] } }
+        return total
     }
 
     func key(_ i: Int, planner: Planner) -> Compiled {
@@ -306,8 +434,14 @@ final class GroupContext {
     func aggregate(_ f: AggregateFunction, _ argument: TExpr?, planner: Planner, site: FaultSite) -> Compiled {
         let n = groupCount
         guard let argument else {
-            var counts = [Int](repeating: 0, count: n)
-            for g in groupOfRow { counts[Int(g)] += 1 }
+            let parts = groupOfRow.withUnsafeBufferPointer { groups in
+                Parallel.map(aggregateRanges) { range -> [Int] in
+                    var counts = [Int](repeating: 0, count: n)
+                    counts.withUnsafeMutableBufferPointer { c in for i in range { c[Int(groups[i])] += 1 } }
+                    return counts
+                }
+            }
+            let counts = Self.addedUp(parts, n)
             return .int { counts[$0] }
         }
         if let table, let done = wholeColumnAggregate(f, argument, table: table, site: site) { return done }
@@ -466,7 +600,13 @@ struct Evaluator {
         let table = store.table(q.collection)!
         var ordered: [Int32]
         if !q.orderBy.isEmpty {
-            let keys = q.orderBy.map { SortKey(planner.compile($0.expr), expr: $0.expr, descending: $0.descending, planner: planner) }
+            // TUNING: keys for at least an eighth of the collection are read as whole columns
+            // (a define such as `last_home_visit` computed once for every row, not per row).
+            let many = useIndexes && (selected?.count ?? table.rowCount) * 8 >= table.rowCount
+            let keys = q.orderBy.map { key in
+                (many ? SortKey.columnar(key.expr, descending: key.descending, planner: planner, table: table) : nil)
+                    ?? SortKey(planner.compile(key.expr), expr: key.expr, descending: key.descending, planner: planner)
+            }
             let limit = q.limit.map { $0 + (q.offset ?? 0) }
             if useIndexes, let limit, let top = topBySortedIndex(q, selected, limit: limit, keys: keys, planner: planner) {
                 ordered = top
@@ -635,6 +775,27 @@ struct SortKey {
     /// For computed text keys: values are dictionary codes to be turned into ranks after
     /// every item's key is known.
     var rankDictionary: TextDictionary?
+
+    init(value: @escaping (Int) -> Int?, descending: Bool) {
+        self.value = value
+        self.descending = descending
+    }
+
+    /// A key of ints, dates or references read from its values for the whole collection
+    /// (`Planner+Vectors`): the same integers the row-by-row closures give, nulls as nil.
+    static func columnar(_ expr: TExpr, descending: Bool, planner: Planner, table: Table) -> SortKey? {
+        guard planner.textColumnAccess(expr) == nil, let produce = planner.vectorValues(expr, table: table) else { return nil }
+        switch produce() {
+        case .ints(let v):
+            return SortKey(value: { let x = v[$0]; return x == IntColumn.null ? nil : x }, descending: descending)
+        case .dates(let v):
+            return SortKey(value: { let x = v[$0]; return x == DateColumn.null ? nil : Int(x) }, descending: descending)
+        case .refs(let v, _):
+            return SortKey(value: { let x = v[$0]; return x < 0 ? nil : Int(x) }, descending: descending)
+        case .codes:
+            return nil
+        }
+    }
 }
 
 enum Sorter {

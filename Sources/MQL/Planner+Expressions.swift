@@ -18,17 +18,26 @@ public struct EvaluationError: Error, Sendable, CustomStringConvertible {
 final class CodeAnswers {
     var answers: [UInt8]
     let decide: (String) -> Bool
+    /// The same answer from the value's UTF-8 bytes where that is sure to agree (see
+    /// `TextMatching`), nil where only `decide` on the String can say: a String per row
+    /// through Foundation's search costs microseconds, nearly unique values (addresses)
+    /// gain nothing from the memo.
+    let decideBytes: ((UnsafeBufferPointer<UInt8>) -> Bool?)?
     let dictionary: TextDictionary
-    init(dictionary: TextDictionary, decide: @escaping (String) -> Bool) {
+    init(dictionary: TextDictionary, decide: @escaping (String) -> Bool, decideBytes: ((UnsafeBufferPointer<UInt8>) -> Bool?)? = nil) {
         self.dictionary = dictionary
         self.decide = decide
+        self.decideBytes = decideBytes
         self.answers = [UInt8](repeating: 0, count: dictionary.count)
     }
     func answer(_ code: Int32) -> Bool {
         if code < 0 { return false }
         let i = Int(code)
         if i >= answers.count { answers += [UInt8](repeating: 0, count: i + 1 - answers.count) }
-        if answers[i] == 0 { answers[i] = decide(dictionary.string(at: i)) ? 2 : 1 }
+        if answers[i] == 0 {
+            let yes = decideBytes.flatMap { $0(dictionary.bytes(at: i)) } ?? decide(dictionary.string(at: i))
+            answers[i] = yes ? 2 : 1
+        }
         return answers[i] == 2
     }
 }

@@ -24,11 +24,11 @@ extension Planner {
             return .bool { row in !isNull(row) && !member(row) }
         case .contains:
             if l.type == .text {
-                return .bool(textPredicate(l, r) { text, pattern in text.contains(pattern) })
+                return .bool(textPredicate(l, r, bytes: TextMatching.containsOnBytes) { text, pattern in text.contains(pattern) })
             }
             return .bool(membership(r, in: l))
         case .like, .notLike:
-            let matches = textPredicate(l, r) { text, pattern in LikePattern(pattern).matches(text) }
+            let matches = textPredicate(l, r, bytes: TextMatching.likeOnBytes) { text, pattern in LikePattern(pattern).matches(text) }
             if op == .like { return .bool(matches) }
             let isNull = nullTest(compile(l))
             return .bool { row in !isNull(row) && !matches(row) }
@@ -37,11 +37,14 @@ extension Planner {
 
     /// A predicate between a text and a text pattern; decided once per distinct value when
     /// the text is a column and the pattern a constant.
-    func textPredicate(_ l: TExpr, _ r: TExpr, _ decide: @escaping (String, String) -> Bool) -> (Int) -> Bool {
+    /// `bytes` makes, for a constant pattern, the same decision on a value's bytes where it
+    /// can (nil where it cannot).
+    func textPredicate(_ l: TExpr, _ r: TExpr, bytes: ((String) -> ((UnsafeBufferPointer<UInt8>) -> Bool?)?)? = nil,
+                       _ decide: @escaping (String, String) -> Bool) -> (Int) -> Bool {
         if case .text(let pattern)? = constantValue(r) {
             if let (column, baseRow) = textColumnAccess(l) {
                 let codes = column.codes
-                let answers = CodeAnswers(dictionary: column.dictionary) { decide($0, pattern) }
+                let answers = CodeAnswers(dictionary: column.dictionary, decide: { decide($0, pattern) }, decideBytes: bytes?(pattern))
                 if let b = baseRow {
                     return { row in let x = b(row); return x >= 0 && answers.answer(codes[Int(x)]) }
                 }

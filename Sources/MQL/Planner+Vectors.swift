@@ -113,12 +113,12 @@ struct RowBits {
             let n = v.count
             @inline(__always) func valid(_ x: T) -> Bool { nullBelowZero ? x >= 0 : x != null }
             switch op {
-            case .equal: return build(count: n) { v[$0] == k && valid(v[$0]) }
-            case .notEqual: return build(count: n) { let x = v[$0]; return x != k && valid(x) }
-            case .less: return build(count: n) { let x = v[$0]; return x < k && valid(x) }
-            case .lessOrEqual: return build(count: n) { let x = v[$0]; return x <= k && valid(x) }
-            case .greater: return build(count: n) { let x = v[$0]; return x > k && valid(x) }
-            default: return build(count: n) { let x = v[$0]; return x >= k && valid(x) }
+            case .equal: return buildInParallel(count: n) { v[$0] == k && valid(v[$0]) }
+            case .notEqual: return buildInParallel(count: n) { let x = v[$0]; return x != k && valid(x) }
+            case .less: return buildInParallel(count: n) { let x = v[$0]; return x < k && valid(x) }
+            case .lessOrEqual: return buildInParallel(count: n) { let x = v[$0]; return x <= k && valid(x) }
+            case .greater: return buildInParallel(count: n) { let x = v[$0]; return x > k && valid(x) }
+            default: return buildInParallel(count: n) { let x = v[$0]; return x >= k && valid(x) }
             }
         }
     }
@@ -127,21 +127,41 @@ struct RowBits {
     @inline(__always)
     static func build(count: Int, _ test: (Int) -> Bool) -> RowBits {
         var bits = RowBits(count: count)
+        bits.words.withUnsafeMutableBufferPointer { w in fill(w, rows: 0..<count, test) }
+        return bits
+    }
+
+    /// `build` with the rows split between the cores. `test` must only read plain arrays
+    /// (no memo, no cache, no closure compiled row by row): it runs on several threads.
+    @inline(__always)
+    static func buildInParallel(count: Int, _ test: (Int) -> Bool) -> RowBits {
+        let ranges = Parallel.ranges(count, workers: Parallel.workers(for: count), alignment: 64)
+        if ranges.count == 1 { return build(count: count, test) }
+        var bits = RowBits(count: count)
         bits.words.withUnsafeMutableBufferPointer { w in
-            var row = 0
-            for i in w.indices {
-                var word: UInt64 = 0
-                let end = min(count, row + 64)
-                var bit: UInt64 = 0
-                while row < end {
-                    if test(row) { word |= 1 << bit }
-                    bit += 1
-                    row += 1
-                }
-                w[i] = word
-            }
+            let words = UncheckedBox(w)
+            Parallel.forEach(ranges) { _, rows in fill(words.value, rows: rows, test) }
         }
         return bits
+    }
+
+    /// Sets the words of `rows` (which starts on a word) from `test`.
+    @inline(__always)
+    private static func fill(_ w: UnsafeMutableBufferPointer<UInt64>, rows: Range<Int>, _ test: (Int) -> Bool) {
+        var row = rows.lowerBound
+        var i = row >> 6
+        while row < rows.upperBound {
+            var word: UInt64 = 0
+            let end = min(rows.upperBound, row + 64)
+            var bit: UInt64 = 0
+            while row < end {
+                if test(row) { word |= 1 << bit }
+                bit += 1
+                row += 1
+            }
+            w[i] = word
+            i += 1
+        }
     }
 }
 
@@ -387,7 +407,7 @@ extension Planner {
             let step = VectorForm(make: {
                 let bits = inner.make()
                 return refs.rows.withUnsafeBufferPointer { m in
-                    RowBits.build(count: via.rowCount) { let t = m[$0]; return t >= 0 && bits.contains(Int(t)) }
+                    RowBits.buildInParallel(count: via.rowCount) { let t = m[$0]; return t >= 0 && bits.contains(Int(t)) }
                 }
             }, cost: inner.cost + via.rowCount)
             return gatherBits(step, through: next, owner: via, table: table)
@@ -398,10 +418,10 @@ extension Planner {
 
     static func nonNull(_ values: VectorValues, count: Int) -> RowBits {
         switch values {
-        case .codes(let c, _): return c.withUnsafeBufferPointer { v in RowBits.build(count: count) { v[$0] >= 0 } }
-        case .refs(let c, _): return c.withUnsafeBufferPointer { v in RowBits.build(count: count) { v[$0] >= 0 } }
-        case .ints(let c): return c.withUnsafeBufferPointer { v in RowBits.build(count: count) { v[$0] != IntColumn.null } }
-        case .dates(let c): return c.withUnsafeBufferPointer { v in RowBits.build(count: count) { v[$0] != DateColumn.null } }
+        case .codes(let c, _): return c.withUnsafeBufferPointer { v in RowBits.buildInParallel(count: count) { v[$0] >= 0 } }
+        case .refs(let c, _): return c.withUnsafeBufferPointer { v in RowBits.buildInParallel(count: count) { v[$0] >= 0 } }
+        case .ints(let c): return c.withUnsafeBufferPointer { v in RowBits.buildInParallel(count: count) { v[$0] != IntColumn.null } }
+        case .dates(let c): return c.withUnsafeBufferPointer { v in RowBits.buildInParallel(count: count) { v[$0] != DateColumn.null } }
         }
     }
 
@@ -487,7 +507,7 @@ extension Planner {
             return VectorForm(make: {
                 guard case .ints(let column) = values() else { return RowBits(count: count) }
                 return column.withUnsafeBufferPointer { v in
-                    RowBits.build(count: count) { let x = v[$0]; return x != IntColumn.null && RowBits.holds(op, Double(x), k) }
+                    RowBits.buildInParallel(count: count) { let x = v[$0]; return x != IntColumn.null && RowBits.holds(op, Double(x), k) }
                 }
             }, cost: cost * 2)
         case (.date, .date(let k)):
@@ -512,7 +532,7 @@ extension Planner {
                     return RowBits.compare(column, null: RefColumn.null, equal ? .equal : .notEqual, targets.first ?? -2, nullBelowZero: true)
                 }
                 return column.withUnsafeBufferPointer { v in
-                    RowBits.build(count: count) { let x = v[$0]; return x >= 0 && (targets.contains(x) == equal) }
+                    RowBits.buildInParallel(count: count) { let x = v[$0]; return x >= 0 && (targets.contains(x) == equal) }
                 }
             }, cost: cost)
         default:
@@ -563,7 +583,7 @@ extension Planner {
                         var wanted = [Bool](repeating: false, count: dictionary.count + 1)
                         for case .text(let s) in constants { if let code = dictionary.code(of: s) { wanted[Int(code) + 1] = true } }
                         return column.withUnsafeBufferPointer { v in
-                            wanted.withUnsafeBufferPointer { w in RowBits.build(count: count) { w[Int(v[$0]) + 1] } }
+                            wanted.withUnsafeBufferPointer { w in RowBits.buildInParallel(count: count) { w[Int(v[$0]) + 1] } }
                         }
                     }, cost: cost)
                 case .row(let collection):
@@ -574,7 +594,7 @@ extension Planner {
                         var wanted = [Bool](repeating: false, count: target.rowCount + 1)
                         for t in targets where t >= 0 && Int(t) < target.rowCount { wanted[Int(t) + 1] = true }
                         return column.withUnsafeBufferPointer { v in
-                            wanted.withUnsafeBufferPointer { w in RowBits.build(count: count) { w[Int(v[$0]) + 1] } }
+                            wanted.withUnsafeBufferPointer { w in RowBits.buildInParallel(count: count) { w[Int(v[$0]) + 1] } }
                         }
                     }, cost: cost)
                 case .int:
@@ -639,7 +659,7 @@ extension Planner {
                 guard case .codes(let column, let dictionary) = values() else { return RowBits(count: count) }
                 let answers = like ? TextMatching.likeAnswers(dictionary, pattern) : TextMatching.containsAnswers(dictionary, pattern)
                 return column.withUnsafeBufferPointer { v in
-                    answers.withUnsafeBufferPointer { a in RowBits.build(count: count) { let code = v[$0]; return code >= 0 && a[Int(code)] } }
+                    answers.withUnsafeBufferPointer { a in RowBits.buildInParallel(count: count) { let code = v[$0]; return code >= 0 && a[Int(code)] } }
                 }
             }, cost: count * 2 + valuesCost(l, table: table))
         }
@@ -977,51 +997,137 @@ enum TextMatching {
         return false
     }
 
+    /// `contains pattern` decided on one value's bytes, for values and patterns that are
+    /// plain (nil for any other value; nil for a pattern that is not plain).
+    static func containsOnBytes(_ pattern: String) -> ((UnsafeBufferPointer<UInt8>) -> Bool?)? {
+        let needle = Array(pattern.utf8)
+        guard !needle.isEmpty, needle.withUnsafeBufferPointer(isPlain) else { return nil }
+        return { value in
+            guard isPlain(value) else { return nil }
+            return needle.withUnsafeBufferPointer { find($0, in: value) }
+        }
+    }
+
+    /// `like pattern` decided on one value's bytes, as `containsOnBytes`.
+    static func likeOnBytes(_ pattern: String) -> ((UnsafeBufferPointer<UInt8>) -> Bool?)? {
+        let bytes = Array(pattern.utf8)
+        guard bytes.withUnsafeBufferPointer(isPlain) else { return nil }
+        let shape = LikeShape(pattern)
+        return { value in
+            guard isPlain(value) else { return nil }
+            return shape.withBytes { shape.matches(value, literal: $0) }
+        }
+    }
+
     static func likeAnswers(_ dictionary: TextDictionary, _ pattern: String) -> [Bool] {
         let count = dictionary.count
         var p = pattern
         let plainPattern = p.withUTF8 { isPlain($0) }
         let slow = LikePattern(pattern)
         guard plainPattern else { return (0..<count).map { slow.matches(dictionary.string(at: $0)) } }
-        // Tokens as scalars' bytes: literal (its UTF-8), one scalar, any run.
-        enum Token { case literal(UInt32), one, any }
-        let tokens: [Token] = pattern.unicodeScalars.map { $0 == "%" ? .any : $0 == "_" ? .one : .literal($0.value) }
         let plain = dictionary.flags("plain", isPlain)
-        return (0..<count).map { code in
-            let value = dictionary.bytes(at: code)
-            guard plain[code] else { return slow.matches(dictionary.string(at: code)) }
-            // The scalars of a plain value: ASCII or three bytes.
-            var scalars: [UInt32] = []
-            scalars.reserveCapacity(value.count)
-            var i = 0
-            while i < value.count {
-                let b = value[i]
-                if b < 0x80 {
-                    scalars.append(UInt32(b))
-                    i += 1
-                } else {
-                    scalars.append(UInt32(b & 0x0F) << 12 | UInt32(value[i + 1] & 0x3F) << 6 | UInt32(value[i + 2] & 0x3F))
-                    i += 3
+        let shape = LikeShape(pattern)
+        var answers = [Bool](repeating: false, count: count)
+        dictionary.withValueBytes { bytes, ends in
+            shape.withBytes { literal in
+                plain.withUnsafeBufferPointer { plain in
+                    answers.withUnsafeMutableBufferPointer { out in
+                        var start = 0
+                        for code in 0..<count {
+                            let end = Int(ends[code])
+                            defer { start = end }
+                            guard plain[code] else { continue }
+                            let value = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                            out[code] = shape.matches(value, literal: literal)
+                        }
+                    }
                 }
             }
-            // `LikePattern.matches`, over scalars.
-            var pi = 0, t = 0
-            var starP = -1, starT = 0
-            while t < scalars.count {
-                if pi < tokens.count, case .one = tokens[pi] {
-                    pi += 1; t += 1
-                } else if pi < tokens.count, case .literal(let c) = tokens[pi], c == scalars[t] {
-                    pi += 1; t += 1
-                } else if pi < tokens.count, case .any = tokens[pi] {
-                    starP = pi; starT = t; pi += 1
-                } else if starP >= 0 {
-                    pi = starP + 1; starT += 1; t = starT
-                } else {
-                    return false
-                }
-            }
-            while pi < tokens.count, case .any = tokens[pi] { pi += 1 }
-            return pi == tokens.count
         }
+        for code in 0..<count where !plain[code] { answers[code] = slow.matches(dictionary.string(at: code)) }
+        return answers
+    }
+}
+
+/// A plain `like` pattern (see `TextMatching.isPlain`) matched on a plain value's UTF-8
+/// bytes, where a character is one scalar of one or three bytes: the common shapes
+/// (`"王%"`, `"%社区妇联"`, `"%x%"`, no wildcard) as one comparison of bytes, any other as
+/// the greedy matching of `LikePattern.matches` over scalars decoded in place.
+struct LikeShape {
+    enum Kind { case exact, prefix, suffix, infix, general }
+    let kind: Kind
+    /// The literal of the simple shapes (the pattern without its `%`s).
+    let literal: [UInt8]
+    enum Token { case literal(UInt32), one, any }
+    let tokens: [Token]
+
+    init(_ pattern: String) {
+        let scalars = Array(pattern.unicodeScalars)
+        tokens = scalars.map { $0 == "%" ? .any : $0 == "_" ? .one : .literal($0.value) }
+        let inner = scalars.drop { $0 == "%" }.reversed().drop { $0 == "%" }.reversed()
+        let leading = scalars.first == "%", trailing = scalars.count > 1 && scalars.last == "%"
+        let innerWild = inner.contains { $0 == "%" || $0 == "_" }
+        literal = Array(String(String.UnicodeScalarView(inner)).utf8)
+        if innerWild || inner.isEmpty && !scalars.isEmpty {
+            kind = .general
+        } else {
+            switch (leading, trailing) {
+            case (false, false): kind = .exact
+            case (false, true): kind = .prefix
+            case (true, false): kind = .suffix
+            case (true, true): kind = .infix
+            }
+        }
+    }
+
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        literal.withUnsafeBufferPointer(body)
+    }
+
+    @inline(__always)
+    func matches(_ value: UnsafeBufferPointer<UInt8>, literal: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = literal.count, h = value.count
+        switch kind {
+        case .exact:
+            return n == h && (n == 0 || memcmp(value.baseAddress!, literal.baseAddress!, n) == 0)
+        case .prefix:
+            return n <= h && (n == 0 || memcmp(value.baseAddress!, literal.baseAddress!, n) == 0)
+        case .suffix:
+            return n <= h && (n == 0 || memcmp(value.baseAddress! + (h - n), literal.baseAddress!, n) == 0)
+        case .infix:
+            // Equal plain characters are equal bytes and a match starts on a scalar's
+            // first byte (the literal's first byte is one), so any byte occurrence counts.
+            return TextMatching.find(literal, in: value)
+        case .general:
+            return general(value)
+        }
+    }
+
+    /// `LikePattern.matches` over the scalars of a plain value, decoded in place.
+    private func general(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        @inline(__always) func scalar(_ i: Int) -> (UInt32, Int) {
+            let b = value[i]
+            if b < 0x80 { return (UInt32(b), 1) }
+            return (UInt32(b & 0x0F) << 12 | UInt32(value[i + 1] & 0x3F) << 6 | UInt32(value[i + 2] & 0x3F), 3)
+        }
+        var pi = 0, t = 0
+        var starP = -1, starT = 0
+        let end = value.count
+        while t < end {
+            let (c, width) = scalar(t)
+            if pi < tokens.count, case .one = tokens[pi] {
+                pi += 1; t += width
+            } else if pi < tokens.count, case .literal(let k) = tokens[pi], k == c {
+                pi += 1; t += width
+            } else if pi < tokens.count, case .any = tokens[pi] {
+                starP = pi; starT = t; pi += 1
+            } else if starP >= 0 {
+                pi = starP + 1; starT += scalar(starT).1; t = starT
+            } else {
+                return false
+            }
+        }
+        while pi < tokens.count, case .any = tokens[pi] { pi += 1 }
+        return pi == tokens.count
     }
 }

@@ -87,9 +87,7 @@ struct OutputWriter {
         switch format {
         case .json:
             if single, let v = result.rows.first?.first { return jsonValue(v, result.columns[0]) + "\n" }
-            return "[" + result.rows.map { row in
-                "{" + zip(result.columns, row).map { column, v in jsonString(column.name) + ":" + jsonValue(v, column) }.joined(separator: ",") + "}"
-            }.joined(separator: ",") + "]\n"
+            return jsonRows(result)
         case .csv:
             let lines = [result.columns.map { csvField($0.name) }] + result.rows.map { row in zip(result.columns, row).map { csvField(cell($1, $0)) } }
             return lines.map { $0.joined(separator: ",") + "\r\n" }.joined()
@@ -123,7 +121,9 @@ struct OutputWriter {
 
     /// TSV has no quoting: tabs, newlines and backslashes are escaped as `\t`, `\n`, `\\`.
     func tsvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\\" || $0 == "\r" || $0 == "\r\n" }) else { return s }
+        // Control characters are characters of their own (CR LF aside), so looking at the
+        // bytes finds the same ones as comparing Characters, without the comparisons.
+        guard s.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x5C || $0 == 0x0D }) else { return s }
         var out = ""
         for ch in s.unicodeScalars {
             switch ch {
@@ -146,6 +146,72 @@ struct OutputWriter {
         case .set(let items): return "[" + items.map(jsonString).joined(separator: ",") + "]"
         case .text, .date, .duration: return jsonString(cell(v, column))
         }
+    }
+
+    /// The rows as one JSON array of objects, built as UTF-8 bytes: the same text as
+    /// `jsonValue` and `jsonString` give, without a String per cell (for thousands of rows
+    /// the Strings cost more than the query).
+    func jsonRows(_ result: QueryResult) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + result.rows.count * result.columns.count * 16)
+        let keys: [[UInt8]] = result.columns.map { column in
+            var key: [UInt8] = []
+            Self.appendJSONString(column.name, to: &key)
+            key.append(UInt8(ascii: ":"))
+            return key
+        }
+        out.append(UInt8(ascii: "["))
+        for (r, row) in result.rows.enumerated() {
+            if r > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "{"))
+            for (i, v) in row.enumerated() where i < keys.count {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: keys[i])
+                switch v {
+                case .null: out.append(contentsOf: "null".utf8)
+                case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+                case .int(let n): out.append(contentsOf: String(n).utf8)
+                case .set(let items):
+                    out.append(UInt8(ascii: "["))
+                    for (k, item) in items.enumerated() {
+                        if k > 0 { out.append(UInt8(ascii: ",")) }
+                        Self.appendJSONString(item, to: &out)
+                    }
+                    out.append(UInt8(ascii: "]"))
+                case .text, .date, .duration: Self.appendJSONString(cell(v, result.columns[i]), to: &out)
+                case .number: out.append(contentsOf: jsonValue(v, result.columns[i]).utf8)
+                }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: "]\n".utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `jsonString` appended as bytes: a control character is one byte in UTF-8, so
+    /// escaping byte by byte escapes exactly the scalars `jsonString` escapes.
+    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        out.append(UInt8(ascii: "\""))
+        text.withUTF8 { bytes in
+            var run = 0
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
+                run = i + 1
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                default:
+                    let hex = String(b, radix: 16)
+                    out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     func jsonString(_ s: String) -> String {

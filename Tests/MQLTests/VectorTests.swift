@@ -89,11 +89,33 @@ import Testing
             "visits where kind = \"家访\" order by date desc limit 15 select id",
             "children order by household_income limit 3990 select id",
             "pairings where active order by last_home_visit desc limit 20 select id, last_home_visit",
+            // The shapes of issue 14's second pass: like prefixes, suffixes and exact
+            // patterns on bytes, contains with a filter, counts and group-bys without one.
+            "children where name like \"欧阳%\" or name like \"王%\" select id, name",
+            "mothers where org like \"%社区妇联\" and name like \"李_\" select id, org",
+            "mothers where level like \"区\" or name like \"王_\" select id",
+            "children where address contains \"爱联路\" or name like \"%明\" select id",
+            "children where address contains \"新村\" and street = \"龙城\" select id, address",
+            "children where street = \"布吉\" and unpaired select id, name, status",
+            "children where not (household_income > 3000) select id",
+            "children group by street, gender select street, gender, count(), avg(household_income), min(medical_cost)",
+            "children where household_income > 1000 group by status, street select status, street, count(), sum(medical_cost)",
+            "children order by household_income desc, id limit 10 select id, household_income",
+            "children order by registered, medical_cost desc limit 40 select id",
         ]
         for statement in statements {
             let (indexed, scanned) = try indexedAndScanned(session, statement)
             #expect(indexed == scanned, "\(statement)")
             #expect(!scanned.isEmpty, "\(statement) selects nothing: not much of a test")
+        }
+        // The same on both cores: the passes split at 256 rows, so 4,000 children take
+        // several ranges; partial results must combine to the single-threaded ones.
+        let minimum = Parallel.minimumItems
+        Parallel.minimumItems = 256
+        defer { Parallel.minimumItems = minimum }
+        for statement in statements {
+            let (indexed, scanned) = try indexedAndScanned(session, statement)
+            #expect(indexed == scanned, "on both cores: \(statement)")
         }
         for statement in statements where !statement.contains("group by") && !statement.contains("order by") {
             let query = statement.components(separatedBy: " select ")[0]
