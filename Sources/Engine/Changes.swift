@@ -39,6 +39,7 @@ extension Table {
         t.scopeNames = scopeNames
         t.targetRowCount = targetRowCount
         t.idHighWater = idHighWater
+        shareIndexes(with: t)
         return t
     }
 
@@ -283,7 +284,8 @@ extension Store {
             }
             if table.keyIndexStale { table.rebuildKeyIndex() }
             table.keyIndexStale = false
-            table.invalidateIndexes()
+            // Reordered rows invalidate every index; else the rows changed are moved in them.
+            if reordered.contains(table.name) { table.invalidateIndexes() } else { table.bringIndexesUpToDate() }
         }
         linkReferences()
     }

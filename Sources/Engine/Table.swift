@@ -32,6 +32,14 @@ public final class Table {
 
     private var postingsCache: [Int: Postings] = [:]
     private var sortedCache: [Int: SortedIndex] = [:]
+    /// How much of the table each cached index reflects: the rows there were and the
+    /// length of `updateLog` when it was built or last brought up to date.
+    private var postingsCoverage: [Int: (rows: Int, updates: Int)] = [:]
+    private var sortedCoverage: [Int: (rows: Int, updates: Int)] = [:]
+    /// Cells changed in place since the indexes were brought up to date, with the value
+    /// (text code, target row, number or day) each held before; kept only for fields with
+    /// a cached index (an index built later reads the new values).
+    var updateLog: [(row: Int32, field: Int, old: Int)] = []
 
     public init(schema: CollectionSchema) {
         self.schema = schema
@@ -194,7 +202,7 @@ public final class Table {
     /// Rows by value of a text column, by element of a set column, or by target row of a
     /// reference column. Built on first use.
     public func postings(field: Int) -> Postings {
-        if let cached = postingsCache[field] { return cached }
+        if let cached = postingsCache[field] { return grownToTarget(cached, field: field) }
         let built: Postings
         switch columns[field] {
         case .text(let c): built = Postings(keys: c.codes, keyCount: c.dictionary.count)
@@ -203,7 +211,17 @@ public final class Table {
         case .int, .date: preconditionFailure("postings on a numeric column")
         }
         postingsCache[field] = built
+        postingsCoverage[field] = (rowCount, updateLog.count)
         return built
+    }
+
+    /// The cached postings of a reference column, once its target has more rows than when
+    /// they were built (rows inserted there since): listed with no rows.
+    private func grownToTarget(_ postings: Postings, field: Int) -> Postings {
+        guard case .reference = columns[field], let targets = targetRowCount[field], postings.keyCount < targets else { return postings }
+        let grown = postings.moving([], keyCount: targets)
+        postingsCache[field] = grown
+        return grown
     }
 
     public func hasCachedPostings(field: Int) -> Bool { postingsCache[field] != nil }
@@ -218,7 +236,89 @@ public final class Table {
         default: preconditionFailure("sorted index on a non-numeric column")
         }
         sortedCache[field] = built
+        sortedCoverage[field] = (rowCount, updateLog.count)
         return built
+    }
+
+    /// Whether a cell change must be logged for the indexes (see `updateLog`).
+    func hasCachedIndex(field: Int) -> Bool { postingsCache[field] != nil || sortedCache[field] != nil }
+
+    /// TUNING: past this many changed rows one rebuild is cheaper than moving each.
+    static let indexMovesLimit = 64
+
+    /// Brings the cached indexes up to date with rows appended and cells changed in place
+    /// since they were built (`updateLog`), by moving those rows in them rather than
+    /// rebuilding them; an index with too many to move is dropped (rebuilt on next use).
+    func bringIndexesUpToDate() {
+        defer { updateLog = [] }
+        func moves(_ field: Int, _ coverage: (rows: Int, updates: Int), key: (Int) -> Int?) -> [(row: Int32, old: Int?, new: Int?)]? {
+            guard coverage.rows <= rowCount else { return nil }
+            var firstOld: [Int32: Int?] = [:]
+            var order: [Int32] = []
+            for entry in updateLog[min(coverage.updates, updateLog.count)...] where entry.field == field && Int(entry.row) < coverage.rows {
+                if firstOld[entry.row] == nil {
+                    order.append(entry.row)
+                    firstOld[entry.row] = .some(key(entry.old).map { $0 })
+                }
+            }
+            if order.count + rowCount - coverage.rows > Self.indexMovesLimit { return nil }
+            var result: [(row: Int32, old: Int?, new: Int?)] = order.map { ($0, firstOld[$0]!, key(currentValue(row: Int($0), field: field))) }
+            for row in coverage.rows..<rowCount { result.append((Int32(row), nil, key(currentValue(row: row, field: field)))) }
+            return result
+        }
+        for (field, postings) in postingsCache {
+            let coverage = postingsCoverage[field] ?? (0, 0)
+            if coverage.rows == rowCount && coverage.updates >= updateLog.count { continue }
+            let keyed: Bool
+            switch columns[field] { case .text, .reference: keyed = true; default: keyed = false }
+            guard keyed, let found = moves(field, coverage, key: { $0 >= 0 ? $0 : nil }) else {
+                postingsCache[field] = nil
+                postingsCoverage[field] = nil
+                continue
+            }
+            var keyCount = postings.keyCount
+            if case .text(let c) = columns[field] { keyCount = max(keyCount, c.dictionary.count) }
+            if case .reference = columns[field] { keyCount = max(keyCount, targetRowCount[field] ?? 0) }
+            postingsCache[field] = postings.moving(found.map { ($0.row, Int32($0.old ?? -1), Int32($0.new ?? -1)) }, keyCount: keyCount)
+            postingsCoverage[field] = (rowCount, 0)
+        }
+        for (field, index) in sortedCache {
+            let coverage = sortedCoverage[field] ?? (0, 0)
+            if coverage.rows == rowCount && coverage.updates >= updateLog.count { continue }
+            let null: Int
+            switch columns[field] {
+            case .int: null = IntColumn.null
+            case .date: null = Int(DateColumn.null)
+            default: null = 0
+            }
+            guard let found = moves(field, coverage, key: { $0 == null ? nil : $0 }) else {
+                sortedCache[field] = nil
+                sortedCoverage[field] = nil
+                continue
+            }
+            sortedCache[field] = index.moving(found)
+            sortedCoverage[field] = (rowCount, 0)
+        }
+    }
+
+    /// A cell as `updateLog` keeps it: text code, target row, number or day.
+    func currentValue(row: Int, field: Int) -> Int {
+        switch columns[field] {
+        case .text(let c): return Int(c.codes[row])
+        case .reference(let c): return Int(c.rows[row])
+        case .int(let c): return c.values[row]
+        case .date(let c): return Int(c.values[row])
+        case .textSet: return 0
+        }
+    }
+
+    /// The indexes a copy of the table starts with: this one's (they share the arrays).
+    func shareIndexes(with copy: Table) {
+        copy.postingsCache = postingsCache
+        copy.sortedCache = sortedCache
+        copy.postingsCoverage = postingsCoverage
+        copy.sortedCoverage = sortedCoverage
+        copy.updateLog = updateLog
     }
 
     /// Row count of the collection each reference column points to (set by the store).
@@ -228,6 +328,9 @@ public final class Table {
     public func invalidateIndexes() {
         postingsCache = [:]
         sortedCache = [:]
+        postingsCoverage = [:]
+        sortedCoverage = [:]
+        updateLog = []
     }
 
     /// Reorders rows so that row order is key order.

@@ -197,6 +197,40 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
+    /// Every index of every table of `store` (so that changes carry and move them).
+    static func buildIndexes(_ store: Store) {
+        for table in store.tables {
+            for (field, column) in table.columns.enumerated() {
+                switch column {
+                case .text, .reference, .textSet: _ = table.postings(field: field)
+                case .int, .date: _ = table.sortedIndex(field: field)
+                }
+            }
+        }
+    }
+
+    /// The indexes `store` carried through changes are the ones built afresh from its rows.
+    static func expectIndexesRebuilt(_ store: Store, fresh: Store, _ context: @autoclosure () -> String) {
+        for (table, rebuilt) in zip(store.tables, fresh.tables) {
+            for (field, column) in table.columns.enumerated() {
+                switch column {
+                case .text, .reference, .textSet:
+                    let kept = table.postings(field: field), new = rebuilt.postings(field: field)
+                    for key in 0..<max(kept.keyCount, new.keyCount) where Array(kept.rows(for: key)) != Array(new.rows(for: key)) {
+                        Issue.record("\(table.name).\(table.schema.fields[field].name) key \(key): \(Array(kept.rows(for: key))) ≠ \(Array(new.rows(for: key))); \(context())")
+                        return
+                    }
+                case .int, .date:
+                    let kept = table.sortedIndex(field: field), new = rebuilt.sortedIndex(field: field)
+                    if kept.rows != new.rows || kept.values != new.values {
+                        Issue.record("\(table.name).\(table.schema.fields[field].name) sorted index; \(context())")
+                        return
+                    }
+                }
+            }
+        }
+    }
+
     @Test func incrementalDecidesAsTheFullCheck() throws {
         var steps = 0, refused = 0, refusedIncrementally = 0
         var refusing = Set<String>()
@@ -204,6 +238,7 @@ struct SeededGenerator: RandomNumberGenerator {
             var generator = Generator(random: SeededGenerator(seed: UInt64(seed)))
             let files = generator.dataset()
             var store = try DatasetLoader.load(files: files.mapValues { Array($0.utf8) }, directory: "random")
+            Self.buildIndexes(store)
             let catalog = try Session(store: store, ruleSources: Self.rules(), today: Fixtures.today).catalog
             for _ in 0..<40 {
                 var edits: [RowEdit] = []
@@ -213,7 +248,13 @@ struct SeededGenerator: RandomNumberGenerator {
                 guard !edits.isEmpty, let after = try? store.applying(store.droppingUnchangedUpdates(edits)) else { continue }
                 let check = IncrementalCheck(before: store, after: after, catalog: catalog, today: Fixtures.today)
                 let incremental = Self.decision(check.newlyBroken(IncrementalCheck.changedRows(edits, in: after)), in: after)
-                let full = Self.decision(check.newlyBrokenByFullCheck(), in: after)
+                // The full check on copies whose indexes are built afresh: the indexes the
+                // change moved rows in are checked too.
+                let freshBefore = store.copy(), freshAfter = after.copy()
+                for table in freshBefore.tables + freshAfter.tables { table.invalidateIndexes() }
+                Self.expectIndexesRebuilt(after, fresh: freshAfter, "seed \(seed), edits \(edits)")
+                let full = Self.decision(IncrementalCheck(before: freshBefore, after: freshAfter, catalog: catalog, today: Fixtures.today)
+                    .newlyBrokenByFullCheck(), in: after)
                 #expect(incremental == full, "seed \(seed), edits \(edits)")
                 if incremental != full { return }
                 steps += 1
