@@ -521,6 +521,19 @@ public enum Column {
     case textSet(SetColumn)
     case reference(RefColumn)
 
+    /// Keeps the first `count` rows.
+    func truncate(to count: Int) {
+        switch self {
+        case .int(let c): c.values.removeSubrange(count...)
+        case .date(let c): c.values.removeSubrange(count...)
+        case .text(let c): c.codes.removeSubrange(count...)
+        case .reference(let c): c.rows.removeSubrange(count...)
+        case .textSet(let c):
+            c.elements.removeSubrange(Int(c.offsets[count])...)
+            c.offsets.removeSubrange((count + 1)...)
+        }
+    }
+
     public static func empty(for type: FieldType) -> Column {
         switch type {
         case .int: return .int(IntColumn())

@@ -74,6 +74,8 @@ public final class Table {
     /// The permutation that puts rows in key order, or nil when they already are.
     func keyOrderIfUnsorted() -> [Int]? {
         if isKeyedByID, case .int(let ids) = columns[0] {
+            // The key index knows: every row appended so far came after the one before.
+            if idSortedCount == rowCount && appendedRowOfID.isEmpty { return nil }
             let v = ids.values
             var sorted = true
             for i in 1..<max(rowCount, 1) where v[i - 1] > v[i] { sorted = false; break }
@@ -309,6 +311,52 @@ public final class Table {
         case .int(let c): return c.values[row]
         case .date(let c): return Int(c.values[row])
         case .textSet: return 0
+        }
+    }
+
+    /// What a change made in place alters, to put back (`Store.undo`).
+    struct SavedState {
+        let rowCount: Int
+        let idSortedCount: Int
+        let appendedRowOfID: [Int: Int32]
+        let idHighWater: Int?
+        let keyIndexStale: Bool
+        let postingsCache: [Int: Postings]
+        let sortedCache: [Int: SortedIndex]
+        let postingsCoverage: [Int: (rows: Int, updates: Int)]
+        let sortedCoverage: [Int: (rows: Int, updates: Int)]
+        let updateLog: [(row: Int32, field: Int, old: Int)]
+    }
+
+    func savedState() -> SavedState {
+        SavedState(rowCount: rowCount, idSortedCount: idSortedCount, appendedRowOfID: appendedRowOfID, idHighWater: idHighWater,
+                   keyIndexStale: keyIndexStale, postingsCache: postingsCache, sortedCache: sortedCache,
+                   postingsCoverage: postingsCoverage, sortedCoverage: sortedCoverage, updateLog: updateLog)
+    }
+
+    /// Back to `state`: rows appended since are removed, indexes and key index as they were.
+    func restore(_ state: SavedState) {
+        if rowCount > state.rowCount { for column in columns { column.truncate(to: state.rowCount) } }
+        rowCount = state.rowCount
+        idSortedCount = state.idSortedCount
+        appendedRowOfID = state.appendedRowOfID
+        idHighWater = state.idHighWater
+        keyIndexStale = state.keyIndexStale
+        postingsCache = state.postingsCache
+        sortedCache = state.sortedCache
+        postingsCoverage = state.postingsCoverage
+        sortedCoverage = state.sortedCoverage
+        updateLog = state.updateLog
+    }
+
+    /// A cell as the row parser gives it, to set it back.
+    func cell(row: Int, field: Int) -> ParsedCell {
+        switch columns[field] {
+        case .int(let c): return c.values[row] == IntColumn.null ? .null : .int(c.values[row])
+        case .date(let c): return c.values[row] == DateColumn.null ? .null : .date(c.values[row])
+        case .text(let c): return c.codes[row] < 0 ? .null : .code(c.codes[row])
+        case .reference(let c): return c.rows[row] < 0 ? .null : .reference(c.rows[row])
+        case .textSet(let c): return .codes(Array(c.codes(at: row)))
         }
     }
 

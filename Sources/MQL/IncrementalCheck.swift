@@ -101,31 +101,74 @@ struct IncrementalCheck {
     /// The rows of the constraint's collection (after the change) whose value the changes
     /// can have changed, in row order; nil when it must be checked on every row.
     func affectedRows(_ dependencies: ConstraintDependencies, _ changes: [ChangedRow]) -> [Int32]? {
-        if dependencies.unanalysable { return nil }
         let collection = dependencies.constraint.collection
-        guard let afterTable = after.table(collection), let beforeTable = before.table(collection) else { return nil }
-        let limit = Self.rowLimit(afterTable.rowCount)
+        guard let afterTable = after.table(collection), let beforeTable = before.table(collection),
+              var rows = Self.reached(dependencies, changes, in: after),
+              let old = Self.reached(dependencies, changes, in: before) else { return nil }
+        for row in old {
+            if let now = afterTable.row(editKey: beforeTable.editKey(row: Int(row))) { rows.insert(Int32(now)) }
+        }
+        if rows.count > Self.rowLimit(afterTable.rowCount) { return nil }
+        return rows.sorted()
+    }
+
+    /// The rows of the constraint's collection in `store` that the changed rows `store`
+    /// holds lead back to; nil when it must be checked on every row.
+    static func reached(_ dependencies: ConstraintDependencies, _ changes: [ChangedRow], in store: Store) -> Set<Int32>? {
+        if dependencies.unanalysable { return nil }
+        guard let table = store.table(dependencies.constraint.collection) else { return nil }
+        let limit = rowLimit(table.rowCount)
         var rows = Set<Int32>()
         for change in changes {
             guard let reads = dependencies.reads[change.collection] else { continue }
-            let afterRow = after.table(change.collection)?.row(editKey: change.key)
-            let beforeRow = before.table(change.collection)?.row(editKey: change.key)
+            let row = store.table(change.collection)?.row(editKey: change.key)
             for read in reads where change.touches(read.field) {
                 if !read.path.bounded { return nil }
-                if let afterRow {
-                    guard let found = Self.rows(leadingTo: read.path, from: [Int32(afterRow)], in: after, limit: limit) else { return nil }
-                    rows.formUnion(found)
-                }
-                if let beforeRow {
-                    guard let found = Self.rows(leadingTo: read.path, from: [Int32(beforeRow)], in: before, limit: limit) else { return nil }
-                    for row in found {
-                        if let now = afterTable.row(editKey: beforeTable.editKey(row: Int(row))) { rows.insert(Int32(now)) }
-                    }
-                }
+                guard let row else { continue }
+                guard let found = Self.rows(leadingTo: read.path, from: [Int32(row)], in: store, limit: limit) else { return nil }
+                rows.formUnion(found)
                 if rows.count > limit { return nil }
             }
         }
-        return rows.sorted()
+        return rows
+    }
+
+    /// A change about to be made to a store in place (`Store.applyInPlace`): what the
+    /// check needs of the store before it, taken before it changes — for each constraint
+    /// the keys of the rows the changed rows lead back to there.
+    struct Prepared {
+        let changes: [ChangedRow]
+        let keysBefore: [(ConstraintDependencies, Set<String>)]
+
+        /// Nil when some constraint must be checked on every row (then the change is
+        /// checked on a copy, the usual way).
+        init?(before: Store, edits: [RowEdit], catalog: Catalog) {
+            changes = IncrementalCheck.changedRows(edits, in: before)
+            var keys: [(ConstraintDependencies, Set<String>)] = []
+            for info in catalog.constraints {
+                guard let table = before.table(info.collection) else { continue }
+                let dependencies = ConstraintDependencies(info, store: before)
+                guard let rows = IncrementalCheck.reached(dependencies, changes, in: before) else { return nil }
+                keys.append((dependencies, Set(rows.map { table.editKey(row: Int($0)) })))
+            }
+            keysBefore = keys
+        }
+
+        /// Whether no row the change can affect breaks a constraint in `after` (the store
+        /// changed in place). False does not mean refused: rows that broke a constraint
+        /// before may be among them, which only the store before can tell.
+        func breaksNothing(after: Store, catalog: Catalog, today: Int32) -> Bool {
+            for (dependencies, keys) in keysBefore {
+                guard let table = after.table(dependencies.constraint.collection),
+                      var rows = IncrementalCheck.reached(dependencies, changes, in: after) else { return false }
+                for key in keys { if let row = table.row(editKey: key) { rows.insert(Int32(row)) } }
+                if rows.isEmpty { continue }
+                if rows.count > IncrementalCheck.rowLimit(table.rowCount) { return false }
+                let breaks = Planner(store: after, catalog: catalog, today: today).compile(dependencies.broken).asBool
+                if rows.contains(where: { breaks(Int($0)) }) { return false }
+            }
+            return true
+        }
     }
 
     /// The rows of the path's first collection (the constraint's) from which `path` leads

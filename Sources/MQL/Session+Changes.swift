@@ -50,13 +50,16 @@ extension Session {
         if let check = cancellationCheck, check() { throw fail(statement, Message.cancelled) }
         // A value the statement computed that cannot be represented refuses the change.
         try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
+        let text = statement.file.text(of: statement.range)
+        if transaction == nil, let outcome = try changeInPlace(edits, of: current, text: text, statement: statement, insertedID: insertedID) {
+            return outcome
+        }
         let changed: Store
         do {
             changed = try current.applying(edits)
         } catch let e as ChangeError {
             throw fail(statement, e.message)
         }
-        let text = statement.file.text(of: statement.range)
         if var open = transaction {
             open.edits += edits
             open.statements.append(text)
@@ -66,6 +69,30 @@ extension Session {
             try checkConstraints(before: current, after: changed, edits: edits, statement: statement)
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
             store = try durable(edits, statementText: text, changed: changed, statement: statement)
+        }
+        return .changed(edits.count, id: insertedID)
+    }
+
+    /// A statement's change made to the store itself rather than to a copy (no column of a
+    /// million rows copied for one row), when it is of a kind `Store.applyInPlace` takes
+    /// and the rows it can affect break no constraint afterwards; else it is taken back
+    /// and nil returned, and the change is made on a copy and checked the usual way (which
+    /// names the rows). Nil too, with nothing done, for a change it cannot take.
+    func changeInPlace(_ edits: [RowEdit], of current: Store, text: String, statement: Statement, insertedID: Int?) throws -> StatementOutcome? {
+        guard !edits.isEmpty, !IncrementalCheck.alwaysFull, current === store, current.canApplyInPlace(edits),
+              let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog) else { return nil }
+        let change: InPlaceChange
+        do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
+        do {
+            guard prepared.breaksNothing(after: current, catalog: catalog, today: today) else {
+                current.undo(change)
+                return nil
+            }
+            try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
+            store = try durable(edits, statementText: text, changed: current, statement: statement)
+        } catch {
+            current.undo(change)
+            throw error
         }
         return .changed(edits.count, id: insertedID)
     }
@@ -303,6 +330,11 @@ extension Session {
         }
         defer { dataset?.endChange() }
         let edits = current.droppingUnchangedUpdates(givenEdits)
+        if !dryRun, try EvaluationFaults.checking(statement.file, statement.range, {
+            try changeInPlace(edits, of: current, text: description, statement: statement, insertedID: nil) != nil
+        }) {
+            return edits
+        }
         let changed: Store
         do { changed = try current.applying(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
         try EvaluationFaults.checking(statement.file, statement.range) {

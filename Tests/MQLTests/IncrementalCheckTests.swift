@@ -4,7 +4,7 @@
 // pairings ended, mothers' levels changed, referenced rows deleted — under the shipped
 // rules and a few written here, some of which cannot be checked incrementally.
 
-import Engine
+@testable import Engine
 import Foundation
 @testable import MQL
 import Testing
@@ -281,6 +281,51 @@ struct SeededGenerator: RandomNumberGenerator {
                      "streets.visits_not_too_many", "pairings.not_more_than_children"] {
             #expect(refusing.contains(name), "no change was refused by \(name)")
         }
+    }
+
+    /// Every cell of every row, by key, as the dataset files hold them.
+    static func dump(_ store: Store) -> [String] {
+        store.tables.flatMap { table in
+            (0..<table.rowCount).map { row in
+                table.name + " " + (0..<table.schema.fields.count).map { DatasetWriter.cell(table, row: row, field: $0, store: store) }.joined(separator: ",")
+            }
+        }
+    }
+
+    /// A change a session makes to its store in place (no copy) is taken back whole when the
+    /// check refuses it, and kept whole when it passes: the same rows and indexes as the
+    /// change made on a copy.
+    @Test func changesInPlaceAreKeptOrTakenBackWhole() throws {
+        var inPlace = 0, refused = 0
+        for seed in 31...50 {
+            var generator = Generator(random: SeededGenerator(seed: UInt64(seed)))
+            let files = generator.dataset()
+            let session = try Session(store: DatasetLoader.load(files: files.mapValues { Array($0.utf8) }, directory: "random"),
+                                      ruleSources: Self.rules(), today: Fixtures.today)
+            Self.buildIndexes(session.store)
+            for _ in 0..<40 {
+                var edits: [RowEdit] = []
+                for _ in 0..<(generator.chance(0.25) ? generator.int(2...3) : 1) {
+                    if let edit = generator.edit(session.store) { edits.append(edit) }
+                }
+                if edits.isEmpty { continue }
+                let before = session.store, unchanged = before.copy()
+                let expected = try? unchanged.applying(unchanged.droppingUnchangedUpdates(edits))
+                let refusedByCheck = expected.map {
+                    !IncrementalCheck(before: unchanged, after: $0, catalog: session.catalog, today: Fixtures.today).newlyBrokenByFullCheck().isEmpty
+                } ?? true
+                let accepted = (try? session.apply(edits, description: "test")) != nil
+                #expect(accepted == !refusedByCheck, "seed \(seed), edits \(edits)")
+                #expect(Self.dump(session.store) == Self.dump(accepted ? expected! : unchanged), "seed \(seed), edits \(edits)")
+                let fresh = session.store.copy()
+                for table in fresh.tables { table.invalidateIndexes() }
+                Self.expectIndexesRebuilt(session.store, fresh: fresh, "seed \(seed), edits \(edits)")
+                if accepted && session.store === before { inPlace += 1 }
+                if !accepted { refused += 1 }
+            }
+        }
+        #expect(inPlace > 30)
+        #expect(refused > 100)
     }
 
     /// Which constraints are checked on the affected rows alone (docs/rules.md says so).
