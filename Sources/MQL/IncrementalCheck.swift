@@ -154,18 +154,33 @@ struct IncrementalCheck {
             keysBefore = keys
         }
 
-        /// Whether no row the change can affect breaks a constraint in `after` (the store
-        /// changed in place). False does not mean refused: rows that broke a constraint
-        /// before may be among them, which only the store before can tell.
-        func breaksNothing(after: Store, catalog: Catalog, today: Int32) -> Bool {
+        /// The rows the change can affect that break a constraint in `after` (the store
+        /// changed in place), by key for each constraint; nil when too many to look at one
+        /// by one. They are refused only if they did not break it before (`brokeBefore`).
+        func broken(after: Store, catalog: Catalog, today: Int32) -> [(ConstraintDependencies, [String])]? {
+            var out: [(ConstraintDependencies, [String])] = []
             for (dependencies, keys) in keysBefore {
                 guard let table = after.table(dependencies.constraint.collection),
-                      var rows = IncrementalCheck.reached(dependencies, changes, in: after) else { return false }
+                      var rows = IncrementalCheck.reached(dependencies, changes, in: after) else { return nil }
                 for key in keys { if let row = table.row(editKey: key) { rows.insert(Int32(row)) } }
                 if rows.isEmpty { continue }
-                if rows.count > IncrementalCheck.rowLimit(table.rowCount) { return false }
+                if rows.count > IncrementalCheck.rowLimit(table.rowCount) { return nil }
                 let breaks = Planner(store: after, catalog: catalog, today: today).compile(dependencies.broken).asBool
-                if rows.contains(where: { breaks(Int($0)) }) { return false }
+                let broken = rows.filter { breaks(Int($0)) }
+                if !broken.isEmpty { out.append((dependencies, broken.map { table.editKey(row: Int($0)) })) }
+            }
+            return out
+        }
+
+        /// Whether every row of `broken` broke its constraint in `before` too (the store
+        /// with the change taken back): the change then breaks nothing new.
+        static func brokeBefore(_ broken: [(ConstraintDependencies, [String])], before: Store, catalog: Catalog, today: Int32) -> Bool {
+            for (dependencies, keys) in broken {
+                guard let table = before.table(dependencies.constraint.collection) else { return false }
+                let breaks = Planner(store: before, catalog: catalog, today: today).compile(dependencies.broken).asBool
+                for key in keys {
+                    guard let row = table.row(editKey: key), breaks(row) else { return false }
+                }
             }
             return true
         }

@@ -81,12 +81,19 @@ extension Session {
     func changeInPlace(_ edits: [RowEdit], of current: Store, text: String, statement: Statement, insertedID: Int?) throws -> StatementOutcome? {
         guard !edits.isEmpty, !IncrementalCheck.alwaysFull, current === store, current.canApplyInPlace(edits),
               let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog) else { return nil }
-        let change: InPlaceChange
+        var change: InPlaceChange
         do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
         do {
-            guard prepared.breaksNothing(after: current, catalog: catalog, today: today) else {
+            guard let broken = prepared.broken(after: current, catalog: catalog, today: today) else {
                 current.undo(change)
                 return nil
+            }
+            if !broken.isEmpty {
+                // Rows that broke a constraint before the change as well do not refuse it;
+                // only the store before can tell, so the change is taken back to look.
+                current.undo(change)
+                guard IncrementalCheck.Prepared.brokeBefore(broken, before: current, catalog: catalog, today: today) else { return nil }
+                do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
             }
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
             store = try durable(edits, statementText: text, changed: current, statement: statement)
