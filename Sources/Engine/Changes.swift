@@ -303,19 +303,14 @@ extension Store {
 
     /// Removes a row, renumbering references to the rows after it.
     private func remove(row: Int, from table: Table) {
-        var order = Array(0..<table.rowCount)
-        order.remove(at: row)
-        table.reorder(order)
-        table.rowCount -= 1
+        // Rows after the removed one move up: the key index follows now, not at the end of
+        // the batch, or the next edit of the batch finds the wrong row by key.
+        table.removeRow(row)
         for (source, field) in referencesTo(table.name) {
             guard case .reference(let refs) = source.columns[field] else { continue }
             for i in refs.rows.indices where refs.rows[i] > Int32(row) { refs.rows[i] -= 1 }
-            source.invalidateIndexes()
+            source.removeKeyFromPostings(field: field, key: row)
         }
-        // Rows after the removed one moved up: the key index must follow now, not at the
-        // end of the batch, or the next edit of the batch finds the wrong row by key.
-        table.rebuildKeyIndex()
-        table.invalidateIndexes()
     }
 
     /// Restores key order, key indexes and links after edits.

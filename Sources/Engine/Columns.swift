@@ -521,6 +521,22 @@ public enum Column {
     case textSet(SetColumn)
     case reference(RefColumn)
 
+    /// Removes one row, the rows after it moving up.
+    func remove(row: Int) {
+        switch self {
+        case .int(let c): c.values.remove(at: row)
+        case .date(let c): c.values.remove(at: row)
+        case .text(let c): c.codes.remove(at: row)
+        case .reference(let c): c.rows.remove(at: row)
+        case .textSet(let c):
+            let start = Int(c.offsets[row]), end = Int(c.offsets[row + 1])
+            c.elements.removeSubrange(start..<end)
+            c.offsets.remove(at: row + 1)
+            let n = Int32(end - start)
+            if n != 0 { for i in (row + 1)..<c.offsets.count { c.offsets[i] -= n } }
+        }
+    }
+
     /// Keeps the first `count` rows.
     func truncate(to count: Int) {
         switch self {

@@ -21,6 +21,37 @@ public struct Postings: Sendable {
         self.rows = rows
     }
 
+    /// These postings after `row` was removed from the table (rows after it move up one).
+    func removingRow(_ row: Int32) -> Postings {
+        var offsets = self.offsets
+        var kept: [Int32] = []
+        kept.reserveCapacity(rows.count)
+        // A set column lists a row once under each of its elements.
+        var removedAt: [Int] = []
+        for (i, r) in rows.enumerated() {
+            if r == row { removedAt.append(i); continue }
+            kept.append(r > row ? r - 1 : r)
+        }
+        if !removedAt.isEmpty {
+            var before = 0
+            for k in offsets.indices {
+                while before < removedAt.count && removedAt[before] < Int(offsets[k]) { before += 1 }
+                offsets[k] -= Int32(before)
+            }
+        }
+        return Postings(offsets: offsets, rows: kept)
+    }
+
+    /// These postings of a reference after the target row `key` was removed (no row
+    /// refers to it; keys after it move down one); nil if some row still lists it.
+    func removingKey(_ key: Int) -> Postings? {
+        guard key < keyCount else { return self }
+        guard offsets[key] == offsets[key + 1] else { return nil }
+        var offsets = self.offsets
+        offsets.remove(at: key + 1)
+        return Postings(offsets: offsets, rows: rows)
+    }
+
     /// These postings after rows changed key (`old`/`new` negative: no key), with at least
     /// `keyCount` keys. Each move shifts the arrays once (a memory move, no rebuild), so a
     /// change of a few rows keeps the index of a million rows at the cost of copying it.
@@ -119,6 +150,18 @@ public struct SortedIndex: Sendable {
     init(rows: [Int32], values: [Int]) {
         self.rows = rows
         self.values = values
+    }
+
+    /// This index after `row` was removed from the table (rows after it move up one).
+    func removingRow(_ row: Int32) -> SortedIndex {
+        var keptRows: [Int32] = [], keptValues: [Int] = []
+        keptRows.reserveCapacity(rows.count)
+        keptValues.reserveCapacity(rows.count)
+        for (r, v) in zip(rows, values) where r != row {
+            keptRows.append(r > row ? r - 1 : r)
+            keptValues.append(v)
+        }
+        return SortedIndex(rows: keptRows, values: keptValues)
     }
 
     /// This index after rows changed value (nil: null, not listed), each by a memory move.

@@ -314,6 +314,41 @@ public final class Table {
         }
     }
 
+    /// Removes a row, its rows after it moving up one, keeping the indexes (each row
+    /// dropped from them) when they were up to date, else dropping them.
+    func removeRow(_ row: Int) {
+        let current = updateLog.isEmpty && postingsCoverage.values.allSatisfy { $0.rows == rowCount } && sortedCoverage.values.allSatisfy { $0.rows == rowCount }
+        for column in columns { column.remove(row: row) }
+        rowCount -= 1
+        if current {
+            for (field, postings) in postingsCache {
+                postingsCache[field] = postings.removingRow(Int32(row))
+                postingsCoverage[field] = (rowCount, 0)
+            }
+            for (field, index) in sortedCache {
+                sortedCache[field] = index.removingRow(Int32(row))
+                sortedCoverage[field] = (rowCount, 0)
+            }
+        } else {
+            invalidateIndexes()
+        }
+        // Ids in order stay in order with one gone; other keys are looked up by name.
+        if isKeyedByID && appendedRowOfID.isEmpty && idSortedCount == rowCount + 1 {
+            idSortedCount = rowCount
+        } else {
+            rebuildKeyIndex()
+        }
+    }
+
+    /// After row `key` of the collection reference `field` points to was removed (no row
+    /// referred to it): its postings with the keys after it moved down one.
+    func removeKeyFromPostings(field: Int, key: Int) {
+        guard let postings = postingsCache[field] else { return }
+        // Changes of this batch not yet moved in the index are in the old numbering.
+        guard updateLog.isEmpty, postingsCoverage[field]?.rows == rowCount else { return invalidateIndexes() }
+        if let removed = postings.removingKey(key) { postingsCache[field] = removed } else { invalidateIndexes() }
+    }
+
     /// What a change made in place alters, to put back (`Store.undo`).
     struct SavedState {
         let rowCount: Int
