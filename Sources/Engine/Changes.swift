@@ -39,6 +39,7 @@ extension Table {
         t.scopeNames = scopeNames
         t.targetRowCount = targetRowCount
         t.idHighWater = idHighWater
+        shareIndexes(with: t)
         return t
     }
 
@@ -74,6 +75,13 @@ extension Column {
             return .textSet(s)
         }
     }
+}
+
+/// What `Store.applyInPlace` changed: each table's state before, and the cells updates
+/// overwrote.
+public final class InPlaceChange {
+    var tables: [String: (table: Table, state: Table.SavedState)] = [:]
+    var cells: [(table: Table, row: Int, field: Int, old: ParsedCell)] = []
 }
 
 extension Store {
@@ -134,6 +142,61 @@ extension Store {
         }
         result.finishChanges(touched)
         return result
+    }
+
+    /// Whether `applyInPlace` can take `edits`: inserts of an id past every id of their
+    /// collection, in ascending order, and updates of fields that are not keys, all of
+    /// collections keyed by id (a street or community is a name other rows are found by).
+    public func canApplyInPlace(_ edits: [RowEdit]) -> Bool {
+        var largest: [String: Int] = [:]
+        for edit in edits {
+            guard let table = table(edit.collection), table.isKeyedByID, table.name != Self.auditCollection else { return false }
+            switch edit.kind {
+            case .delete: return false
+            case .update: if edit.cells["id"] != nil { return false }
+            case .insert:
+                // Appended after rows in key order, so nothing is reordered.
+                guard table.idSortedCount == table.rowCount, table.appendedRowOfID.isEmpty else { return false }
+                let highest = largest[edit.collection] ?? idHighWater(of: table)
+                guard let id = Int(edit.key), id > highest else { return false }
+                largest[edit.collection] = id
+            }
+        }
+        return true
+    }
+
+    /// Applies `edits` (see `canApplyInPlace`) to this store itself: no column is copied, so
+    /// a row appended to five million costs what appending one does. Checked as `applying`
+    /// checks; on an error nothing is left changed. `undo` takes the change back.
+    public func applyInPlace(_ edits: [RowEdit]) throws -> InPlaceChange {
+        let change = InPlaceChange()
+        for edit in edits where change.tables[edit.collection] == nil {
+            guard let table = table(edit.collection) else { throw ChangeError(EngineMessage.unknownCollection(edit.collection)) }
+            _ = idHighWater(of: table)
+            change.tables[edit.collection] = (table, table.savedState())
+        }
+        do {
+            for edit in edits {
+                if edit.kind == .update, let table = table(edit.collection), let row = table.row(editKey: edit.key) {
+                    for name in edit.cells.keys {
+                        if let field = table.schema.fieldIndex(name) { change.cells.append((table, row, field, table.cell(row: row, field: field))) }
+                    }
+                }
+                try apply(edit, replaying: false)
+            }
+            finishChanges(Set(edits.map(\.collection)))
+        } catch {
+            undo(change)
+            throw error
+        }
+        return change
+    }
+
+    /// Takes back a change `applyInPlace` made.
+    public func undo(_ change: InPlaceChange) {
+        for (table, row, field, old) in change.cells.reversed() { table.set(row: row, field: field, old) }
+        for (table, state) in change.tables.values { table.restore(state) }
+        linkReferences()
     }
 
     func tablesByName() -> [String: Table] {
@@ -240,19 +303,14 @@ extension Store {
 
     /// Removes a row, renumbering references to the rows after it.
     private func remove(row: Int, from table: Table) {
-        var order = Array(0..<table.rowCount)
-        order.remove(at: row)
-        table.reorder(order)
-        table.rowCount -= 1
+        // Rows after the removed one move up: the key index follows now, not at the end of
+        // the batch, or the next edit of the batch finds the wrong row by key.
+        table.removeRow(row)
         for (source, field) in referencesTo(table.name) {
             guard case .reference(let refs) = source.columns[field] else { continue }
             for i in refs.rows.indices where refs.rows[i] > Int32(row) { refs.rows[i] -= 1 }
-            source.invalidateIndexes()
+            source.removeKeyFromPostings(field: field, key: row)
         }
-        // Rows after the removed one moved up: the key index must follow now, not at the
-        // end of the batch, or the next edit of the batch finds the wrong row by key.
-        table.rebuildKeyIndex()
-        table.invalidateIndexes()
     }
 
     /// Restores key order, key indexes and links after edits.
@@ -283,7 +341,8 @@ extension Store {
             }
             if table.keyIndexStale { table.rebuildKeyIndex() }
             table.keyIndexStale = false
-            table.invalidateIndexes()
+            // Reordered rows invalidate every index; else the rows changed are moved in them.
+            if reordered.contains(table.name) { table.invalidateIndexes() } else { table.bringIndexesUpToDate() }
         }
         linkReferences()
     }

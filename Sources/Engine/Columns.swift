@@ -521,6 +521,35 @@ public enum Column {
     case textSet(SetColumn)
     case reference(RefColumn)
 
+    /// Removes one row, the rows after it moving up.
+    func remove(row: Int) {
+        switch self {
+        case .int(let c): c.values.remove(at: row)
+        case .date(let c): c.values.remove(at: row)
+        case .text(let c): c.codes.remove(at: row)
+        case .reference(let c): c.rows.remove(at: row)
+        case .textSet(let c):
+            let start = Int(c.offsets[row]), end = Int(c.offsets[row + 1])
+            c.elements.removeSubrange(start..<end)
+            c.offsets.remove(at: row + 1)
+            let n = Int32(end - start)
+            if n != 0 { for i in (row + 1)..<c.offsets.count { c.offsets[i] -= n } }
+        }
+    }
+
+    /// Keeps the first `count` rows.
+    func truncate(to count: Int) {
+        switch self {
+        case .int(let c): c.values.removeSubrange(count...)
+        case .date(let c): c.values.removeSubrange(count...)
+        case .text(let c): c.codes.removeSubrange(count...)
+        case .reference(let c): c.rows.removeSubrange(count...)
+        case .textSet(let c):
+            c.elements.removeSubrange(Int(c.offsets[count])...)
+            c.offsets.removeSubrange((count + 1)...)
+        }
+    }
+
     public static func empty(for type: FieldType) -> Column {
         switch type {
         case .int: return .int(IntColumn())

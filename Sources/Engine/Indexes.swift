@@ -16,6 +16,74 @@ public struct Postings: Sendable {
 
     public var keyCount: Int { offsets.count - 1 }
 
+    init(offsets: [Int32], rows: [Int32]) {
+        self.offsets = offsets
+        self.rows = rows
+    }
+
+    /// These postings after `row` was removed from the table (rows after it move up one).
+    func removingRow(_ row: Int32) -> Postings {
+        var offsets = self.offsets
+        var kept: [Int32] = []
+        kept.reserveCapacity(rows.count)
+        // A set column lists a row once under each of its elements.
+        var removedAt: [Int] = []
+        for (i, r) in rows.enumerated() {
+            if r == row { removedAt.append(i); continue }
+            kept.append(r > row ? r - 1 : r)
+        }
+        if !removedAt.isEmpty {
+            var before = 0
+            for k in offsets.indices {
+                while before < removedAt.count && removedAt[before] < Int(offsets[k]) { before += 1 }
+                offsets[k] -= Int32(before)
+            }
+        }
+        return Postings(offsets: offsets, rows: kept)
+    }
+
+    /// These postings of a reference after the target row `key` was removed (no row
+    /// refers to it; keys after it move down one); nil if some row still lists it.
+    func removingKey(_ key: Int) -> Postings? {
+        guard key < keyCount else { return self }
+        guard offsets[key] == offsets[key + 1] else { return nil }
+        var offsets = self.offsets
+        offsets.remove(at: key + 1)
+        return Postings(offsets: offsets, rows: rows)
+    }
+
+    /// These postings after rows changed key (`old`/`new` negative: no key), with at least
+    /// `keyCount` keys. Each move shifts the arrays once (a memory move, no rebuild), so a
+    /// change of a few rows keeps the index of a million rows at the cost of copying it.
+    func moving(_ moves: [(row: Int32, old: Int32, new: Int32)], keyCount: Int) -> Postings {
+        var offsets = self.offsets, rows = self.rows
+        let needed = max(keyCount, moves.map { Int(max($0.old, $0.new)) + 1 }.max() ?? 0)
+        if offsets.count - 1 < needed { offsets += repeatElement(offsets.last ?? 0, count: needed - (offsets.count - 1)) }
+        func position(of row: Int32, key: Int) -> Int {
+            var low = Int(offsets[key]), high = Int(offsets[key + 1])
+            while low < high {
+                let mid = (low + high) >> 1
+                if rows[mid] < row { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+        for move in moves where move.old != move.new {
+            if move.old >= 0 {
+                let key = Int(move.old), at = position(of: move.row, key: key)
+                if at < Int(offsets[key + 1]) && rows[at] == move.row {
+                    rows.remove(at: at)
+                    for k in (key + 1)..<offsets.count { offsets[k] -= 1 }
+                }
+            }
+            if move.new >= 0 {
+                let key = Int(move.new)
+                rows.insert(move.row, at: position(of: move.row, key: key))
+                for k in (key + 1)..<offsets.count { offsets[k] += 1 }
+            }
+        }
+        return Postings(offsets: offsets, rows: rows)
+    }
+
     public func rows(for key: Int) -> ArraySlice<Int32> {
         guard key >= 0 && key < keyCount else { return [] }
         return rows[Int(offsets[key])..<Int(offsets[key + 1])]
@@ -78,6 +146,51 @@ public struct SortedIndex: Sendable {
     public let rows: [Int32]
     /// `values[i]` is the value of `rows[i]`.
     public let values: [Int]
+
+    init(rows: [Int32], values: [Int]) {
+        self.rows = rows
+        self.values = values
+    }
+
+    /// This index after `row` was removed from the table (rows after it move up one).
+    func removingRow(_ row: Int32) -> SortedIndex {
+        var keptRows: [Int32] = [], keptValues: [Int] = []
+        keptRows.reserveCapacity(rows.count)
+        keptValues.reserveCapacity(rows.count)
+        for (r, v) in zip(rows, values) where r != row {
+            keptRows.append(r > row ? r - 1 : r)
+            keptValues.append(v)
+        }
+        return SortedIndex(rows: keptRows, values: keptValues)
+    }
+
+    /// This index after rows changed value (nil: null, not listed), each by a memory move.
+    func moving(_ moves: [(row: Int32, old: Int?, new: Int?)]) -> SortedIndex {
+        var rows = self.rows, values = self.values
+        func position(_ value: Int, _ row: Int32) -> Int {
+            var low = 0, high = values.count
+            while low < high {
+                let mid = (low + high) >> 1
+                if values[mid] < value || (values[mid] == value && rows[mid] < row) { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+        for move in moves where move.old != move.new {
+            if let old = move.old {
+                let at = position(old, move.row)
+                if at < values.count && values[at] == old && rows[at] == move.row {
+                    rows.remove(at: at)
+                    values.remove(at: at)
+                }
+            }
+            if let new = move.new {
+                let at = position(new, move.row)
+                rows.insert(move.row, at: at)
+                values.insert(new, at: at)
+            }
+        }
+        return SortedIndex(rows: rows, values: values)
+    }
 
     public init(values column: [Int], null: Int) {
         self.init(count: column.count) { body in column.withUnsafeBufferPointer { for (row, v) in $0.enumerated() where v != null { body(row, v) } } }

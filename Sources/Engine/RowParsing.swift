@@ -180,6 +180,7 @@ extension Table {
 
     /// Sets one field of one row.
     public func set(row: Int, field: Int, _ value: ParsedCell) {
+        if hasCachedIndex(field: field) { updateLog.append((Int32(row), field, currentValue(row: row, field: field))) }
         switch (columns[field], value) {
         case (.int(let c), .int(let v)): c.values[row] = v
         case (.int(let c), _): c.values[row] = IntColumn.null

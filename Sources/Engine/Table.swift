@@ -32,6 +32,14 @@ public final class Table {
 
     private var postingsCache: [Int: Postings] = [:]
     private var sortedCache: [Int: SortedIndex] = [:]
+    /// How much of the table each cached index reflects: the rows there were and the
+    /// length of `updateLog` when it was built or last brought up to date.
+    private var postingsCoverage: [Int: (rows: Int, updates: Int)] = [:]
+    private var sortedCoverage: [Int: (rows: Int, updates: Int)] = [:]
+    /// Cells changed in place since the indexes were brought up to date, with the value
+    /// (text code, target row, number or day) each held before; kept only for fields with
+    /// a cached index (an index built later reads the new values).
+    var updateLog: [(row: Int32, field: Int, old: Int)] = []
 
     public init(schema: CollectionSchema) {
         self.schema = schema
@@ -66,6 +74,8 @@ public final class Table {
     /// The permutation that puts rows in key order, or nil when they already are.
     func keyOrderIfUnsorted() -> [Int]? {
         if isKeyedByID, case .int(let ids) = columns[0] {
+            // The key index knows: every row appended so far came after the one before.
+            if idSortedCount == rowCount && appendedRowOfID.isEmpty { return nil }
             let v = ids.values
             var sorted = true
             for i in 1..<max(rowCount, 1) where v[i - 1] > v[i] { sorted = false; break }
@@ -194,7 +204,7 @@ public final class Table {
     /// Rows by value of a text column, by element of a set column, or by target row of a
     /// reference column. Built on first use.
     public func postings(field: Int) -> Postings {
-        if let cached = postingsCache[field] { return cached }
+        if let cached = postingsCache[field] { return grownToTarget(cached, field: field) }
         let built: Postings
         switch columns[field] {
         case .text(let c): built = Postings(keys: c.codes, keyCount: c.dictionary.count)
@@ -203,7 +213,17 @@ public final class Table {
         case .int, .date: preconditionFailure("postings on a numeric column")
         }
         postingsCache[field] = built
+        postingsCoverage[field] = (rowCount, updateLog.count)
         return built
+    }
+
+    /// The cached postings of a reference column, once its target has more rows than when
+    /// they were built (rows inserted there since): listed with no rows.
+    private func grownToTarget(_ postings: Postings, field: Int) -> Postings {
+        guard case .reference = columns[field], let targets = targetRowCount[field], postings.keyCount < targets else { return postings }
+        let grown = postings.moving([], keyCount: targets)
+        postingsCache[field] = grown
+        return grown
     }
 
     public func hasCachedPostings(field: Int) -> Bool { postingsCache[field] != nil }
@@ -220,7 +240,170 @@ public final class Table {
         default: preconditionFailure("sorted index on a non-numeric column")
         }
         sortedCache[field] = built
+        sortedCoverage[field] = (rowCount, updateLog.count)
         return built
+    }
+
+    /// Whether a cell change must be logged for the indexes (see `updateLog`).
+    func hasCachedIndex(field: Int) -> Bool { postingsCache[field] != nil || sortedCache[field] != nil }
+
+    /// TUNING: past this many changed rows one rebuild is cheaper than moving each.
+    static let indexMovesLimit = 64
+
+    /// Brings the cached indexes up to date with rows appended and cells changed in place
+    /// since they were built (`updateLog`), by moving those rows in them rather than
+    /// rebuilding them; an index with too many to move is dropped (rebuilt on next use).
+    func bringIndexesUpToDate() {
+        defer { updateLog = [] }
+        func moves(_ field: Int, _ coverage: (rows: Int, updates: Int), key: (Int) -> Int?) -> [(row: Int32, old: Int?, new: Int?)]? {
+            guard coverage.rows <= rowCount else { return nil }
+            var firstOld: [Int32: Int?] = [:]
+            var order: [Int32] = []
+            for entry in updateLog[min(coverage.updates, updateLog.count)...] where entry.field == field && Int(entry.row) < coverage.rows {
+                if firstOld[entry.row] == nil {
+                    order.append(entry.row)
+                    firstOld[entry.row] = .some(key(entry.old).map { $0 })
+                }
+            }
+            if order.count + rowCount - coverage.rows > Self.indexMovesLimit { return nil }
+            var result: [(row: Int32, old: Int?, new: Int?)] = order.map { ($0, firstOld[$0]!, key(currentValue(row: Int($0), field: field))) }
+            for row in coverage.rows..<rowCount { result.append((Int32(row), nil, key(currentValue(row: row, field: field)))) }
+            return result
+        }
+        for (field, postings) in postingsCache {
+            let coverage = postingsCoverage[field] ?? (0, 0)
+            if coverage.rows == rowCount && coverage.updates >= updateLog.count { continue }
+            let keyed: Bool
+            switch columns[field] { case .text, .reference: keyed = true; default: keyed = false }
+            guard keyed, let found = moves(field, coverage, key: { $0 >= 0 ? $0 : nil }) else {
+                postingsCache[field] = nil
+                postingsCoverage[field] = nil
+                continue
+            }
+            var keyCount = postings.keyCount
+            if case .text(let c) = columns[field] { keyCount = max(keyCount, c.dictionary.count) }
+            if case .reference = columns[field] { keyCount = max(keyCount, targetRowCount[field] ?? 0) }
+            postingsCache[field] = postings.moving(found.map { ($0.row, Int32($0.old ?? -1), Int32($0.new ?? -1)) }, keyCount: keyCount)
+            postingsCoverage[field] = (rowCount, 0)
+        }
+        for (field, index) in sortedCache {
+            let coverage = sortedCoverage[field] ?? (0, 0)
+            if coverage.rows == rowCount && coverage.updates >= updateLog.count { continue }
+            let null: Int
+            switch columns[field] {
+            case .int: null = IntColumn.null
+            case .date: null = Int(DateColumn.null)
+            default: null = 0
+            }
+            guard let found = moves(field, coverage, key: { $0 == null ? nil : $0 }) else {
+                sortedCache[field] = nil
+                sortedCoverage[field] = nil
+                continue
+            }
+            sortedCache[field] = index.moving(found)
+            sortedCoverage[field] = (rowCount, 0)
+        }
+    }
+
+    /// A cell as `updateLog` keeps it: text code, target row, number or day.
+    func currentValue(row: Int, field: Int) -> Int {
+        switch columns[field] {
+        case .text(let c): return Int(c.codes[row])
+        case .reference(let c): return Int(c.rows[row])
+        case .int(let c): return c.values[row]
+        case .date(let c): return Int(c.values[row])
+        case .textSet: return 0
+        }
+    }
+
+    /// Removes a row, its rows after it moving up one, keeping the indexes (each row
+    /// dropped from them) when they were up to date, else dropping them.
+    func removeRow(_ row: Int) {
+        let current = updateLog.isEmpty && postingsCoverage.values.allSatisfy { $0.rows == rowCount } && sortedCoverage.values.allSatisfy { $0.rows == rowCount }
+        for column in columns { column.remove(row: row) }
+        rowCount -= 1
+        if current {
+            for (field, postings) in postingsCache {
+                postingsCache[field] = postings.removingRow(Int32(row))
+                postingsCoverage[field] = (rowCount, 0)
+            }
+            for (field, index) in sortedCache {
+                sortedCache[field] = index.removingRow(Int32(row))
+                sortedCoverage[field] = (rowCount, 0)
+            }
+        } else {
+            invalidateIndexes()
+        }
+        // Ids in order stay in order with one gone; other keys are looked up by name.
+        if isKeyedByID && appendedRowOfID.isEmpty && idSortedCount == rowCount + 1 {
+            idSortedCount = rowCount
+        } else {
+            rebuildKeyIndex()
+        }
+    }
+
+    /// After row `key` of the collection reference `field` points to was removed (no row
+    /// referred to it): its postings with the keys after it moved down one.
+    func removeKeyFromPostings(field: Int, key: Int) {
+        guard let postings = postingsCache[field] else { return }
+        // Changes of this batch not yet moved in the index are in the old numbering.
+        guard updateLog.isEmpty, postingsCoverage[field]?.rows == rowCount else { return invalidateIndexes() }
+        if let removed = postings.removingKey(key) { postingsCache[field] = removed } else { invalidateIndexes() }
+    }
+
+    /// What a change made in place alters, to put back (`Store.undo`).
+    struct SavedState {
+        let rowCount: Int
+        let idSortedCount: Int
+        let appendedRowOfID: [Int: Int32]
+        let idHighWater: Int?
+        let keyIndexStale: Bool
+        let postingsCache: [Int: Postings]
+        let sortedCache: [Int: SortedIndex]
+        let postingsCoverage: [Int: (rows: Int, updates: Int)]
+        let sortedCoverage: [Int: (rows: Int, updates: Int)]
+        let updateLog: [(row: Int32, field: Int, old: Int)]
+    }
+
+    func savedState() -> SavedState {
+        SavedState(rowCount: rowCount, idSortedCount: idSortedCount, appendedRowOfID: appendedRowOfID, idHighWater: idHighWater,
+                   keyIndexStale: keyIndexStale, postingsCache: postingsCache, sortedCache: sortedCache,
+                   postingsCoverage: postingsCoverage, sortedCoverage: sortedCoverage, updateLog: updateLog)
+    }
+
+    /// Back to `state`: rows appended since are removed, indexes and key index as they were.
+    func restore(_ state: SavedState) {
+        if rowCount > state.rowCount { for column in columns { column.truncate(to: state.rowCount) } }
+        rowCount = state.rowCount
+        idSortedCount = state.idSortedCount
+        appendedRowOfID = state.appendedRowOfID
+        idHighWater = state.idHighWater
+        keyIndexStale = state.keyIndexStale
+        postingsCache = state.postingsCache
+        sortedCache = state.sortedCache
+        postingsCoverage = state.postingsCoverage
+        sortedCoverage = state.sortedCoverage
+        updateLog = state.updateLog
+    }
+
+    /// A cell as the row parser gives it, to set it back.
+    func cell(row: Int, field: Int) -> ParsedCell {
+        switch columns[field] {
+        case .int(let c): return c.values[row] == IntColumn.null ? .null : .int(c.values[row])
+        case .date(let c): return c.values[row] == DateColumn.null ? .null : .date(c.values[row])
+        case .text(let c): return c.codes[row] < 0 ? .null : .code(c.codes[row])
+        case .reference(let c): return c.rows[row] < 0 ? .null : .reference(c.rows[row])
+        case .textSet(let c): return .codes(Array(c.codes(at: row)))
+        }
+    }
+
+    /// The indexes a copy of the table starts with: this one's (they share the arrays).
+    func shareIndexes(with copy: Table) {
+        copy.postingsCache = postingsCache
+        copy.sortedCache = sortedCache
+        copy.postingsCoverage = postingsCoverage
+        copy.sortedCoverage = sortedCoverage
+        copy.updateLog = updateLog
     }
 
     /// Row count of the collection each reference column points to (set by the store).
@@ -230,6 +413,9 @@ public final class Table {
     public func invalidateIndexes() {
         postingsCache = [:]
         sortedCache = [:]
+        postingsCoverage = [:]
+        sortedCoverage = [:]
+        updateLog = []
     }
 
     /// Reorders rows so that row order is key order.

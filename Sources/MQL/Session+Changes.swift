@@ -62,13 +62,16 @@ extension Session {
         if let check = cancellationCheck, check() { throw fail(statement, Message.cancelled) }
         // A value the statement computed that cannot be represented refuses the change.
         try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
+        let text = statement.file.text(of: statement.range)
+        if transaction == nil, let outcome = try changeInPlace(edits, of: current, text: text, statement: statement, insertedID: insertedID) {
+            return outcome
+        }
         let changed: Store
         do {
             changed = try current.applying(edits)
         } catch let e as ChangeError {
             throw fail(statement, e.message)
         }
-        let text = statement.file.text(of: statement.range)
         if var open = transaction {
             open.edits += edits
             open.statements.append(text)
@@ -76,12 +79,41 @@ extension Session {
             transaction = open
             store = changed
         } else {
-            try checkConstraints(before: current, after: changed, statement: statement)
+            try checkConstraints(before: current, after: changed, edits: edits, statement: statement)
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
             try keep(attachments, statement: statement)
             store = try durable(edits, statementText: text, changed: changed, statement: statement)
-            // The audit rows added on the way change no constraint: keep the check's result.
-            if let cache = violationCache, cache.store === changed { violationCache = (store, cache.keys) }
+        }
+        return .changed(edits.count, id: insertedID)
+    }
+
+    /// A statement's change made to the store itself rather than to a copy (no column of a
+    /// million rows copied for one row), when it is of a kind `Store.applyInPlace` takes
+    /// and the rows it can affect break no constraint afterwards; else it is taken back
+    /// and nil returned, and the change is made on a copy and checked the usual way (which
+    /// names the rows). Nil too, with nothing done, for a change it cannot take.
+    func changeInPlace(_ edits: [RowEdit], of current: Store, text: String, statement: Statement, insertedID: Int?) throws -> StatementOutcome? {
+        guard !edits.isEmpty, !IncrementalCheck.alwaysFull, current === store, current.canApplyInPlace(edits),
+              let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog) else { return nil }
+        var change: InPlaceChange
+        do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
+        do {
+            guard let broken = prepared.broken(after: current, catalog: catalog, today: today) else {
+                current.undo(change)
+                return nil
+            }
+            if !broken.isEmpty {
+                // Rows that broke a constraint before the change as well do not refuse it;
+                // only the store before can tell, so the change is taken back to look.
+                current.undo(change)
+                guard IncrementalCheck.Prepared.brokeBefore(broken, before: current, catalog: catalog, today: today) else { return nil }
+                do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
+            }
+            try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
+            store = try durable(edits, statementText: text, changed: current, statement: statement)
+        } catch {
+            current.undo(change)
+            throw error
         }
         return .changed(edits.count, id: insertedID)
     }
@@ -324,41 +356,24 @@ extension Session {
 
     // MARK: - Constraints
 
-    /// Refuses a change after which a row that satisfied a constraint no longer does.
-    func checkConstraints(before: Store, after: Store, statement: Statement) throws {
-        let old = violationKeys(of: before)
+    /// Refuses a change after which a row that satisfied a constraint no longer does. Only
+    /// the rows the edits can affect are checked (`IncrementalCheck`); `MQL_FULL_CHECK=1`
+    /// checks every row of every constraint instead, for comparison.
+    func checkConstraints(before: Store, after: Store, edits: [RowEdit], statement: Statement) throws {
+        var check = IncrementalCheck(before: before, after: after, catalog: catalog, today: today)
+        check.useIndexes = useIndexes
+        let newlyBroken = IncrementalCheck.alwaysFull
+            ? check.newlyBrokenByFullCheck()
+            : check.newlyBroken(IncrementalCheck.changedRows(edits, in: after))
+        guard !newlyBroken.isEmpty else { return }
         let new = Session(store: after, catalog: catalog, today: today)
         var problems: [String] = []
-        let violations = new.violations()
-        for violation in violations {
-            guard let table = after.table(violation.constraint.collection) else { continue }
-            let already = old[violation.constraint.qualifiedName] ?? []
-            let broken = violation.rows.filter { !already.contains(table.editKey(row: Int($0))) }
-            guard !broken.isEmpty else { continue }
-            let rows = broken.prefix(10).map { "\(violation.constraint.collection) \(new.describeRow(violation.constraint.collection, Int($0)))" }
-            problems.append(MessageID.refusedByConstraint(violation.constraint.qualifiedName, violation.constraint.citation ?? "", rows.joined(separator: "; "))
+        for (constraint, broken) in newlyBroken {
+            let rows = broken.prefix(10).map { "\(constraint.collection) \(new.describeRow(constraint.collection, Int($0)))" }
+            problems.append(MessageID.refusedByConstraint(constraint.qualifiedName, constraint.citation ?? "", rows.joined(separator: "; "))
                              + (broken.count > 10 ? MessageID.andMoreRows(broken.count - 10) : ""))
         }
-        if !problems.isEmpty { throw fail(statement, problems.joined(separator: "\n  ")) }
-        violationCache = (after, Self.keys(of: violations, in: after))
-    }
-
-    /// The rows breaking each constraint, by key: remembered for the store the last change
-    /// produced, so a stream of changes evaluates the constraints once per change, not twice.
-    func violationKeys(of store: Store) -> [String: Set<String>] {
-        if let cache = violationCache, cache.store === store { return cache.keys }
-        let keys = Self.keys(of: Session(store: store, catalog: catalog, today: today).violations(), in: store)
-        violationCache = (store, keys)
-        return keys
-    }
-
-    static func keys(of violations: [Violation], in store: Store) -> [String: Set<String>] {
-        var keys: [String: Set<String>] = [:]
-        for v in violations {
-            guard let table = store.table(v.constraint.collection) else { continue }
-            keys[v.constraint.qualifiedName] = Set(v.rows.map { table.editKey(row: Int($0)) })
-        }
-        return keys
+        throw fail(statement, problems.joined(separator: "\n  "))
     }
 
     /// Applies edits made outside MQL statements (an import) as one change: checked like a
@@ -377,10 +392,15 @@ extension Session {
         }
         defer { dataset?.endChange() }
         let edits = current.droppingUnchangedUpdates(givenEdits)
+        if !dryRun, try EvaluationFaults.checking(statement.file, statement.range, {
+            try changeInPlace(edits, of: current, text: description, statement: statement, insertedID: nil) != nil
+        }) {
+            return edits
+        }
         let changed: Store
         do { changed = try current.applying(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
         try EvaluationFaults.checking(statement.file, statement.range) {
-            try checkConstraints(before: current, after: changed, statement: statement)
+            try checkConstraints(before: current, after: changed, edits: edits, statement: statement)
         }
         if dryRun { return edits }
         store = try durable(edits, statementText: description, changed: changed, statement: statement)
@@ -410,7 +430,7 @@ extension Session {
             throw fail(statement, Message.commitOfAbortedTransaction(Self.position(failure.file, failure.range)))
         }
         do {
-            try checkConstraints(before: open.base, after: store, statement: statement)
+            try checkConstraints(before: open.base, after: store, edits: open.edits, statement: statement)
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
             try keep(open.attachments, statement: statement)
             store = try durable(open.edits, statementText: (["begin"] + open.statements + ["commit"]).joined(separator: "\n"), changed: store, statement: statement)

@@ -27,8 +27,6 @@ public final class Session {
     public var user: String = Session.osUser()
     /// The open `begin … commit` transaction, if any.
     var transaction: Transaction?
-    /// Constraint violations of one store, by constraint and key (see `violationKeys`).
-    var violationCache: (store: Store, keys: [String: Set<String>])?
     public private(set) var catalog: Catalog
     public var today: Int32
     /// Read by `plan` tests: force full scans.
