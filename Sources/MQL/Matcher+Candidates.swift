@@ -34,6 +34,10 @@ final class PairingConstraintForms {
     var motherReverses: [(source: String, field: Int)] = []
     /// The mother row itself is compared or passed on: each mother is a class of her own.
     var motherWhole = false
+    /// The constraints that read nothing of the mother: their condition on children is the
+    /// same for every class, so it is computed once.
+    var classFree: Set<ObjectIdentifier> = []
+    private var sawMother = false
 
     private var childMemo: [Key: Bool] = [:]
 
@@ -52,7 +56,9 @@ final class PairingConstraintForms {
         for info in catalog.constraints where info.collection == "pairings" {
             guard let body = info.typed else { continue }
             var visiting: Set<ObjectIdentifier> = []
+            sawMother = false
             readsOfMother(body, depth: 0, visiting: &visiting)
+            if !sawMother { classFree.insert(ObjectIdentifier(info)) }
             if splits(body, depth: 0) { splittable.append(info) } else { opaque.append(info) }
         }
     }
@@ -153,15 +159,17 @@ final class PairingConstraintForms {
     /// Collects what the constraint reads of the pairing's mother: the class key.
     func readsOfMother(_ e: TExpr, depth: Int, visiting: inout Set<ObjectIdentifier>) {
         func walk(_ x: TExpr, _ d: Int) { readsOfMother(x, depth: d, visiting: &visiting) }
+        if isMotherOfPairing(e, depth: depth) { sawMother = true }
         switch e.node {
         case .constant, .collection, .aggregate, .groupKey, .selectItem: return
         case .this, .outer: return
         case .field(let base, let table, let field):
-            if table == "mothers", isMotherOfPairing(base, depth: depth) { motherFields.insert(field); return }
+            if table == "mothers", isMotherOfPairing(base, depth: depth) { motherFields.insert(field); sawMother = true; return }
             if isMotherOfPairing(e, depth: depth) { return }
             walk(base, depth)
         case .define(let base, let info):
             if isMotherOfPairing(base, depth: depth) {
+                sawMother = true
                 if !motherDefines.contains(where: { $0 === info }) { motherDefines.append(info) }
                 return
             }
@@ -172,6 +180,7 @@ final class PairingConstraintForms {
             walk(base, depth)
         case .reverse(let base, let source, let field):
             if isMotherOfPairing(base, depth: depth) {
+                sawMother = true
                 if !motherReverses.contains(where: { $0.source == source && $0.field == field }) { motherReverses.append((source, field)) }
                 return
             }
@@ -182,7 +191,7 @@ final class PairingConstraintForms {
             if let s = sub.select { walk(s, depth + 1) }
         case .list(let items): items.forEach { walk($0, depth) }
         case .unary(_, let x), .isNull(let x, _):
-            if isMotherOfPairing(x, depth: depth) { motherWhole = true }
+            // `mother is not null` reads only whether there is one: every candidate has.
             walk(x, depth)
         case .binary(_, let l, let r):
             for side in [l, r] where isMotherOfPairing(side, depth: depth) { motherWhole = true }
@@ -209,16 +218,24 @@ struct ChildConditionBuilder {
     let rowConstants = RowConstants()
 
     final class RowConstants {
-        var rows: [ObjectIdentifier: (collection: String, row: Int)] = [:]
+        /// The node is kept alive with its entry: a freed node's identifier could be reused.
+        var rows: [ObjectIdentifier: (node: TExpr, collection: String, row: Int)] = [:]
     }
+
+    /// Closures compiled once for all classes (each class evaluates them at its own row).
+    final class CompiledParts {
+        var values: [ObjectIdentifier: (Int) -> Value] = [:]
+        var rows: [ObjectIdentifier: (Int) -> Int32] = [:]
+    }
+    let compiled: CompiledParts
 
     /// A constant standing for a row of a collection whose key is more than its name (a
     /// community is known by street and name): the planner compares references with a
     /// key's text, which would match every 凤凰 community of the district.
     func compositeRow(_ e: TExpr) -> (collection: String, row: Int)? {
-        guard let entry = rowConstants.rows[ObjectIdentifier(e)], let table = hypothetical.table(entry.collection),
+        guard let entry = rowConstants.rows[ObjectIdentifier(e)], entry.node === e, let table = hypothetical.table(entry.collection),
               table.schema.key.count > 1 else { return nil }
-        return entry
+        return (entry.collection, entry.row)
     }
 
     /// `x = ROW` as a comparison of each part of the row's key: `x = "凤凰" and x.street =
@@ -336,14 +353,18 @@ struct ChildConditionBuilder {
         case .rows, .values, .list:
             return forms.readsPairing(e, depth: 0) ? nil : e
         case .row(let collection):
-            guard case .row(_, let f) = planner.compile(e), let table = hypothetical.table(collection) else { return nil }
+            let key = ObjectIdentifier(e)
+            if compiled.rows[key] == nil, case .row(_, let f) = planner.compile(e) { compiled.rows[key] = f }
+            guard let f = compiled.rows[key], let table = hypothetical.table(collection) else { return nil }
             let row = f(pairingRow)
             value = row < 0 ? .null : .text(table.keyText(row: Int(row)))
             let t = TExpr(.constant(value), e.type, e.range)
-            if row >= 0 { rowConstants.rows[ObjectIdentifier(t)] = (collection, Int(row)) }
+            if row >= 0 { rowConstants.rows[ObjectIdentifier(t)] = (t, collection, Int(row)) }
             return t
         default:
-            value = planner.compile(e).valueGetter(store: hypothetical)(pairingRow)
+            let key = ObjectIdentifier(e)
+            if compiled.values[key] == nil { compiled.values[key] = planner.compile(e).valueGetter(store: hypothetical) }
+            value = compiled.values[key]!(pairingRow)
         }
         let t = TExpr(.constant(value), e.type, e.range)
         t.masking = e.masking
@@ -363,7 +384,7 @@ enum ConditionPrint {
     static func write(_ e: TExpr, into out: inout String) {
         func items(_ xs: [TExpr]) { for x in xs { write(x, into: &out); out += "," } }
         switch e.node {
-        case .constant(let v): out += "c(\(e.type):\(v == .null ? "null" : "'" + v.description.replacingOccurrences(of: "'", with: "''") + "'"))"
+        case .constant(let v): out += v == .null ? "null" : "c'" + v.description.replacingOccurrences(of: "'", with: "''") + "'"
         case .list(let xs): out += "list("; items(xs); out += ")"
         case .this: out += "this"
         case .outer: out += "outer"

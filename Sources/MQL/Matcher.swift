@@ -287,21 +287,32 @@ struct Matcher {
         var isCandidate = RowBits(count: childTable.rowCount)
         for c in children { isCandidate.insert(Int(c)) }
         let levelColumn: TextColumn? = { if case .text(let c)? = motherTable.column(named: "level") { return c }; return nil }()
+        let compiled = ChildConditionBuilder.CompiledParts()
         var byCondition: [String: [Int32]] = [:]
+        // The condition of a constraint that reads nothing of the mother, from the first class.
+        var classFree: [ObjectIdentifier: TExpr?] = [:]
+        var printed: [ObjectIdentifier: String] = [:]
         var groupOf: [String: Int] = [:]
         var groups: [MatchGroup] = []
         for (k, members) in classes.enumerated() {
             if let cancelled, cancelled() { throw CancellationError() }
             let row = hypotheticalPairings.row(editKey: edits[k].key)!
-            let builder = ChildConditionBuilder(forms: forms, hypothetical: hypothetical, planner: hypotheticalPlanner, pairingRow: row)
+            let builder = ChildConditionBuilder(forms: forms, hypothetical: hypothetical, planner: hypotheticalPlanner, pairingRow: row, compiled: compiled)
             var keys: [String] = []
             var sets: [[Int32]] = []
             var none = false
             for info in forms.splittable {
-                guard let condition = builder.condition(info) else { continue }
+                let id = ObjectIdentifier(info)
+                let made: TExpr?
+                if forms.classFree.contains(id), let known = classFree[id] { made = known } else {
+                    made = builder.condition(info)
+                    if forms.classFree.contains(id) { classFree[id] = made }
+                }
+                guard let condition = made else { continue }
                 if case .constant(.bool(true)) = condition.node { continue }
                 if case .constant(.bool(false)) = condition.node { none = true; break }
-                let key = ConditionPrint.of(condition)
+                let key = printed[ObjectIdentifier(condition)] ?? ConditionPrint.of(condition)
+                if forms.classFree.contains(id) { printed[ObjectIdentifier(condition)] = key }
                 keys.append(key)
                 if let known = byCondition[key] { sets.append(known); continue }
                 let rows = planner.planFilter(condition, table: childTable).run().filter { isCandidate.contains(Int($0)) }

@@ -12,7 +12,8 @@ public struct PairingRoundReport {
     public let candidates: Int
     public let suggestions: QueryResult
     public let unmatched: QueryResult
-    /// One `begin … commit` of `pair` statements; the children left over as comments.
+    /// One `begin … commit` of `pair` statements; the children left over as comments
+    /// (made for `suggestPairings(where:)`, empty for the statement).
     public let script: String
 }
 
@@ -34,7 +35,7 @@ extension Session {
     /// `mql suggest [--where CONDITION]`: the round with CONDITION read as a condition on
     /// children (its errors are positioned in the text of `--where`).
     public func suggestPairings(where condition: String?) throws -> PairingRoundReport {
-        guard let condition else { return try pairingRound(filter: nil, file: SourceFile(name: "<suggest>", text: ""), range: SourceRange(0, 0)) }
+        guard let condition else { return try pairingRound(filter: nil, file: SourceFile(name: "<suggest>", text: ""), range: SourceRange(0, 0), script: true) }
         let file = SourceFile(name: "--where", text: condition)
         var filter: Expr?
         for parsed in Parser.parseStatements(file) {
@@ -50,7 +51,7 @@ extension Session {
             }
         }
         guard let filter else { throw DiagnosticError(Diagnostic(file, SourceRange(0, file.bytes.count), Message.expected(MessagePhrase.anExpression.templates.english, found: MessagePhrase.endOfInput.templates.english))) }
-        return try pairingRound(filter: filter, file: file, range: filter.range)
+        return try pairingRound(filter: filter, file: file, range: filter.range, script: true)
     }
 
     /// Rows of the rules' candidate query (`children where eligible and unpaired and …`),
@@ -66,7 +67,7 @@ extension Session {
         return e.select(checked, planner: e.makePlanner()).rows
     }
 
-    func pairingRound(filter: Expr?, file: SourceFile, range: SourceRange) throws -> PairingRoundReport {
+    func pairingRound(filter: Expr?, file: SourceFile, range: SourceRange, script: Bool = false) throws -> PairingRoundReport {
         var children = try candidateRows("children where eligible and unpaired and status = \"已审核\"", what: "children.eligible, children.unpaired", file: file, range: range)
         if let filter {
             let q = Query(source: Expr(.name("children"), filter.range), filter: filter, range: filter.range)
@@ -80,7 +81,7 @@ extension Session {
         matcher.cancelled = cancellationCheck
         let result = try matcher.run(children: children, mothers: mothers)
         return PairingRoundReport(result: result, candidates: children.count, suggestions: suggestionsTable(result),
-                                  unmatched: unmatchedTable(result), script: pairingScript(result, candidates: children.count))
+                                  unmatched: unmatchedTable(result), script: script ? pairingScript(result, candidates: children.count) : "")
     }
 
     /// The child's street and community names, for the tables and the script.
