@@ -48,6 +48,36 @@ extension Matcher {
         }
     }
 
+    /// Whether a constraint of `pairings` sees other pairings only as the pairings of its own
+    /// row's mother or child (`count(mother.pairings where active) <= 1`): a new pairing can
+    /// then break it only on rows sharing its mother or child, and only those are checked.
+    static func seesOnlyNeighbours(_ e: TExpr, depth: Int, forms: PairingConstraintForms, visited: inout Set<ObjectIdentifier>) -> Bool {
+        func ok(_ x: TExpr, _ d: Int) -> Bool { seesOnlyNeighbours(x, depth: d, forms: forms, visited: &visited) }
+        switch e.node {
+        case .reverse(let base, let source, _):
+            if source == "pairings" { return forms.isMotherOfPairing(base, depth: depth) || forms.isChildOfPairing(base, depth: depth) }
+            return ok(base, depth)
+        case .collection(let name): return name != "pairings"
+        case .constant, .this, .outer, .groupKey, .selectItem: return true
+        case .field(let base, _, _): return ok(base, depth)
+        case .define(let base, let info):
+            guard ok(base, depth), let body = info.typed else { return false }
+            if forms.isPairing(base, depth: depth) {
+                return !visited.insert(ObjectIdentifier(info)).inserted || ok(body, 0)
+            }
+            var seen: Set<ObjectIdentifier> = []
+            return !seesOtherPairings(body, visited: &seen)
+        case .subquery(let sub):
+            return ok(sub.source, depth) && (sub.filter.map { ok($0, depth + 1) } ?? true) && (sub.select.map { ok($0, depth + 1) } ?? true)
+        case .list(let items): return items.allSatisfy { ok($0, depth) }
+        case .unary(_, let x), .isNull(let x, _): return ok(x, depth)
+        case .aggregate(_, let x): return x.map { ok($0, depth) } ?? true
+        case .binary(_, let l, let r): return ok(l, depth) && ok(r, depth)
+        case .between(let x, let lo, let hi, _): return ok(x, depth) && ok(lo, depth) && ok(hi, depth)
+        case .call(_, let args): return args.allSatisfy { ok($0, depth) }
+        }
+    }
+
     /// The constraints a new pairing can break: those of `pairings` (for its own row), and
     /// any that read other pairings (for every row of their collection).
     func affectedConstraints() -> (ownRow: [DefineInfo], allRows: [DefineInfo]) {
@@ -81,13 +111,21 @@ extension Matcher {
         guard !pairs.isEmpty else { return ([], []) }
         let (own, all) = affectedConstraints()
         var before: [ObjectIdentifier: Set<String>] = [:]
-        for info in all { before[ObjectIdentifier(info)] = Self.brokenKeys(info, store: store, catalog: catalog, today: today) }
+        var neighbours: Set<ObjectIdentifier> = []
+        for info in all {
+            var visited: Set<ObjectIdentifier> = []
+            if info.collection == "pairings", let body = info.typed, Self.seesOnlyNeighbours(body, depth: 0, forms: forms, visited: &visited) {
+                neighbours.insert(ObjectIdentifier(info))
+                continue
+            }
+            before[ObjectIdentifier(info)] = Self.brokenKeys(info, store: store, catalog: catalog, today: today)
+        }
         var remaining = pairs
         var refused: [(PairingRoundResult.Suggestion, DefineInfo)] = []
         // Each pass leaves out what it traced; a pass that traces nothing ends it.
         while !remaining.isEmpty {
             if let cancelled, cancelled() { throw CancellationError() }
-            let failures = try refusals(remaining, own: own, all: all, before: before)
+            let failures = try refusals(remaining, own: own, all: all, before: before, neighbours: neighbours)
             if failures.isEmpty { break }
             let out = Set(failures.keys)
             for (i, pair) in remaining.enumerated() where out.contains(i) { refused.append((pair, failures[i]!)) }
@@ -97,7 +135,8 @@ extension Matcher {
     }
 
     /// The suggestions of `batch` (by index) that a new violation is traced to.
-    func refusals(_ batch: [PairingRoundResult.Suggestion], own: [DefineInfo], all: [DefineInfo], before: [ObjectIdentifier: Set<String>]) throws -> [Int: DefineInfo] {
+    func refusals(_ batch: [PairingRoundResult.Suggestion], own: [DefineInfo], all: [DefineInfo], before: [ObjectIdentifier: Set<String>],
+                  neighbours: Set<ObjectIdentifier> = []) throws -> [Int: DefineInfo] {
         let edits = pairingEdits(batch)
         let after = try store.applying(edits)
         guard let pairings = after.table("pairings") else { return [:] }
@@ -115,10 +154,27 @@ extension Matcher {
         }
         let motherColumn = pairings.schema.fieldIndex("mother").flatMap { i -> RefColumn? in if case .reference(let c) = pairings.columns[i] { return c }; return nil }
         let childColumn = pairings.schema.fieldIndex("child").flatMap { i -> RefColumn? in if case .reference(let c) = pairings.columns[i] { return c }; return nil }
+        // The rows sharing a new pairing's mother or child (with the new rows themselves).
+        var near: [Int] = []
+        if !neighbours.isEmpty, let mf = pairings.schema.fieldIndex("mother"), let cf = pairings.schema.fieldIndex("child") {
+            var rows = Set(newRows)
+            let byMotherRows = pairings.postings(field: mf), byChildRows = pairings.postings(field: cf)
+            for pair in batch {
+                for r in byMotherRows.rows(for: Int(pair.mother)) { rows.insert(Int(r)) }
+                for r in byChildRows.rows(for: Int(pair.child)) { rows.insert(Int(r)) }
+            }
+            near = rows.sorted()
+        }
+        let nearBefore: [Int] = {
+            guard let old = store.table("pairings") else { return [] }
+            return near.compactMap { old.row(editKey: pairings.editKey(row: $0)) }
+        }()
         for info in all {
-            let already = before[ObjectIdentifier(info)] ?? []
+            let isNear = neighbours.contains(ObjectIdentifier(info))
+            let already = isNear ? Self.brokenKeys(info, store: store, catalog: catalog, today: today, rows: nearBefore) : before[ObjectIdentifier(info)] ?? []
             guard let table = after.table(info.collection) else { continue }
-            for key in Self.brokenKeys(info, store: after, catalog: catalog, today: today).subtracting(already) {
+            let broken = Self.brokenKeys(info, store: after, catalog: catalog, today: today, rows: isNear ? near : nil)
+            for key in broken.subtracting(already) {
                 var traced: [Int] = []
                 switch info.collection {
                 case "pairings":
@@ -137,9 +193,9 @@ extension Matcher {
         // A violation no single suggestion is named in: halve the batch until one is.
         if batch.count == 1 { return [0: untraced] }
         let half = batch.count / 2
-        let first = try refusals(Array(batch[..<half]), own: own, all: all, before: before)
+        let first = try refusals(Array(batch[..<half]), own: own, all: all, before: before, neighbours: neighbours)
         if !first.isEmpty { return first }
-        let second = try refusals(Array(batch[half...]), own: own, all: all, before: before)
+        let second = try refusals(Array(batch[half...]), own: own, all: all, before: before, neighbours: neighbours)
         if !second.isEmpty { return Dictionary(uniqueKeysWithValues: second.map { ($0.key + half, $0.value) }) }
         // Each half alone passes: the two together break it; leave out the last one.
         return [batch.count - 1: untraced]
