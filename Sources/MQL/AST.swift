@@ -162,6 +162,8 @@ public enum StatementKind: Sendable {
     case test(TestCase)
     case change(Change)
     case begin, commit, rollback
+    /// `suggest pairings …` and `explain pair …` (Parser+PairingRound.swift).
+    case pairingRound(PairingRound)
 }
 
 public struct Statement: Sendable {

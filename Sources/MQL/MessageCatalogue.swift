@@ -39,6 +39,10 @@ public enum MessageID: String, MessageCatalogue {
     case noRowHolds, unknownTag, bareValue, didYouMeanValue
     // Evaluation
     case divisionByZero, integerOverflow, dateOutOfRange, numberNotFinite, cancelled, timedOut
+    // The pairing round (suggest pairings)
+    case suggestionRefused, noMotherCoversChild, coveringMothersTaken, suggestNeedsDefine, childrenLeftWithoutSuggestion
+    case noMotherWithID, explainPairCandidate, explainPairNewlyBroken, explainPairSuggestedToday
+    case scriptHeader, scriptReview, scriptLeftOver
     case tooManyCells, defineTooDeep
     // Test cases of rule files (mql test)
     case testExpectedValueNotLiteral, testRowKeyNotLiteral, testNoGivenRow, testExpectedValue, testExpectedCountNotWhole
@@ -168,6 +172,22 @@ public enum MessageID: String, MessageCatalogue {
         case .unknownTag: ("no {1} have {3} in {2}, and it is not in the vocabulary", "{1} 的 {2} 中没有 {3}，词表中也没有它")
         case .bareValue: ("unknown field '{1}' in {2}; did you mean {3}? (text values are quoted)", "{2} 中没有字段“{1}”；是不是要写 {3}？（文本值要加引号）")
         case .didYouMeanValue: ("; did you mean {1}?", "；是不是要写 {1}？")
+        case .suggestionRefused: ("refused by constraint {1} \"{2}\" when checked with the other suggestions",
+                                  "与其他建议一起检查时违反约束 {1}（{2}）")
+        case .noMotherCoversChild: ("no unpaired mother may pair with this child (by level: {1})", "没有可与该儿童结对的未结对妈妈（按层级：{1}）")
+        case .coveringMothersTaken: ("every unpaired mother who may pair with this child is suggested for another child (by level: {1})",
+                                     "可与该儿童结对的未结对妈妈都已建议与其他儿童结对（按层级：{1}）")
+        case .suggestNeedsDefine: ("suggest pairings needs {1} in the rule files: {2}", "suggest pairings 需要规则文件中的 {1}：{2}")
+        case .childrenLeftWithoutSuggestion: ("{1} of {2} candidate children left without a suggestion; list them with 'suggest pairings unmatched'",
+                                              "{2} 名候选儿童中有 {1} 名没有结对建议；可用 suggest pairings unmatched 列出")
+        case .scriptHeader: ("pairings suggested on {1}: {2} of {3} candidate children", "{1} 的结对建议：{3} 名候选儿童中的 {2} 名")
+        case .scriptReview: ("review and edit, then run it with: mql --data DIR pairs.mql (one transaction: all or nothing)",
+                             "请审阅、修改后运行：mql --data 目录 pairs.mql（一个事务：全部生效或全部不生效）")
+        case .scriptLeftOver: ("{1} children left without a suggestion:", "{1} 名儿童没有结对建议：")
+        case .noMotherWithID: ("no mother has id {1}", "没有 id 为 {1} 的妈妈")
+        case .explainPairCandidate: ("a candidate of the round", "本轮结对的候选条件")
+        case .explainPairNewlyBroken: ("newly broken: {1}", "新增违反：{1}")
+        case .explainPairSuggestedToday: ("as a pairing starting {1}", "按 {1} 开始的结对检查")
         case .divisionByZero: ("division by zero", "除数为零")
         case .integerOverflow: ("the result of {1} is too large for a whole number (beyond ±9223372036854775807)",
                                 "“{1}”的结果超出整数范围（超过 ±9223372036854775807）")

@@ -168,6 +168,8 @@ public struct Parser {
             let (name, nameRange) = try expectIdentifier("a define or rule name")
             _ = advance()  // for
             kind = .explain(name: name, nameRange: nameRange, query: try query())
+        } else if let round = try pairingRoundStatement() {
+            kind = .pairingRound(round)
         } else if current.isWord("test"), case .string = peek().kind {
             kind = .test(try testCase())
         } else if let change = try changeStatement() {

@@ -20,6 +20,7 @@ public enum Printer {
         case .commit: return "commit"
         case .rollback: return "rollback"
         case .change(let c): return change(c)
+        case .pairingRound(let round): return pairingRound(round)
         }
     }
 

@@ -57,7 +57,7 @@ public enum RuleFiles {
                     catalog.addTest(TestInfo(test: t, file: file))
                 case .query(let q), .count(let q), .plan(let q), .explain(_, _, let q):
                     queries.append((statement, q))
-                case .expression:
+                case .expression, .pairingRound:
                     break
                 case .change, .begin, .commit, .rollback:
                     diagnostics.append(Diagnostic(file, statement.range, MessageID.ruleFileCannotChangeData()))

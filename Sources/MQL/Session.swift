@@ -201,6 +201,8 @@ public final class Session {
             return .done("test \(t.name)")
         case .change(let change):
             return try execute(change, statement: statement)
+        case .pairingRound(let round):
+            return try execute(round, statement: statement)
         case .begin: return try begin(statement)
         case .commit: return try commit(statement)
         case .rollback: return try rollback(statement)

@@ -24,9 +24,13 @@ enum ReplMessage: String, MessageCatalogue {
     // mql check
     case constraintRows, noViolations, violationsOfConstraints
     case journalUnchained, journalEdited, journalIntact
+    // mql suggest
+    case suggestSummary
 
     var templates: (english: String, chinese: String) {
         switch self {
+        case .suggestSummary: ("{1} pairings suggested for {2} candidate children; {3} left without a suggestion",
+                               "为 {2} 名候选儿童建议了 {1} 对结对；{3} 名没有结对建议")
         case .cannotReadFile: ("cannot read file", "无法读取文件")
         case .invalidUTF8Byte: ("source is not valid UTF-8 (byte {1})", "源文本不是有效的 UTF-8（第 {1} 字节）")
         case .scriptEndedInTransaction: ("the script ended inside 'begin' without 'commit'; nothing of the transaction was applied",

@@ -41,6 +41,9 @@ enum TreeDump {
         case .begin: return "(begin)"
         case .commit: return "(commit)"
         case .rollback: return "(rollback)"
+        case .pairingRound(.suggest(let filter, let unmatched)):
+            return "(suggest-pairings\(unmatched ? " unmatched" : "")\(filter.map { " " + expr($0) } ?? ""))"
+        case .pairingRound(.explain(let mother, let child)): return "(explain-pair \(expr(mother)) \(expr(child)))"
         }
     }
 
