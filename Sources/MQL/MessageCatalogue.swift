@@ -39,6 +39,8 @@ public enum MessageID: String, MessageCatalogue {
     // Evaluation
     case divisionByZero, integerOverflow, dateOutOfRange, numberNotFinite, cancelled, timedOut
     case tooManyCells, defineTooDeep
+    // Report periods (cycle.md §1)
+    case badPeriod
     // Test cases of rule files (mql test)
     case testExpectedValueNotLiteral, testRowKeyNotLiteral, testNoGivenRow, testExpectedValue, testExpectedCountNotWhole
     case testExpectedCount, testNotACount, testUnknownConstraint, testOfKey, testExpectedViolation, testExpectedNoViolation
@@ -170,6 +172,8 @@ public enum MessageID: String, MessageCatalogue {
                                "得到的日期超出 MQL 能表示的范围 0001-01-01 … 9999-12-31")
         case .numberNotFinite: ("the result is too large to be a number", "结果太大，无法表示为数字")
         case .cancelled: ("cancelled", "已取消")
+        case .badPeriod: ("'{1}' is not a report period: a period is an even month written YYYY-MM (2019-06, 2019-08, …, 2019-12)",
+                          "“{1}”不是报送期次：期次是写作 YYYY-MM 的双月（2019-06、2019-08……2019-12）")
         case .timedOut: ("statement stopped after its time limit of {1} s (--timeout); nothing was changed",
                          "语句超过时限 {1} 秒（--timeout）被停止；没有修改任何数据")
         case .tooManyCells: ("statement stopped: its result would hold more than {1} cells (rows × columns, each set element counted); narrow it with where, select or limit, or raise --max-cells",

@@ -14,7 +14,7 @@ public enum MessagePhrase: String, MessageCatalogue {
     case setAndFields, withChildID, braceToCloseTest, dateAfterGivenToday, fromStatement, endOfTheStatement
     case equalsAfterFieldName, equalsAndExpectedCount, equalsAndExpectedValue, braceToOpenTest, braceWithRowFields
     case closeBraceOrComma, collectionNameAfterGiven, collectionName, aCollection, columnNameAfterAs, constraintName
-    case defineOrRuleName, testSubject, fieldName, aName, paramName, colonAfterFieldName, orTheEndOfTheStatement
+    case defineOrRuleName, testSubject, fieldName, aName, paramName, sectionName, colonAfterFieldName, orTheEndOfTheStatement
     case dotAndName
     // What the checker wanted
     case aDate, textOrASet, text, anInt, aNumber, aBoolean, aSetOfText, boolean, aNumberDateOrText
@@ -60,6 +60,7 @@ public enum MessagePhrase: String, MessageCatalogue {
         case .fieldName: ("a field name", "字段名")
         case .aName: ("a name", "名称")
         case .paramName: ("a param name", "参数名")
+        case .sectionName: ("a section name", "section 的名称")
         case .colonAfterFieldName: ("':' after the field name", "字段名后的“:”")
         case .orTheEndOfTheStatement: ("{1} or the end of the statement", "{1}或语句结尾")
         case .dotAndName: ("'.' and a name ({1} {2}.NAME)", "“.”及名称（{1} {2}.名称）")

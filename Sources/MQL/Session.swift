@@ -143,7 +143,7 @@ public final class Session {
     func executeUnchecked(_ statement: Statement) throws -> StatementOutcome {
         let file = statement.file
         switch statement.kind {
-        case .query(let q):
+        case .query(let q), .section(_, _, _, let q):
             let checked = try check(q, file: file)
             return .rows(evaluator(file).run(checked))
         case .count(let q):
