@@ -40,7 +40,7 @@ public enum MessageID: String, MessageCatalogue {
     case divisionByZero, integerOverflow, dateOutOfRange, numberNotFinite, cancelled, timedOut
     case tooManyCells, defineTooDeep
     // Report periods (cycle.md §1)
-    case badPeriod
+    case badPeriod, reportWithoutSections, reportParamType
     // Test cases of rule files (mql test)
     case testExpectedValueNotLiteral, testRowKeyNotLiteral, testNoGivenRow, testExpectedValue, testExpectedCountNotWhole
     case testExpectedCount, testNotACount, testUnknownConstraint, testOfKey, testExpectedViolation, testExpectedNoViolation
@@ -172,6 +172,8 @@ public enum MessageID: String, MessageCatalogue {
                                "得到的日期超出 MQL 能表示的范围 0001-01-01 … 9999-12-31")
         case .numberNotFinite: ("the result is too large to be a number", "结果太大，无法表示为数字")
         case .cancelled: ("cancelled", "已取消")
+        case .reportWithoutSections: ("a report file needs at least one 'section NAME \"TITLE\" = QUERY'", "报表文件至少需要一条“section 名称 \"标题\" = 查询”")
+        case .reportParamType: ("param {1} is set by the report command and must be {2}, not {3}", "参数 {1} 由 report 命令设置，类型应为 {2}，而不是 {3}")
         case .badPeriod: ("'{1}' is not a report period: a period is an even month written YYYY-MM (2019-06, 2019-08, …, 2019-12)",
                           "“{1}”不是报送期次：期次是写作 YYYY-MM 的双月（2019-06、2019-08……2019-12）")
         case .timedOut: ("statement stopped after its time limit of {1} s (--timeout); nothing was changed",
