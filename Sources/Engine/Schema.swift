@@ -137,6 +137,34 @@ public enum ProgrammeSchema {
             FieldSchema("kind", .text),
             FieldSchema("note", .text),
         ], key: ["id"]),
+        // The bi-monthly report of 四(四) (cycle.md §1): one row per street and period.
+        CollectionSchema(name: "reports", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("street", .reference("streets")),
+            FieldSchema("period", .text),
+            FieldSchema("submitted", .date),
+            FieldSchema("results", .text),
+            FieldSchema("experience", .text),
+            FieldSchema("problems", .text),
+        ], key: ["id"]),
+        // 先进典型 named in a report.
+        CollectionSchema(name: "exemplars", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("report", .reference("reports")),
+            FieldSchema("pairing", .reference("pairings")),
+            FieldSchema("note", .text),
+        ], key: ["id"]),
+        // Photos and scanned 台账 pages: the rows; the files live under DIR/attachments/ and
+        // are read only by `attach` and `check`, never by a load.
+        CollectionSchema(name: "attachments", fields: [
+            FieldSchema("id", .int, required: true),
+            FieldSchema("file", .text),
+            FieldSchema("sha256", .text),
+            FieldSchema("report", .reference("reports")),
+            FieldSchema("visit", .reference("visits")),
+            FieldSchema("taken", .date),
+            FieldSchema("note", .text),
+        ], key: ["id"]),
         // The audit trail (四(三) 严禁弄虚作假): one row per row changed, written by changes
         // and kept across checkpoints in changes.csv.
         CollectionSchema(name: "changes", fields: [
@@ -159,6 +187,7 @@ public enum ChineseNames {
     public static let collections: [String: String] = [
         "街道": "streets", "社区": "communities", "儿童": "children", "妈妈": "mothers",
         "结对": "pairings", "走访": "visits", "双月报": "reports", "先进典型": "exemplars",
+        "附件资料": "attachments",
     ]
 
     /// Per collection: Chinese name → English name of a field, or of a value the rule files
@@ -185,6 +214,11 @@ public enum ChineseNames {
         "reports": [
             "街道": "street", "期次": "period", "报送日期": "submitted", "成效": "results",
             "经验": "experience", "存在问题": "problems",
+        ],
+        "exemplars": ["双月报": "report", "结对": "pairing", "事迹": "note"],
+        "attachments": [
+            "文件": "file", "校验值": "sha256", "双月报": "report", "走访": "visit", "拍摄日期": "taken",
+            "说明": "note",
         ],
     ]
 

@@ -49,6 +49,12 @@ struct HeaderCase: CustomStringConvertible, Sendable {
                    expected: ["pairings.csv:1: error: unknown column 'sinse' in the header of pairings; did you mean 'since'?"]),
         HeaderCase(collection: "visits", header: "id,pairing,date,Kind",
                    expected: ["visits.csv:1: error: unknown column 'Kind' in the header of visits; did you mean 'kind'?"]),
+        HeaderCase(collection: "reports", header: "id,street,periode",
+                   expected: ["reports.csv:1: error: unknown column 'periode' in the header of reports; did you mean 'period'?"]),
+        HeaderCase(collection: "exemplars", header: "id,report,Pairing",
+                   expected: ["exemplars.csv:1: error: unknown column 'Pairing' in the header of exemplars; did you mean 'pairing'?"]),
+        HeaderCase(collection: "attachments", header: "id,file,sha",
+                   expected: ["attachments.csv:1: error: unknown column 'sha' in the header of attachments (its columns: id, file, sha256, report, visit, taken, note)"]),
     ]
 
     @Test(arguments: cases)

@@ -47,7 +47,13 @@ import Testing
         #expect(made.stdout == "", "results only on stdout")
         #expect(made.stderr.contains("a copy of the example data (180 children)"))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["children.csv", "communities.csv", "mothers.csv", "pairings.csv", "streets.csv", "visits.csv"])
+        #expect(files == ["attachments", "attachments.csv", "children.csv", "communities.csv", "exemplars.csv", "mothers.csv",
+                          "pairings.csv", "reports.csv", "streets.csv", "visits.csv"])
+        // The photos come along, readable by their owner only, and still match their rows.
+        let photos = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("attachments").path)
+        #expect(photos.count == 6)
+        let photo = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("attachments/" + photos[0]).path)
+        #expect((photo[.posixPermissions] as? Int) == 0o600)
         let attributes = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("children.csv").path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600, "personal data is readable by its owner only")
         let change = try MQLProcess.today(["--data", dir.path, "-c", "update children where id = 17 set review = \"入户核实\""])

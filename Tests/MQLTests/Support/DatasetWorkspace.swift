@@ -9,12 +9,14 @@ final class DatasetWorkspace {
     let directory: String
     var session: Session
 
-    init(label: String = "change") throws {
+    /// `cycle`: with the example reports, exemplars and attachments (and their files) too.
+    init(label: String = "change", cycle: Bool = false) throws {
         directory = NSTemporaryDirectory() + "mql-\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for name in ["streets", "communities", "children", "mothers", "pairings", "visits"] {
+        for name in ["streets", "communities", "children", "mothers", "pairings", "visits"] + (cycle ? ["reports", "exemplars", "attachments"] : []) {
             try FileManager.default.copyItem(atPath: Fixtures.exampleData + "/\(name).csv", toPath: directory + "/\(name).csv")
         }
+        if cycle { try FileManager.default.copyItem(atPath: Fixtures.exampleData + "/attachments", toPath: directory + "/attachments") }
         session = try Self.open(directory)
     }
 
