@@ -185,7 +185,7 @@ struct ReportHTML {
         let largest = max(values.max() ?? 0, 1)
         let rowHeight = 16.0, labelWidth = 70.0, barWidth = 190.0, width = 340.0
         let height = max(rowHeight * Double(result.rows.count) + 4, 20)
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(section.title ?? section.name))\">\n"
+        var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(section.title ?? section.name))\">\n"
         for (i, row) in result.rows.enumerated() {
             let y = 2 + rowHeight * Double(i)
             let label = display(row[labelIndex], result.columns[labelIndex])

@@ -73,6 +73,24 @@ import Testing
         #expect(error.diagnostics[0].description.contains("is not a report period"))
     }
 
+    /// A boolean column may say "not applicable": `if(c, x, null)` as a select item.
+    @Test func aBooleanSelectItemCanBeNull() throws {
+        let session = try Fixtures.exampleSession()
+        guard case .success(.rows(let result))? = session.run("streets where quota > 0 select name, if(quota > 12, quota > 14, null) as big, if(quota > 12, null, true) as small order by name limit 11").first else {
+            Issue.record("did not run")
+            return
+        }
+        for row in result.rows {
+            guard case .int(let quota) = session.run("streets where name = \"\(row[0])\" select quota").first.flatMap({ if case .success(.rows(let r)) = $0 { return r.rows[0][0] }; return nil }) ?? .null else { continue }
+            #expect(row[1] == (quota > 12 ? .bool(quota > 14) : .null))
+            #expect(row[2] == (quota > 12 ? .null : .bool(true)))
+        }
+        // In a condition it is still true or false.
+        guard case .success(.count(let n))? = session.run("count streets where not if(quota > 12, quota > 14, null)").first else { Issue.record("no count"); return }
+        guard case .success(.count(let small))? = session.run("count streets where quota <= 12 or quota <= 14").first else { Issue.record("no count"); return }
+        #expect(n == small)
+    }
+
     @Test func sectionStatementsPrintBack() {
         let file = SourceFile(name: "<t>", text: #"section rows "台账" = streets where quota > 3 select name"#)
         let (statements, errors) = Parser.parse(file)
