@@ -417,6 +417,7 @@ struct Evaluator {
         let p = Planner(store: store, catalog: catalog, today: today, caches: caches)
         p.source = source
         p.cancelled = cancelled
+        caches.wholeCollectionDefines = useIndexes
         return p
     }
 

@@ -105,11 +105,18 @@ public enum ReportRunner {
         }
         for info in catalog.ordered { info.resetCheck() }
         try session.recheck()
-        var results: [ReportSection] = []
-        for statement in statements {
-            guard case .section(let name, _, let title, _) = statement.kind else { continue }
-            guard case .rows(let result) = try session.execute(statement) else { continue }
-            results.append(ReportSection(name: name, title: title, result: result))
+        // One set of compile caches for every section: the data, today and the params do
+        // not change between them. Its fault log is this one, checked at the end.
+        let results: [ReportSection] = try EvaluationFaults.checking(file, SourceRange(0, 0)) {
+            session.sharedCaches = CompileCaches()
+            defer { session.sharedCaches = nil }
+            var results: [ReportSection] = []
+            for statement in statements {
+                guard case .section(let name, _, let title, _) = statement.kind else { continue }
+                guard case .rows(let result) = try session.execute(statement) else { continue }
+                results.append(ReportSection(name: name, title: title, result: result))
+            }
+            return results
         }
         var title: String?
         if let p = catalog.params[titleParam], case .text(let t) = p.value { title = t }

@@ -36,6 +36,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "The report file (default: the shipped examples/reports/ledger.mql).")
     var report: String?
 
+    @Flag(name: .long, help: "Print the time the report took (after loading) to stderr.")
+    var timer = false
+
     func validate() throws {
         if ReportPeriod(period) == nil {
             throw ValidationError(MessageID.badPeriod(period))
@@ -57,11 +60,16 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError(message)
         }
         let report: Report
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             report = try ReportRunner.run(session, file: file, period: ReportPeriod(period)!, street: street)
         } catch let error as DiagnosticError {
             Terminal.report(error)
             throw ExitCode(1)
+        }
+        if timer {
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+            Terminal.error(ReplMessage.statementTimer("report", period, String(format: "%.3f", ms)))
         }
         let chosen = format ?? (Terminal.stdoutIsTerminal && out == nil ? .table : .json)
         let renderer = ReportRenderer(report: report, unmask: self.session.unmask, asOf: session.today, dataDirectory: self.session.dataDirectory)
