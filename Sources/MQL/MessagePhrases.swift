@@ -17,7 +17,7 @@ public enum MessagePhrase: String, MessageCatalogue {
     case defineOrRuleName, testSubject, fieldName, aName, paramName, sectionName, colonAfterFieldName, orTheEndOfTheStatement
     case dotAndName
     // What the checker wanted
-    case aDate, textOrASet, text, anInt, aNumber, aBoolean, aSetOfText, boolean, aNumberDateOrText
+    case aDate, textOrASet, text, anInt, aNumber, aBoolean, aSetOfText, aPeriodText, boolean, aNumberDateOrText
     case rowsCollectionOrReverse, rowsSubquery, numbersSubquery, numbersDatesOrTextSubquery
     case operandOfNot, operandOfMinus, eachSideOf, sourceOfSubquery, argumentOfExists, argumentOf, argumentNOf, countRange
     // Tokens, as a message names them
@@ -71,6 +71,7 @@ public enum MessagePhrase: String, MessageCatalogue {
         case .aNumber: ("a number", "数字")
         case .aBoolean: ("a boolean", "真假值")
         case .aSetOfText: ("a set of text", "文本集合")
+        case .aPeriodText: ("text (a period YYYY-MM)", "文本（期次 YYYY-MM）")
         case .boolean: ("boolean", "真假值（boolean）")
         case .aNumberDateOrText: ("a number, date or text", "数字、日期或文本")
         case .rowsCollectionOrReverse: ("rows (a collection or a reverse reference such as pairings)", "一组行（集合，或 pairings 这样的反向引用）")

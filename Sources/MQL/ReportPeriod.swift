@@ -1,4 +1,4 @@
-// Report periods of the bi-monthly report (cycle.md §1, 四(四)). A period is named by its
+// Report periods of the bi-monthly report (the cycle contract, §1, 四(四)). A period is named by its
 // due month, an even month written `YYYY-MM`; the report is due on the 25th of it. Its
 // window — the work it reports — runs from the 26th of month P−2 to the 25th of P, both
 // inclusive, so consecutive windows neither overlap nor leave gaps; the first window starts

@@ -1,6 +1,6 @@
 // `mql report --period P [--street S] [--format json|html|xlsx|table] [--out FILE]`: runs
 // the ledger report file (examples/reports/ledger.mql, or --report FILE) for one period of
-// the bi-monthly report and renders it (cycle.md §1, docs/reports.md). What the ledger
+// the bi-monthly report and renders it (the cycle contract, §1, docs/reports.md). What the ledger
 // holds is written in the report file; this command only sets the period, runs it and
 // renders its sections.
 

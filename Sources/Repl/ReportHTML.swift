@@ -1,4 +1,4 @@
-// The report as one self-contained, printable A4 page in Chinese (cycle.md §1): the ledger
+// The report as one self-contained, printable A4 page in Chinese (the cycle contract, §1): the ledger
 // table with its district total, bar charts drawn as inline SVG, every other section as a
 // table, and photos as thumbnails embedded as data: URIs. No network, no JavaScript: the
 // page is read as it is, in a browser or printed. Every text is HTML-escaped; personal data

@@ -23,7 +23,7 @@ struct ReportRenderer {
     var writer: OutputWriter { OutputWriter(format: .json, unmask: unmask) }
 
     /// `{"period": …, "window_start": …, "window_end": …, "rows": […], "total": {…}, …}`
-    /// (cycle.md §1), then every other section under "sections" by name.
+    /// (the cycle contract, §1), then every other section under "sections" by name.
     func json() -> String {
         let w = writer
         var parts = [

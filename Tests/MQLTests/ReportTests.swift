@@ -1,6 +1,6 @@
 // Report periods (period_due, window_start, window_end, period_of), report files
 // (`section` statements run by ReportRunner) and the as-of semantics of a report: nothing
-// dated after the window's end counts (cycle.md §1).
+// dated after the window's end counts (the cycle contract, §1).
 
 import Engine
 import Foundation

@@ -1,4 +1,4 @@
-// `mql report` end to end (cycle.md §1): the JSON's shape and figures on the shipped data,
+// `mql report` end to end (the cycle contract, §1): the JSON's shape and figures on the shipped data,
 // one street, the page's safety (escaped, no script, no network, masked), and the usage
 // errors (a period that is not one, a misspelt street, xlsx not yet available).
 
