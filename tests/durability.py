@@ -22,7 +22,11 @@ def check(name, ok, detail=""):
 def fresh_dataset():
     d = tempfile.mkdtemp(prefix="mql-durability-")
     for f in os.listdir(os.path.join(ROOT, "examples/data")):
-        shutil.copy(os.path.join(ROOT, "examples/data", f), d)
+        p = os.path.join(ROOT, "examples/data", f)
+        if os.path.isdir(p):  # attachments/
+            shutil.copytree(p, os.path.join(d, f))
+        else:
+            shutil.copy(p, d)
     return d
 
 

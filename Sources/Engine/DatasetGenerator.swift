@@ -1,7 +1,9 @@
 // DatasetGenerator.swift
 //
 // What it does: writes a complete, fictitious, deterministic 妇联妈妈 dataset (streets.csv,
-// communities.csv, children.csv, mothers.csv, pairings.csv, visits.csv) in the on-disk form
+// communities.csv, children.csv, mothers.csv, pairings.csv, visits.csv, and the bi-monthly
+// cycle: reports.csv, exemplars.csv, attachments.csv with a few image files under
+// attachments/) in the on-disk form
 // of shared/spec/data.md, for examples, tests and benchmarks. Same `children` + `seed` give
 // the same bytes on every machine: randomness comes only from the SplitMix64 generator below
 // (no Foundation randomness, no clock, no libm); "today" for the data is fixed at 2019-11-30.
@@ -9,8 +11,9 @@
 // shared/data/longgang-communities-2019.md (streets with incomplete lists keep fewer
 // communities). Distributions are the same at every size; the rare features (unknown tags,
 // duplicate registrations, scope violations, a mother with two active pairings, pairings
-// without any 家访, the 2019-09-29 / 2019-09-30 overdue boundary) are guaranteed to appear at
-// least once even in tiny datasets. Output is streamed through a byte buffer, so a
+// without any 家访, the 2019-09-29 / 2019-09-30 overdue boundary, a report missing, a
+// report received on the 25th and one on the 26th) are guaranteed to appear at least once
+// even in tiny datasets. Output is streamed through a byte buffer, so a
 // 1,000,000-children dataset is written in seconds with modest memory.
 //
 // What it does not: it does not read, load or validate datasets (see DatasetLoader), it does
@@ -44,6 +47,7 @@ public struct DatasetGenerator: Sendable {
         try run.mothersFile()
         try run.pairingsFile()
         try run.visitsFile()
+        try run.cycleFiles()
     }
 }
 
@@ -530,6 +534,8 @@ extension DatasetGenerator {
         var motherComm: [UInt16] = []
 
         var pairings: [PairingRec] = []
+        /// Home visits with a photo: (visit id, date), drawn while visits.csv is written.
+        var photographedVisits: [(id: Int, day: Int)] = []
 
         init(children: Int, seed: UInt64, directory: URL) {
             n = children
@@ -1158,6 +1164,7 @@ extension DatasetGenerator {
             }
 
             var out = try CSVOut(url("visits.csv"))
+            var photos = rng(7)
             try out.row(["pairing", "id", "date", "note", "kind"])
             var vid = 0
             var events: [(day: Int, kind: UInt8)] = []   // kind: 0 家访, 1 线上, 2 电话
@@ -1225,6 +1232,8 @@ extension DatasetGenerator {
                 var firstHome = true
                 for e in events {
                     vid += 1
+                    // A photo of some home visits, from a stream of its own (visits.csv stays as it was).
+                    if e.kind == 0, photos.permille(T.photoPermille) { photographedVisits.append((vid, e.day)) }
                     out.int(pi + 1)
                     out.int(vid)
                     out.date(e.day)
@@ -1255,5 +1264,200 @@ extension DatasetGenerator {
             }
             try out.close()
         }
+    }
+}
+
+// MARK: - The bi-monthly cycle (cycle.md §1): reports, exemplars, attachments
+
+extension DatasetGenerator.Run {
+    /// reports.csv (each street, each period due by the data's today; some late, a few
+    /// missing), exemplars.csv (a few pairings of the street per report, now and then one
+    /// that is not a pairing), attachments.csv (台账 scans of reports, photos of some home
+    /// visits) and the image files they name: a fixed handful of small PNGs, so the files
+    /// cost the same at any size and `mql check` hashes each once.
+    mutating func cycleFiles() throws {
+        typealias Day = DatasetGenerator.Day
+        typealias T = DatasetGenerator.T
+        var r = rng(6)
+        let streets = T.streets.count
+        var periods: [(year: Int, month: Int, due: Int)] = []
+        var (y, m) = (2019, 6)
+        while Day.of(y, m, 25) <= Day.today {
+            periods.append((y, m, Day.of(y, m, 25)))
+            (y, m) = m == 12 ? (y + 1, 2) : (y, m + 2)
+        }
+        // The guaranteed cases: a street missing the second period, one received on the
+        // 25th (on time) and one on the 26th (late) in the first.
+        let missingStreet = r.below(streets), onTheDay = r.below(streets)
+        let dayLate = (onTheDay + 1 + r.below(streets - 1)) % streets
+        var reports: [(id: Int, street: Int, period: Int)] = []
+        var out = try DatasetGenerator.CSVOut(url("reports.csv"))
+        try out.row(["id", "street", "period", "submitted", "results", "experience", "problems"])
+        for (pi, p) in periods.enumerated() {
+            for s in 0..<streets {
+                if pi == 1 && s == missingStreet { continue }
+                if !(pi == 0 && (s == onTheDay || s == dayLate)) && r.permille(T.missingPermille) { continue }
+                let submitted: Int
+                if pi == 0 && s == onTheDay { submitted = p.due }
+                else if pi == 0 && s == dayLate { submitted = p.due + 1 }
+                else if r.permille(T.latePermille) { submitted = min(Day.today, p.due + r.range(1, 20)) }
+                else { submitted = p.due - r.range(0, 12) }
+                reports.append((reports.count + 1, s, pi))
+                out.int(reports.count)
+                out.text(T.streets[s].name)
+                out.month(p.year, p.month)
+                out.date(submitted)
+                out.text(r.pick(T.reportResults))
+                out.text(r.pick(T.reportExperience))
+                if r.permille(700) { out.text(r.pick(T.reportProblems)) } else { out.null() }
+                try out.endRow()
+            }
+        }
+        try out.close()
+
+        // Exemplars: pairings of the street that began by the period's due date.
+        var streetPairings = [[Int]](repeating: [], count: streets)
+        for (i, p) in pairings.enumerated() { streetPairings[Int(childStreet[Int(p.child)])].append(i) }
+        var exemplars = try DatasetGenerator.CSVOut(url("exemplars.csv"))
+        try exemplars.row(["id", "report", "pairing", "note"])
+        var eid = 0
+        for report in reports {
+            let due = periods[report.period].due
+            let candidates = streetPairings[report.street].filter { Int(pairings[$0].since) <= due }
+            let count = candidates.isEmpty ? 0 : max(1, candidates.count / T.pairingsPerExemplar)
+            var chosen = Set<Int>()
+            for _ in 0..<count { chosen.insert(candidates[r.below(candidates.count)]) }
+            for pairing in chosen.sorted() {
+                eid += 1
+                exemplars.int(eid); exemplars.int(report.id); exemplars.int(pairing + 1); exemplars.text(r.pick(T.exemplarNotes))
+                try exemplars.endRow()
+            }
+            if r.permille(150) {
+                eid += 1
+                exemplars.int(eid); exemplars.int(report.id); exemplars.null(); exemplars.text(r.pick(T.teamExemplarNotes))
+                try exemplars.endRow()
+            }
+        }
+        try exemplars.close()
+
+        // The image files, then their rows.
+        var photoFiles: [Attachments.Stored] = []
+        var ledgerFiles: [Attachments.Stored] = []
+        for k in 0..<T.photoImages { photoFiles.append(try Attachments.store(DatasetGenerator.Image.photo(k), original: "photo.png", in: dir.path)) }
+        for k in 0..<T.ledgerImages { ledgerFiles.append(try Attachments.store(DatasetGenerator.Image.ledgerPage(k), original: "ledger.png", in: dir.path)) }
+        var attachments = try DatasetGenerator.CSVOut(url("attachments.csv"))
+        try attachments.row(["id", "file", "sha256", "report", "visit", "taken", "note"])
+        var aid = 0
+        for report in reports {
+            for page in 0..<r.range(1, 2) {
+                let f = ledgerFiles[r.below(ledgerFiles.count)]
+                aid += 1
+                attachments.int(aid); attachments.text(f.file); attachments.text(f.sha256); attachments.int(report.id); attachments.null(); attachments.null()
+                attachments.text(T.ledgerNotes[page % T.ledgerNotes.count])
+                try attachments.endRow()
+            }
+        }
+        for visit in photographedVisits {
+            let f = photoFiles[r.below(photoFiles.count)]
+            aid += 1
+            attachments.int(aid); attachments.text(f.file); attachments.text(f.sha256); attachments.null(); attachments.int(visit.id); attachments.date(visit.day)
+            attachments.text(r.pick(T.photoNotes))
+            try attachments.endRow()
+        }
+        try attachments.close()
+    }
+}
+
+extension DatasetGenerator.T {
+    /// TUNING: the shares of the cycle's data, per mille.
+    static let missingPermille = 40
+    static let latePermille = 180
+    static let photoPermille = 15
+    /// One exemplar per this many of a street's pairings in a report (at least one).
+    static let pairingsPerExemplar = 150
+    static let photoImages = 8
+    static let ledgerImages = 4
+
+    static let reportResults = [
+        "完成结对工作，妈妈与孩子建立了固定联系", "暑期组织结对家庭参加社区夏令营", "开学前为结对儿童送去文具和书包",
+        "结对妈妈坚持每月家访，了解孩子学习生活情况", "协助困难家庭申请临时救助", "组织结对妈妈与班主任沟通孩子在校表现",
+    ]
+    static let reportExperience = [
+        "社区妇联主席带头结对，发挥示范作用", "家访前先与社区核实家庭近况", "利用微信群分享家访记录，妈妈之间互相学习",
+        "把家访与社区活动结合，孩子更愿意交流", "结对妈妈与监护人约定固定联系时间",
+    ]
+    static let reportProblems = [
+        "个别结对妈妈工作繁忙，家访间隔偏长", "部分家庭外出务工，暑期难以联系", "个别孩子性格内向，沟通需要更多耐心",
+        "结对妈妈更换单位后需重新安排结对",
+    ]
+    static let exemplarNotes = [
+        "坚持每月家访，孩子成绩明显进步", "发现孩子喜爱画画，联系社区老师免费辅导", "协助家庭申请临时救助，解决燃眉之急",
+        "暑假每周陪孩子读书，孩子阅读兴趣提高", "与班主任保持联系，孩子作业完成情况好转",
+    ]
+    static let teamExemplarNotes = ["社区妈妈团队轮流到困难家庭辅导功课", "街道妇联组织结对家庭亲子活动，反响良好"]
+    static let ledgerNotes = ["台账：结对名单及家访记录（扫描件）", "台账：家访登记表（扫描件）"]
+    static let photoNotes = ["家访照片", "家访时与孩子合影", "送去学习用品", "陪孩子做功课"]
+}
+
+extension DatasetGenerator {
+    /// Small PNG images (32×24, RGB, stored without compression so no zlib is needed):
+    /// distinct bytes for each index, the same on every machine.
+    enum Image {
+        static let width = 32, height = 24
+
+        /// A house under a sky, colours by index.
+        static func photo(_ k: Int) -> [UInt8] {
+            let sky = (UInt8(120 + k * 15 % 100), UInt8(170 + k * 7 % 60), UInt8(230 - k * 9 % 50))
+            let wall = (UInt8(200 + k * 5 % 50), UInt8(190 + k * 11 % 60), UInt8(160 + k * 13 % 90))
+            return png { x, y in
+                if (x - 26) * (x - 26) + (y - 5) * (y - 5) < 10 { return (250, 210, 60) }
+                if (8..<20).contains(x) && (11..<19).contains(y) { return (11..<15).contains(x) && y >= 14 ? (120, 70, 40) : wall }
+                if (6..<22).contains(x) && y >= 6 + abs(x - 14) / 2 && y < 11 { return (170, 40, 40) }
+                if y >= 19 { return (UInt8(80 + k * 10), 150, 70) }
+                return sky
+            }
+        }
+
+        /// A ruled page with a red seal.
+        static func ledgerPage(_ k: Int) -> [UInt8] {
+            png { x, y in
+                if x < 2 || x >= width - 2 || y < 1 || y >= height - 1 { return (200, 200, 200) }
+                if y % 4 == 0 && x >= 4 && x < width - 4 { return (UInt8(60 + k * 40), 100, UInt8(200 - k * 30)) }
+                if (x - 24) * (x - 24) + (y - 18) * (y - 18) < 9 { return (210, 30, 30) }
+                return (250, 250, 245)
+            }
+        }
+
+        static func png(_ pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> [UInt8] {
+            var raw: [UInt8] = []
+            for y in 0..<height {
+                raw.append(0)
+                for x in 0..<width {
+                    let (r, g, b) = pixel(x, y)
+                    raw += [r, g, b]
+                }
+            }
+            // A zlib stream of stored deflate blocks (at most 65535 bytes each), then Adler-32.
+            var zlib: [UInt8] = [0x78, 0x01]
+            var offset = 0
+            repeat {
+                let n = min(65535, raw.count - offset)
+                zlib.append(offset + n == raw.count ? 1 : 0)
+                zlib += [UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+                zlib += raw[offset..<(offset + n)]
+                offset += n
+            } while offset < raw.count
+            var a: UInt32 = 1, b: UInt32 = 0
+            for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+            zlib += bigEndian(b << 16 | a)
+            func chunk(_ kind: String, _ data: [UInt8]) -> [UInt8] {
+                let body = Array(kind.utf8) + data
+                return bigEndian(UInt32(data.count)) + body + bigEndian(CRC32.checksum(body))
+            }
+            let header = bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 2, 0, 0, 0]
+            return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", zlib) + chunk("IEND", [])
+        }
+
+        static func bigEndian(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
     }
 }

@@ -21,10 +21,17 @@ public enum EngineMessage: String, MessageCatalogue {
     case formNotText, formLine, formNoHeader, formNeedsStreet, formNotAStreet
     case formQuotaNotWhole, formBirthWithoutMonth, formCommunityNotInStreet, formResidenceNotInStreet
     case formChildNotInStreet, formChildAmbiguous
+    // 双月报 (ReportForm)
+    case formPeriodUnreadable, formPeriodNotEven, formPeriodTwice, formSubmittedNotADate, formResultsMissing
+    case formExemplarWithoutNote, formExemplarNeedsPeriod, formExemplarPeriodNotReported
+    case formExemplarPairingNotInStreet, formExemplarNoPairing, formExemplarAmbiguous
     // Journal and files
     case cannotOpen, cannotOpenLock, writerBusy, cannotTruncate, fsyncFailed, writeFailed
     case cannotLock, cannotCreate, cannotCreateBecause, cannotReplace, journalDoesNotApply, cannotJournal
     case damagedSnapshot, notInKeyOrder, journalTornTail
+    // Attachment files (attach, mql check)
+    case attachmentSourceMissing, attachmentSourceNotAFile, attachmentSourceUnreadable
+    case attachmentNotInside, attachmentMissing, attachmentUnreadable, attachmentAltered, attachmentWithoutHash
     // Verifying the journal's hash chain (mql check)
     case journalEntry, journalDamagedInTheMiddle, journalOutOfPlace, journalNotWrittenByMQL, journalAnchorMissing
     case journalNotLinkedToAnchor, journalEntryEdited, journalUnlinkedAfterLinked, journalUnlinkedWithAnchor
@@ -79,6 +86,18 @@ public enum EngineMessage: String, MessageCatalogue {
         case .formCommunityNotInStreet: ("社区 '{1}' is not a community of {2}", "社区“{1}”不是{2}街道的社区")
         case .formChildNotInStreet: ("结对儿童 '{1}' is not a child of {2}", "结对儿童“{1}”不是{2}的儿童")
         case .formChildAmbiguous: ("结对儿童 '{1}' names {2} children of {3}; pair them by id", "结对儿童“{1}”在{3}有 {2} 名同名儿童；请按 id 结对")
+        case .formPeriodUnreadable: ("期次 '{1}' is not a year and month (2019-10)", "期次“{1}”不是年月（如 2019-10）")
+        case .formPeriodNotEven: ("期次 '{1}' is not an even month: reports are due every two months, in 6月, 8月, 10月, 12月, 2月 and 4月",
+                                  "期次“{1}”不是双月：双月报在 6、8、10、12、2、4 月报送")
+        case .formPeriodTwice: ("期次 {1} is reported twice (first on line {2})", "期次 {1} 报了两次（第一次在第 {2} 行）")
+        case .formSubmittedNotADate: ("报送日期 '{1}' is not a date (2019-10-24)", "报送日期“{1}”不是日期（如 2019-10-24）")
+        case .formResultsMissing: ("成效 is empty", "成效不能为空")
+        case .formExemplarWithoutNote: ("先进典型 without 事迹", "先进典型缺少事迹")
+        case .formExemplarNeedsPeriod: ("先进典型 needs its 期次: the form reports more than one period", "先进典型需要填写期次：本表报送了不止一期")
+        case .formExemplarPeriodNotReported: ("先进典型 期次 '{1}' is not a period this form reports", "先进典型的期次“{1}”不是本表报送的期次")
+        case .formExemplarPairingNotInStreet: ("结对编号 '{1}' is not a pairing of {2}", "结对编号“{1}”不是{2}的结对")
+        case .formExemplarNoPairing: ("no pairing of {2} matches {1}", "{2}没有与“{1}”相符的结对")
+        case .formExemplarAmbiguous: ("{1} matches {2} pairings of {3}; give its 结对编号", "“{1}”与{3}的 {2} 个结对相符；请填写结对编号")
         case .cannotOpen: ("cannot open {1}: {2}", "无法打开 {1}：{2}")
         case .cannotOpenLock: ("cannot open {1}/.mql-writer.lock: {2}", "无法打开 {1}/.mql-writer.lock：{2}")
         case .writerBusy: ("another mql process is changing {1}; try again when it has finished", "另一个 mql 进程正在修改 {1}；请等它完成后再试")
@@ -109,6 +128,14 @@ public enum EngineMessage: String, MessageCatalogue {
                                            "{1}没有哈希链接，却排在有链接的记录之后：它被编辑过，或由较早版本的 mql 写入")
         case .journalUnlinkedWithAnchor: ("{1} has no hash link, but the journal was chained from its start ({2} exists): it was edited, or written by an older mql",
                                           "{1}没有哈希链接，但修改日志从一开始就启用了哈希链（{2} 存在）：它被编辑过，或由较早版本的 mql 写入")
+        case .attachmentSourceMissing: ("no file '{1}' to attach", "没有要附加的文件“{1}”")
+        case .attachmentSourceNotAFile: ("'{1}' is not a file (attach takes one file)", "“{1}”不是文件（attach 只能附加一个文件）")
+        case .attachmentSourceUnreadable: ("cannot read '{1}': {2}", "无法读取“{1}”：{2}")
+        case .attachmentNotInside: ("attachment {1}: file '{2}' is not a path inside attachments/", "附件 {1}：文件“{2}”不是 attachments/ 内的路径")
+        case .attachmentMissing: ("attachment {1}: the file is missing", "附件 {1}：文件不存在")
+        case .attachmentUnreadable: ("attachment {1}: cannot read the file: {2}", "附件 {1}：无法读取文件：{2}")
+        case .attachmentAltered: ("attachment {1}: the file was altered: sha256 expected {2}, actual {3}", "附件 {1}：文件已被改动：sha256 应为 {2}，实际为 {3}")
+        case .attachmentWithoutHash: ("attachment {1}: no sha256 recorded (the file's is {2})", "附件 {1}：没有记录 sha256（文件的 sha256 为 {2}）")
         case .notInKeyOrder: ("{1} is not in key order; no snapshot written", "{1} 没有按键排序；未写入快照")
         }
     }

@@ -15,12 +15,15 @@ public enum Form: String, CaseIterable, Sendable {
     case streets = "附件1"
     case children = "附件2"
     case mothers = "附件3"
+    /// A street's bi-monthly report (四(四)) with its 先进典型: `ReportForm`.
+    case reports = "双月报"
 
     public static func named(_ name: String) -> Form? {
         switch name {
         case "附件1", "1": return .streets
         case "附件2", "2": return .children
         case "附件3", "3": return .mothers
+        case "双月报", "reports": return .reports
         default: return nil
         }
     }
@@ -30,6 +33,7 @@ public enum Form: String, CaseIterable, Sendable {
         case .streets: return ["街道", "名额", "备注"]
         case .children: return ["序号", "姓名", "年龄（出生年月）", "所在社区", "监护人及联系方式", "家庭住址", "贫困原因"]
         case .mothers: return ["姓名", "单位及职务", "联系方式", "结对儿童姓名", "社区", "结对儿童联系人及联系方式", "备注"]
+        case .reports: return ReportForm.headers
         }
     }
 }
@@ -163,6 +167,7 @@ public enum FormImporter {
         case .streets: readStreets(records, column, store: store, into: &result)
         case .children: readChildren(records, column, street: street!, store: store, today: today, into: &result)
         case .mothers: readMothers(records, column, street: street!, store: store, today: today, into: &result)
+        case .reports: ReportForm.read(records, column, street: street!, store: store, today: today, into: &result)
         }
         return result
     }

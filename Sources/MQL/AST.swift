@@ -141,6 +141,14 @@ public enum Change: Sendable {
     case pair(mother: Expr, child: Expr, since: Expr?, channels: Expr?, note: Expr?)
     case endPairing(pairing: Expr, on: Expr?, note: Expr?)
     case visit(child: Expr, on: Expr, kind: Expr?, note: Expr?)
+    /// `attach FILE to visit N | report N [note …] [taken DATE]`: a copy of the file kept
+    /// in the dataset's attachments/ and a row of `attachments` naming it.
+    case attach(file: Expr, to: AttachTarget, id: Expr, note: Expr?, taken: Expr?)
+}
+
+/// What an attachment belongs to: the reference field of `attachments` it fills.
+public enum AttachTarget: String, Sendable {
+    case visit, report
 }
 
 public enum StatementKind: Sendable {

@@ -31,6 +31,7 @@ public enum MessageID: String, MessageCatalogue {
     case fieldGivenTwice, fieldSetTwice, computedByDefine, changedRow, noPairingWithID, pairingAlreadyEnded
     case endPairingNeedsDate, noChildWithID, childHasNoActivePairing, childHasSeveralActivePairings, visitNeedsDate
     case refusedByConstraint, andMoreRows, noIDsLeft, noDatasetToCheckpoint
+    case attachNeedsDataset, attachNeedsFile, noVisitWithID, noReportWithID
     // Transactions
     case statementInAbortedTransaction, commitOfAbortedTransaction, finishTransactionFirst
     case transactionAlreadyOpen, commitWithoutBegin, rollbackWithoutBegin
@@ -153,6 +154,10 @@ public enum MessageID: String, MessageCatalogue {
         case .andMoreRows: (" and {1} more", "，另有 {1} 行")
         case .noIDsLeft: ("{1} has used every id up to {2}", "{1} 已用完 {2} 以内的全部 id")
         case .noDatasetToCheckpoint: ("no dataset directory to checkpoint", "没有可做检查点的数据目录")
+        case .attachNeedsDataset: ("attach keeps the file in the dataset directory: run with --data DIR", "attach 把文件保存在数据目录中：请用 --data 目录 运行")
+        case .attachNeedsFile: ("attach needs a file: attach \"photo.jpg\" to visit ID", "attach 需要文件：attach \"photo.jpg\" to visit 走访id")
+        case .noVisitWithID: ("no visit has id {1}", "没有 id 为 {1} 的走访")
+        case .noReportWithID: ("no report has id {1}", "没有 id 为 {1} 的双月报")
         case .statementInAbortedTransaction: ("the transaction is aborted: the statement at {1} failed; statements are ignored until 'rollback' (or 'commit', which applies nothing)",
                                               "事务已中止：{1} 处的语句失败；在 rollback（或不生效任何修改的 commit）之前，后续语句一律忽略")
         case .commitOfAbortedTransaction: ("nothing was committed: the statement at {1} failed, so the whole transaction is rolled back",

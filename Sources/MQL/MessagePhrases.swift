@@ -16,6 +16,7 @@ public enum MessagePhrase: String, MessageCatalogue {
     case closeBraceOrComma, collectionNameAfterGiven, collectionName, aCollection, columnNameAfterAs, constraintName
     case defineOrRuleName, testSubject, fieldName, aName, paramName, sectionName, colonAfterFieldName, orTheEndOfTheStatement
     case dotAndName
+    case toVisitOrReport, visitOrReport
     // What the checker wanted
     case aDate, textOrASet, text, anInt, aNumber, aBoolean, aSetOfText, aPeriodText, boolean, aNumberDateOrText
     case rowsCollectionOrReverse, rowsSubquery, numbersSubquery, numbersDatesOrTextSubquery
@@ -40,6 +41,8 @@ public enum MessagePhrase: String, MessageCatalogue {
         case .onDate: ("'on DATE'", "on 日期")
         case .setAndFields: ("'set' and the fields to change", "set 及要修改的字段")
         case .withChildID: ("'with child ID'", "with child 儿童id")
+        case .toVisitOrReport: ("'to visit ID' or 'to report ID'", "to visit 走访id 或 to report 双月报id")
+        case .visitOrReport: ("'visit' or 'report'", "visit 或 report")
         case .braceToCloseTest: ("'}' to close the test", "结束测试的“}”")
         case .dateAfterGivenToday: ("a date after 'given today'", "given today 后的日期")
         case .fromStatement: ("from \"STATEMENT\"", "from \"语句\"")

@@ -294,6 +294,7 @@ public struct Parser {
     /// change -> 'insert' IDENT '{' fields '}' | 'update' query 'set' assignments
     ///         | 'delete' query | 'pair' 'mother' primary 'with' 'child' primary options
     ///         | 'end' 'pairing' primary options | 'visit' 'child' primary 'on' primary options
+    ///         | 'attach' primary 'to' ('visit' | 'report') primary options
     ///         | 'begin' | 'commit' | 'rollback'
     mutating func changeStatement() throws -> StatementKind? {
         let next = peek()
@@ -353,6 +354,19 @@ public struct Parser {
             let options = try changeOptions(["on", "kind", "note"])
             guard let on = options["on"] else { throw fail(Message.expected("'on DATE'", found: current.describe)) }
             return .change(.visit(child: child, on: on, kind: options["kind"], note: options["note"]))
+        }
+        if current.isWord("attach"), next.kind != .newline, next.kind != .eof, !next.is(".") {
+            _ = advance()
+            let file = try postfix()
+            guard current.isWord("to") else { throw fail(Message.expected("'to visit ID' or 'to report ID'", found: current.describe)) }
+            _ = advance()
+            guard case .identifier(let word) = current.kind, let target = AttachTarget(rawValue: word.lowercased()) else {
+                throw fail(Message.expected("'visit' or 'report'", found: current.describe))
+            }
+            _ = advance()
+            let id = try postfix()
+            let options = try changeOptions(["note", "taken"])
+            return .change(.attach(file: file, to: target, id: id, note: options["note"], taken: options["taken"]))
         }
         return nil
     }

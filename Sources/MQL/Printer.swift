@@ -39,6 +39,8 @@ public enum Printer {
             return "end pairing \(expr(pairing, precedence: 7))" + optional("on", on) + optional("note", note)
         case .visit(let child, let on, let kind, let note):
             return "visit child \(expr(child, precedence: 7)) on \(expr(on, precedence: 7))" + optional("kind", kind) + optional("note", note)
+        case .attach(let file, let target, let id, let note, let taken):
+            return "attach \(expr(file, precedence: 7)) to \(target.rawValue) \(expr(id, precedence: 7))" + optional("note", note) + optional("taken", taken)
         }
     }
 

@@ -18,6 +18,17 @@ struct Transaction {
     /// Where the statement that failed inside the transaction is: after a failure the
     /// transaction can only end, and `commit` applies nothing.
     var failure: (file: SourceFile, range: SourceRange)?
+    /// Files `attach` statements of the transaction copy in when it commits.
+    var attachments: [PendingAttachment] = []
+}
+
+/// A file an `attach` statement read, to be put into the dataset's attachments/ (fsynced)
+/// before its row is journalled — only once the change is accepted, so a refused or
+/// rolled-back `attach` leaves no file behind.
+struct PendingAttachment {
+    let bytes: [UInt8]
+    let file: String
+    let sha256: String
 }
 
 extension Session {
@@ -45,7 +56,8 @@ extension Session {
             current = store
         }
         defer { if standalone { dataset?.endChange() } }
-        let (allEdits, insertedID) = try edits(for: change, statement: statement, on: current)
+        var attachments: [PendingAttachment] = []
+        let (allEdits, insertedID) = try edits(for: change, statement: statement, on: current, attaching: &attachments)
         let edits = current.droppingUnchangedUpdates(allEdits)
         if let check = cancellationCheck, check() { throw fail(statement, Message.cancelled) }
         // A value the statement computed that cannot be represented refuses the change.
@@ -60,11 +72,13 @@ extension Session {
         if var open = transaction {
             open.edits += edits
             open.statements.append(text)
+            open.attachments += attachments
             transaction = open
             store = changed
         } else {
             try checkConstraints(before: current, after: changed, statement: statement)
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
+            try keep(attachments, statement: statement)
             store = try durable(edits, statementText: text, changed: changed, statement: statement)
             // The audit rows added on the way change no constraint: keep the check's result.
             if let cache = violationCache, cache.store === changed { violationCache = (store, cache.keys) }
@@ -88,6 +102,21 @@ extension Session {
         }
     }
 
+    /// Puts the files of `attach` statements into the dataset's attachments/, each fsynced
+    /// with its folder, before their rows are journalled: a row never names a file that a
+    /// crash could lose.
+    func keep(_ attachments: [PendingAttachment], statement: Statement) throws {
+        guard !attachments.isEmpty else { return }
+        guard let dataset else { throw fail(statement, MessageID.attachNeedsDataset()) }
+        do {
+            for attachment in attachments {
+                try Attachments.write(attachment.bytes, as: attachment.file, sha256: attachment.sha256, in: dataset.directory)
+            }
+        } catch let e as JournalError {
+            throw fail(statement, e.message)
+        }
+    }
+
     /// The audit trail is written by the journal alone (四(三) 严禁弄虚作假): a statement
     /// naming `changes` is refused at the name, before any lock is taken or row read.
     func refuseChangingTheAuditTrail(_ change: Change, statement: Statement) throws {
@@ -95,7 +124,7 @@ extension Session {
         switch change {
         case .insert(let collection, let range, _): target = (collection, range)
         case .update(let q, _), .delete(let q): target = (try check(q, file: statement.file, on: store).collection, q.source.range)
-        case .pair, .endPairing, .visit: target = nil
+        case .pair, .endPairing, .visit, .attach: target = nil
         }
         if let target, store.table(target.collection)?.name == Store.auditCollection {
             throw fail(statement, Message.auditTrailIsReadOnly, at: target.range)
@@ -109,7 +138,7 @@ extension Session {
         return f.string(from: Date())
     }
 
-    func edits(for change: Change, statement: Statement, on store: Store) throws -> ([RowEdit], Int?) {
+    func edits(for change: Change, statement: Statement, on store: Store, attaching: inout [PendingAttachment]) throws -> ([RowEdit], Int?) {
         switch change {
         case .insert(let written, let collectionRange, let fields):
             let collection = ChineseNames.collection(written)
@@ -226,6 +255,32 @@ extension Session {
             cells["kind"] = try kind.map { try constantCell($0, field: "kind", of: "visits", statement: statement, store: store) } ?? "家访"
             cells["note"] = try note.map { try constantCell($0, field: "note", of: "visits", statement: statement, store: store) } ?? ""
             return ([RowEdit(kind: .insert, collection: "visits", key: String(id), cells: cells)], id)
+        case .attach(let file, let target, let idExpr, let note, let taken):
+            guard dataset != nil else { throw fail(statement, MessageID.attachNeedsDataset()) }
+            func cell(_ e: Expr, _ field: String) throws -> String {
+                try constantCell(e, field: field, of: "attachments", statement: statement, store: store)
+            }
+            let source = try cell(file, "file")
+            if source.isEmpty { throw fail(statement, MessageID.attachNeedsFile(), at: file.range) }
+            let key = try cell(idExpr, target.rawValue)
+            guard let owner = store.table(target == .visit ? "visits" : "reports"), owner.row(editKey: key) != nil else {
+                throw fail(statement, target == .visit ? MessageID.noVisitWithID(key) : MessageID.noReportWithID(key), at: idExpr.range)
+            }
+            var cells = ["visit": "", "report": ""]
+            cells[target.rawValue] = key
+            cells["note"] = try note.map { try cell($0, "note") } ?? ""
+            cells["taken"] = try taken.map { try cell($0, "taken") } ?? ""
+            // The file is read last, once the statement is known to be good.
+            let bytes: [UInt8]
+            do { bytes = try Attachments.readSource(source) } catch let e as ChangeError { throw fail(statement, e.message, at: file.range) }
+            let content = Attachments.content(of: bytes, original: source)
+            cells["file"] = content.file
+            cells["sha256"] = content.sha256
+            let attachments = store.table("attachments")!
+            let id = try nextID(of: attachments, statement)
+            cells["id"] = String(id)
+            attaching.append(PendingAttachment(bytes: bytes, file: content.file, sha256: content.sha256))
+            return ([RowEdit(kind: .insert, collection: "attachments", key: String(id), cells: cells)], id)
         }
     }
 
@@ -357,6 +412,7 @@ extension Session {
         do {
             try checkConstraints(before: open.base, after: store, statement: statement)
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
+            try keep(open.attachments, statement: statement)
             store = try durable(open.edits, statementText: (["begin"] + open.statements + ["commit"]).joined(separator: "\n"), changed: store, statement: statement)
         } catch {
             // A refused commit rolls the whole transaction back: all or none.

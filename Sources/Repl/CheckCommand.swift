@@ -1,7 +1,8 @@
 // `mql check`: every constraint violation of the dataset, grouped by constraint with its
 // citation first, then the rows (keys and names; personal data never shown); and the
 // journal's hash chain, naming the first entry of an edited, reordered or truncated
-// history. Exit 1 if any.
+// history; and the attachments' files, naming each one missing or altered since it was
+// attached. Exit 1 if any.
 
 import ArgumentParser
 import Engine
@@ -32,15 +33,26 @@ struct CheckReport {
     let violations: [Violation]
     /// The journal's hash chain, when the session has a dataset directory.
     let journal: JournalVerification?
+    /// Attachment rows whose file is missing or altered (the only read of their bytes).
+    let attachments: [Attachments.Problem]
 
     init(session: Session) {
         self.session = session
         self.violations = session.violations()
         self.journal = session.dataset?.journal.verify()
+        self.attachments = session.dataset.map { Attachments.verify(session.store, directory: $0.directory) } ?? []
     }
 
     var total: Int { violations.reduce(0) { $0 + $1.rows.count } }
-    var isClean: Bool { total == 0 && journal?.problem == nil }
+    var isClean: Bool { total == 0 && journal?.problem == nil && attachments.isEmpty }
+
+    func attachmentsText() -> String {
+        guard let directory = session.dataset?.directory else { return "" }
+        return attachments.map { problem in
+            let path = problem.kind == .notAPathInside ? directory + "/attachments.csv" : Attachments.path(of: problem.file, in: directory)
+            return "\(path): error: \(problem)\n"
+        }.joined()
+    }
 
     func journalText() -> String {
         guard let journal, let path = session.dataset?.journal.path else { return "" }
@@ -66,7 +78,7 @@ struct CheckReport {
         let broken = violations.filter { !$0.rows.isEmpty }.count
         out += (total == 0 ? ReplMessage.noViolations(violations.count)
             : ReplMessage.violationsOfConstraints(total, total == 1 ? "" : "s", broken, broken == 1 ? "" : "s")) + "\n"
-        return out + journalText()
+        return out + journalText() + attachmentsText()
     }
 
     func json() -> String {
@@ -78,6 +90,17 @@ struct CheckReport {
                 let key = table.isKeyedByID ? String(table.id(row: Int(row))!) : writer.jsonString(table.keyText(row: Int(row)))
                 out += "{\"constraint\":\(writer.jsonString(v.constraint.qualifiedName)),\"citation\":\(writer.jsonString(v.constraint.citation ?? "")),\"collection\":\(writer.jsonString(v.constraint.collection)),\"key\":\(key),\"row\":\(writer.jsonString(session.describeRow(v.constraint.collection, Int(row))))}\n"
             }
+        }
+        for problem in attachments {
+            var fields = "{\"attachment\":\(problem.id),\"file\":\(writer.jsonString(problem.file))"
+            switch problem.kind {
+            case .notAPathInside: fields += ",\"problem\":\"outside\""
+            case .missing: fields += ",\"problem\":\"missing\""
+            case .unreadable: fields += ",\"problem\":\"unreadable\""
+            case .altered(let expected, let actual):
+                fields += ",\"problem\":\"altered\",\"expected\":\(writer.jsonString(expected)),\"actual\":\(writer.jsonString(actual))"
+            }
+            out += fields + ",\"message\":\(writer.jsonString(problem.description))}\n"
         }
         if let journal, journal.entries > 0 || journal.problem != nil {
             out += "{\"journal\":\(writer.jsonString(journal.problem == nil ? "intact" : "broken")),\"entries\":\(journal.entries),\"unchained\":\(journal.unchained)"

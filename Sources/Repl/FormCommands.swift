@@ -9,18 +9,18 @@ import MQL
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Add the rows of a form (附件1, 附件2 or 附件3, as CSV in UTF-8 or GB18030) — all or nothing."
+        abstract: "Add the rows of a form (附件1, 附件2, 附件3 or a street's 双月报, as CSV in UTF-8 or GB18030) — all or nothing."
     )
 
     @OptionGroup var session: SessionOptions
 
-    @Argument(help: "The form: 附件1 (streets and quotas), 附件2 (children of a street) or 附件3 (mothers and pairings).")
+    @Argument(help: "The form: 附件1 (streets and quotas), 附件2 (children of a street), 附件3 (mothers and pairings) or 双月报 (a street's bi-monthly report and its 先进典型).")
     var form: String
 
     @Argument(help: "The form saved as CSV.")
     var file: String
 
-    @Option(name: .long, help: "The street the form is from (附件2, 附件3).")
+    @Option(name: .long, help: "The street the form is from (附件2, 附件3, 双月报).")
     var street: String?
 
     @Option(name: .long, help: "Add the good rows and write the bad ones to this CSV file.")
@@ -30,7 +30,7 @@ struct ImportCommand: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        guard Form.named(form) != nil else { throw ValidationError("unknown form '\(form)': use 附件1, 附件2 or 附件3") }
+        guard Form.named(form) != nil else { throw ValidationError("unknown form '\(form)': use 附件1, 附件2, 附件3 or 双月报") }
     }
 
     func run() throws {
@@ -110,15 +110,15 @@ enum StreetNames {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write 附件2 or 附件3 of a street, or any query, as CSV for Excel (BOM, formulas neutralised)."
+        abstract: "Write 附件2, 附件3 or the 双月报 of a street, or any query, as CSV for Excel (BOM, formulas neutralised)."
     )
 
     @OptionGroup var session: SessionOptions
 
-    @Argument(help: "附件2, 附件3, or an MQL query or collection name.")
+    @Argument(help: "附件2, 附件3, 双月报, or an MQL query or collection name.")
     var what: String
 
-    @Option(name: .long, help: "The street (附件2, 附件3).")
+    @Option(name: .long, help: "The street (附件2, 附件3, 双月报).")
     var street: String?
 
     @Option(name: .long, help: "Output file.")
@@ -142,9 +142,11 @@ enum FormExportRunner {
                 Terminal.error("error: " + Messages.current.notAStreet(street, suggestion: StreetNames.likelyMeant(street, in: session.store)))
                 return false
             }
-            bytes = form == .children
-                ? FormExporter.children(street: street, store: session.store, today: session.today, unmask: unmask)
-                : FormExporter.mothers(street: street, store: session.store, today: session.today, unmask: unmask)
+            switch form {
+            case .children: bytes = FormExporter.children(street: street, store: session.store, today: session.today, unmask: unmask)
+            case .reports: bytes = ReportForm.export(street: street, store: session.store)
+            default: bytes = FormExporter.mothers(street: street, store: session.store, today: session.today, unmask: unmask)
+            }
         } else {
             let outcomes = session.run(what, name: "<export>")
             guard case .success(.rows(let result))? = outcomes.first, outcomes.count == 1 else {

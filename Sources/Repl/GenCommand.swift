@@ -1,5 +1,6 @@
 // `mql gen --children N --seed S --out DIR`: writes a synthetic dataset in the data.md
-// format with the example data's distributions, for tests and benchmarks.
+// format with the example data's distributions — the bi-monthly reports, exemplars and
+// attachments (with their image files) included — for tests and benchmarks.
 
 import ArgumentParser
 import Engine
@@ -29,6 +30,10 @@ struct GenCommand: ParsableCommand {
     func run() throws {
         do {
             try DatasetGenerator(children: children, seed: seed).write(to: URL(fileURLWithPath: out))
+        } catch let error as JournalError {
+            // Writing an attachment's file (Engine's Attachments) says what failed itself.
+            Terminal.error("\(out): error: cannot write the dataset: \(error.message)")
+            throw ExitCode(1)
         } catch {
             // Foundation's errors print as their domain and code; say what went wrong.
             let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError

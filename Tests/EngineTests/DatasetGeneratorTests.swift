@@ -10,7 +10,7 @@ func temporaryDirectory(_ label: String) throws -> URL {
     return dir
 }
 
-let datasetFiles = ["streets", "communities", "children", "mothers", "pairings", "visits"]
+let datasetFiles = ["streets", "communities", "children", "mothers", "pairings", "visits", "reports", "exemplars", "attachments"]
 
 func readDataset(_ dir: URL) throws -> [String: Data] {
     var out: [String: Data] = [:]
@@ -57,11 +57,47 @@ func readDataset(_ dir: URL) throws -> [String: Data] {
         #expect(visits.hasPrefix("pairing,id,date,note,kind\n"))
     }
 
+    @Test func theCycleHasEveryPeriodDueWithItsEdgesAndFilesThatCheck() throws {
+        let dir = try temporaryDirectory("gen-cycle")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try DatasetGenerator(children: 1500, seed: 3).write(to: dir)
+        let store = try DatasetLoader.load(directory: dir.path)
+        let reports = try #require(store.table("reports"))
+        var byPeriod: [String: [String: String]] = [:]   // period → street → submitted
+        for row in 0..<reports.rowCount {
+            let c = DatasetWriter.cells(reports, row: row, store: store)
+            byPeriod[c["period"]!, default: [:]][c["street"]!] = c["submitted"]!
+        }
+        // The periods due by the data's today (2019-11-30), each street at most once.
+        #expect(byPeriod.keys.sorted() == ["2019-06", "2019-08", "2019-10"])
+        #expect(byPeriod.values.allSatisfy { $0.count <= 11 })
+        #expect(byPeriod["2019-08"]!.count < 11, "a street is missing a report")
+        #expect(byPeriod["2019-06"]!.values.contains("2019-06-25") && byPeriod["2019-06"]!.values.contains("2019-06-26"),
+                "one report on the due date, one the day after")
+        #expect(byPeriod.values.flatMap(\.values).allSatisfy { $0 <= "2019-11-30" })
+        // Exemplars name pairings of the report's street; attachments belong to a report or a visit.
+        let exemplars = try #require(store.table("exemplars"))
+        #expect(exemplars.rowCount >= reports.rowCount)
+        let attachments = try #require(store.table("attachments"))
+        #expect(attachments.rowCount > reports.rowCount, "台账 of every report and photos of some visits")
+        for row in 0..<attachments.rowCount {
+            let c = DatasetWriter.cells(attachments, row: row, store: store)
+            #expect(c["report"]!.isEmpty != c["visit"]!.isEmpty)
+        }
+        // A handful of distinct files, each what its rows say.
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("attachments").path)
+        #expect(files.count == 12)
+        #expect(Attachments.verify(store, directory: dir.path).isEmpty)
+    }
+
     @Test func emptyDataset() throws {
         let dir = try temporaryDirectory("gen-0")
         defer { try? FileManager.default.removeItem(at: dir) }
         try DatasetGenerator(children: 0, seed: 1).write(to: dir)
         let store = try DatasetLoader.load(directory: dir.path)
         #expect(store.table("children")?.rowCount == 0)
+        // The streets still report; with no pairing to name, exemplars are teams at most.
+        #expect(store.table("reports")!.rowCount > 0)
+        #expect(Attachments.verify(store, directory: dir.path).isEmpty)
     }
 }

@@ -25,7 +25,8 @@ import Testing
         let before = try examplesSnapshot()
         for statement in ["update children where id = 17 set review = \"x\"", "pair mother 5 with child 17",
                           "insert streets {name: \"新区\", quota: 3}", "delete visits where id = 1",
-                          "begin\nupdate children where id = 17 set review = \"x\"\ncommit"] {
+                          "begin\nupdate children where id = 17 set review = \"x\"\ncommit",
+                          "attach \"examples/forms/家访照片.png\" to visit 1 note \"x\""] {
             let run = try MQLProcess.run(["--today", "2019-11-30", "-c", statement])
             #expect(run.status == 1, "\(statement): \(run)")
             #expect(run.stderr.contains(":1:1: error: the shipped example data is read-only; make a working copy with 'mql init DIR'"), "\(run)")

@@ -373,8 +373,21 @@ class Generator:
             s += ' note "了解学习情况"'
         return s
 
+    def attach(self):
+        photo = os.path.join(ROOT, "examples", "forms", "家访照片.png")
+        f = self.choice([photo, photo, os.path.join(ROOT, "examples", "forms"), "/no/such/photo.jpg", "", "x" * self.rng.randint(1, 300)])
+        if self.chance(0.5):
+            s = "attach %s to visit %d" % (q(f), self.choice(self.v.ids("visits") + [0, 9999]))
+        else:
+            s = "attach %s to report %d" % (q(f), self.choice(list(range(1, 32)) + [0, 9999]))
+        if self.chance(0.4):
+            s += ' note "台账"'
+        if self.chance(0.3):
+            s += " taken " + self.literal("visits", "date", "date")
+        return s
+
     def change(self):
-        return self.choice([self.insert, self.insert, self.update, self.update, self.delete, self.pair, self.end, self.visit])()
+        return self.choice([self.insert, self.insert, self.update, self.update, self.delete, self.pair, self.end, self.visit, self.attach])()
 
     def id_sequence(self):
         """Deletes the row with the highest id, then inserts without an id: ids are never reused."""

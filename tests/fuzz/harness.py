@@ -239,7 +239,11 @@ class Harness:
     def fresh_copy(self):
         d = tempfile.mkdtemp(prefix="data-", dir=self.tmp)
         for f in os.listdir(self.pristine):
-            shutil.copy(os.path.join(self.pristine, f), d)
+            p = os.path.join(self.pristine, f)
+            if os.path.isdir(p):  # attachments/
+                shutil.copytree(p, os.path.join(d, f))
+            else:
+                shutil.copy(p, d)
         return d
 
     @staticmethod
@@ -248,7 +252,13 @@ class Harness:
         for f in sorted(os.listdir(d)):
             if f.startswith(".mql-") and f.endswith(".lock"):
                 continue
-            with open(os.path.join(d, f), "rb") as fh:
+            p = os.path.join(d, f)
+            if os.path.isdir(p):  # attachments/: its files, each by its path
+                for g in sorted(os.listdir(p)):
+                    with open(os.path.join(p, g), "rb") as fh:
+                        out[f + "/" + g] = hashlib.sha256(fh.read()).hexdigest()
+                continue
+            with open(p, "rb") as fh:
                 out[f] = hashlib.sha256(fh.read()).hexdigest()
         return out
 

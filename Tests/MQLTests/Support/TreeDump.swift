@@ -58,6 +58,8 @@ enum TreeDump {
             return "(end-pairing \(expr(pairing))\(optional("on", on))\(optional("note", note)))"
         case .visit(let child, let on, let kind, let note):
             return "(visit \(expr(child)) \(expr(on))\(optional("kind", kind))\(optional("note", note)))"
+        case .attach(let file, let target, let id, let note, let taken):
+            return "(attach \(expr(file)) \(target.rawValue) \(expr(id))\(optional("note", note))\(optional("taken", taken)))"
         }
     }
 
