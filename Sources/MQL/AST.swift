@@ -160,6 +160,8 @@ public enum StatementKind: Sendable {
     case plan(Query)
     case explain(name: String, nameRange: SourceRange, query: Query)
     case test(TestCase)
+    /// `section NAME ["TITLE"] = QUERY`: a named query of a report file (docs/reports.md).
+    case section(name: String, nameRange: SourceRange, title: String?, query: Query)
     case change(Change)
     case begin, commit, rollback
     /// `suggest pairings …` and `explain pair …` (Parser+PairingRound.swift).

@@ -688,6 +688,21 @@ public final class Checker {
         case .difference, .intersection:
             guard arity(2...2), want(0, [.textSet, .list(.text)], "a set of text"), want(1, [.textSet, .list(.text)], "a set of text") else { return invalid(range) }
             return make(.textSet)
+        case .period_due, .window_start, .window_end, .is_period:
+            guard arity(1...1), want(0, [.text], "text (a period YYYY-MM)") else { return invalid(range) }
+            // A period written as a constant is checked here, at its position.
+            if builtin != .is_period, case .constant(.text(let p)) = typedArgs[0].node, ReportPeriod(p) == nil {
+                error(scope, typedArgs[0].range, ReportPeriod.problem(p))
+                return invalid(range)
+            }
+            // The first window starts at the programme's start (cycle.md §1).
+            if builtin == .window_start, let start = catalog.params["programme_start"], start.type == .date {
+                typedArgs.append(TExpr(.constant(start.value), .date, range))
+            }
+            return make(builtin == .is_period ? .bool : .date)
+        case .period_of:
+            guard arity(1...1), want(0, [.date], "a date") else { return invalid(range) }
+            return make(.text)
         case .exists:
             guard arity(1...1) else { return invalid(range) }
             switch typedArgs[0].type {

@@ -551,6 +551,7 @@ struct Evaluator {
         let p = Planner(store: store, catalog: catalog, today: today, caches: caches)
         p.source = source
         p.cancelled = cancelled
+        caches.wholeCollectionDefines = useIndexes
         return p
     }
 
@@ -618,8 +619,27 @@ struct Evaluator {
             ordered = selected ?? (0..<Int32(table.rowCount)).map { $0 }
         }
         ordered = window(ordered, q)
-        let getters = items.map { $0.valueGetter(store: store) }
+        let getters = zip(q.select, items).map { item, compiled in
+            Self.nullableBool(item.expr, planner: planner) ?? compiled.valueGetter(store: store)
+        }
         return QueryResult(columns: columns(q), rows: resultRows(ordered.lazy.map(Int.init), count: ordered.count, getters))
+    }
+
+    /// A boolean select item written `if(c, x, null)` (or `if(c, null, x)`): null where the
+    /// null branch is taken. Inside conditions a boolean is true or false (null makes a
+    /// comparison false); a result column may still say "not applicable" — a report not
+    /// yet due is neither on time nor late.
+    static func nullableBool(_ e: TExpr, planner: Planner) -> ((Int) -> Value)? {
+        guard e.type == .bool, case .call(.if, let args) = e.node, args.count == 3 else { return nil }
+        func isNull(_ x: TExpr) -> Bool { if case .constant(.null) = x.node { return true }; return false }
+        guard isNull(args[1]) != isNull(args[2]) else { return nil }
+        let condition = planner.compile(args[0]).asBool
+        let nullWhenTrue = isNull(args[1])
+        let other = planner.compile(nullWhenTrue ? args[2] : args[1]).asBool
+        return { r in
+            let c = condition(r)
+            return c == nullWhenTrue ? .null : .bool(other(r))
+        }
     }
 
     /// `order by FIELD … limit N` with an int or date field of the collection: its sorted

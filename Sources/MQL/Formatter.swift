@@ -88,6 +88,9 @@ public enum Formatter {
 
     static func layout(_ statement: Statement) -> String {
         let flat = Printer.statement(statement)
+        if case .section(let name, _, let title, let q) = statement.kind, DisplayWidth.of(flat) > width {
+            return sectionLayout(name: name, title: title, q)
+        }
         // Rules and constraints put their condition under the citation; anything long breaks.
         guard case .definition(let d) = statement.kind, d.kind != .define || DisplayWidth.of(flat) > width else { return flat }
         var header = "\(d.kind.rawValue) \(d.collection).\(d.name)"
@@ -97,6 +100,40 @@ public enum Formatter {
             return header + " =\n    " + parts.joined(separator: "\n    " + (isOr(d.expr) ? "or " : "and "))
         }
         return header + " =\n    " + Printer.expr(d.expr)
+    }
+
+    /// A long section of a report file: its query under the header, a clause a line, the
+    /// select items wrapped at the width.
+    static func sectionLayout(name: String, title: String?, _ q: Query) -> String {
+        var lines = ["section \(name)" + (title.map { " " + Printer.quote($0) } ?? "") + " ="]
+        lines.append("    " + Printer.expr(q.source, precedence: 7))
+        if let f = q.filter {
+            let parts = conditions(f)
+            if parts.count > 1 && DisplayWidth.of("    where " + Printer.expr(f)) > width {
+                lines.append("    where " + parts.joined(separator: "\n        " + (isOr(f) ? "or " : "and ")))
+            } else {
+                lines.append("    where " + Printer.expr(f))
+            }
+        }
+        if !q.groupBy.isEmpty { lines.append("    group by " + q.groupBy.map { Printer.expr($0) }.joined(separator: ", ")) }
+        if let s = q.select {
+            var line = "    select "
+            for (i, item) in s.enumerated() {
+                let text = Printer.expr(item.expr) + (item.alias.map { " as \($0)" } ?? "") + (i < s.count - 1 ? "," : "")
+                if line.hasSuffix(" "), !line.hasSuffix("select "), DisplayWidth.of(line + text) > width {
+                    lines.append(String(line.dropLast()))
+                    line = "        "
+                }
+                line += text + " "
+            }
+            lines.append(String(line.dropLast()))
+        }
+        if !q.orderBy.isEmpty {
+            lines.append("    order by " + q.orderBy.map { Printer.expr($0.expr) + ($0.descending ? " desc" : "") }.joined(separator: ", "))
+        }
+        if let l = q.limit { lines.append("    limit " + Printer.expr(l, precedence: 5) + (q.offset.map { " offset " + Printer.expr($0, precedence: 5) } ?? "")) }
+        else if let o = q.offset { lines.append("    offset " + Printer.expr(o, precedence: 5)) }
+        return lines.joined(separator: "\n")
     }
 
     static func isOr(_ e: Expr) -> Bool {

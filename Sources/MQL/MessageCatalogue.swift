@@ -44,6 +44,8 @@ public enum MessageID: String, MessageCatalogue {
     case noMotherWithID, explainPairCandidate, explainPairNewlyBroken, explainPairSuggestedToday
     case scriptHeader, scriptReview, scriptLeftOver
     case tooManyCells, defineTooDeep
+    // Report periods (cycle.md §1)
+    case badPeriod, reportWithoutSections, reportParamType
     // Test cases of rule files (mql test)
     case testExpectedValueNotLiteral, testRowKeyNotLiteral, testNoGivenRow, testExpectedValue, testExpectedCountNotWhole
     case testExpectedCount, testNotACount, testUnknownConstraint, testOfKey, testExpectedViolation, testExpectedNoViolation
@@ -195,6 +197,10 @@ public enum MessageID: String, MessageCatalogue {
                                "得到的日期超出 MQL 能表示的范围 0001-01-01 … 9999-12-31")
         case .numberNotFinite: ("the result is too large to be a number", "结果太大，无法表示为数字")
         case .cancelled: ("cancelled", "已取消")
+        case .reportWithoutSections: ("a report file needs at least one 'section NAME \"TITLE\" = QUERY'", "报表文件至少需要一条“section 名称 \"标题\" = 查询”")
+        case .reportParamType: ("param {1} is set by the report command and must be {2}, not {3}", "参数 {1} 由 report 命令设置，类型应为 {2}，而不是 {3}")
+        case .badPeriod: ("'{1}' is not a report period: a period is an even month written YYYY-MM (2019-06, 2019-08, …, 2019-12)",
+                          "“{1}”不是报送期次：期次是写作 YYYY-MM 的双月（2019-06、2019-08……2019-12）")
         case .timedOut: ("statement stopped after its time limit of {1} s (--timeout); nothing was changed",
                          "语句超过时限 {1} 秒（--timeout）被停止；没有修改任何数据")
         case .tooManyCells: ("statement stopped: its result would hold more than {1} cells (rows × columns, each set element counted); narrow it with where, select or limit, or raise --max-cells",

@@ -14,11 +14,11 @@ public enum MessagePhrase: String, MessageCatalogue {
     case setAndFields, withChildID, braceToCloseTest, dateAfterGivenToday, fromStatement, endOfTheStatement
     case equalsAfterFieldName, equalsAndExpectedCount, equalsAndExpectedValue, braceToOpenTest, braceWithRowFields
     case closeBraceOrComma, collectionNameAfterGiven, collectionName, aCollection, columnNameAfterAs, constraintName
-    case defineOrRuleName, testSubject, fieldName, aName, paramName, colonAfterFieldName, orTheEndOfTheStatement
+    case defineOrRuleName, testSubject, fieldName, aName, paramName, sectionName, colonAfterFieldName, orTheEndOfTheStatement
     case dotAndName
     case toVisitOrReport, visitOrReport
     // What the checker wanted
-    case aDate, textOrASet, text, anInt, aNumber, aBoolean, aSetOfText, boolean, aNumberDateOrText
+    case aDate, textOrASet, text, anInt, aNumber, aBoolean, aSetOfText, aPeriodText, boolean, aNumberDateOrText
     case rowsCollectionOrReverse, rowsSubquery, numbersSubquery, numbersDatesOrTextSubquery
     case operandOfNot, operandOfMinus, eachSideOf, sourceOfSubquery, argumentOfExists, argumentOf, argumentNOf, countRange
     // Tokens, as a message names them
@@ -63,6 +63,7 @@ public enum MessagePhrase: String, MessageCatalogue {
         case .fieldName: ("a field name", "字段名")
         case .aName: ("a name", "名称")
         case .paramName: ("a param name", "参数名")
+        case .sectionName: ("a section name", "section 的名称")
         case .colonAfterFieldName: ("':' after the field name", "字段名后的“:”")
         case .orTheEndOfTheStatement: ("{1} or the end of the statement", "{1}或语句结尾")
         case .dotAndName: ("'.' and a name ({1} {2}.NAME)", "“.”及名称（{1} {2}.名称）")
@@ -73,6 +74,7 @@ public enum MessagePhrase: String, MessageCatalogue {
         case .aNumber: ("a number", "数字")
         case .aBoolean: ("a boolean", "真假值")
         case .aSetOfText: ("a set of text", "文本集合")
+        case .aPeriodText: ("text (a period YYYY-MM)", "文本（期次 YYYY-MM）")
         case .boolean: ("boolean", "真假值（boolean）")
         case .aNumberDateOrText: ("a number, date or text", "数字、日期或文本")
         case .rowsCollectionOrReverse: ("rows (a collection or a reverse reference such as pairings)", "一组行（集合，或 pairings 这样的反向引用）")

@@ -168,6 +168,13 @@ public struct Parser {
             let (name, nameRange) = try expectIdentifier("a define or rule name")
             _ = advance()  // for
             kind = .explain(name: name, nameRange: nameRange, query: try query())
+        } else if current.isWord("section"), case .identifier = peek().kind, peek(2).is("=") || peek(2).isStringLiteral {
+            _ = advance()
+            let (name, nameRange) = try expectIdentifier("a section name")
+            var title: String?
+            if case .string(let s) = current.kind { title = s; index += 1 }
+            _ = try expect("=")
+            kind = .section(name: name, nameRange: nameRange, title: title, query: try query())
         } else if let round = try pairingRoundStatement() {
             kind = .pairingRound(round)
         } else if current.isWord("test"), case .string = peek().kind {

@@ -97,6 +97,25 @@ extension Planner {
                 let right = Set(y(r) ?? [])
                 return .literal(left.filter { right.contains($0) == keep })
             }
+        case .period_due, .window_start, .window_end:
+            guard let f = compile(args[0]).asText else { return .null }
+            let start = args.count > 1 ? constantValue(args[1]) : nil
+            let programmeStart: Int32? = if case .date(let d)? = start { d } else { nil }
+            let site = faultSite(args[0])
+            return .date { r in
+                guard let text = f(r) else { return nil }
+                guard let period = ReportPeriod(text) else {
+                    site.log.record(site.file, site.range, ReportPeriod.problem(text))
+                    return nil
+                }
+                return builtin == .window_start ? period.windowStart(programmeStart: programmeStart) : period.due
+            }
+        case .is_period:
+            guard let f = compile(args[0]).asText else { return .bool { _ in false } }
+            return .bool { r in f(r).map { ReportPeriod($0) != nil } ?? false }
+        case .period_of:
+            guard let d = compile(args[0]).asDate else { return .null }
+            return .text { r in d(r).map { ReportPeriod.containing($0).text } }
         case .exists:
             switch compile(args[0]) {
             case .rows(_, let p): return .bool { r in !p(r) { _ in false } }

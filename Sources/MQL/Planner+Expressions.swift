@@ -351,6 +351,7 @@ extension Planner {
         // Already computed for the whole collection by the filter: read it.
         if let whole = caches.vectors.compiled(key) { return whole }
         if let done = caches.defines[key] { return done }
+        if let whole = wholeCollectionDefine(info) { return whole }
         guard let typed = info.typed else { return .null }
         // A fresh planner: a define's body never sees the enclosing query's groups.
         let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)

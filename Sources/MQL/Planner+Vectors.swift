@@ -768,9 +768,31 @@ extension Planner {
             }
         case .call(let f, let args) where f == .count || f == .min || f == .max:
             return reverseAggregate(f, args[0], table: table)
+        case .call(.sum, let args) where e.type == .int:
+            // `sum(children select n)` of whole numbers, per row (a report's per-street
+            // totals of per-child counts).
+            return reverseAggregate(.sum, args[0], table: table, site: faultSite(e))
         default:
             return nil
         }
+    }
+
+    /// TUNING: a collection this small (the 11 streets, the communities) has a define that
+    /// aggregates its referring rows computed for all its rows at once: a street's count
+    /// of its children's pairings is then a few passes over children and pairings, not a
+    /// subquery per child (the report's ledger at a million children: seconds → tenths).
+    static let wholeCollectionDefineRows = 4096
+
+    /// A define of a small collection whose body is count/sum/min/max over the rows that
+    /// refer to it, computed for the whole collection and read per row; nil otherwise.
+    func wholeCollectionDefine(_ info: DefineInfo) -> Compiled? {
+        guard caches.wholeCollectionDefines, let typed = info.typed, let owner = store.table(info.collection),
+              owner.rowCount <= Self.wholeCollectionDefineRows,
+              case .call(let f, _) = typed.node, [.count, .sum, .min, .max].contains(f) else { return nil }
+        let key = ObjectIdentifier(info)
+        guard let memo = defineValues(info, typed, owner: owner) else { return nil }
+        _ = memo()
+        return caches.vectors.compiled(key)
     }
 
     /// A define's values over its whole collection, computed once per statement; the
@@ -839,7 +861,7 @@ extension Planner {
 
     /// `count(pairings where active)`, `max(visits where kind = "家访" select date)` for
     /// every row at once: one pass over the referring rows.
-    private func reverseAggregate(_ f: Builtin, _ arg: TExpr, table: Table) -> (() -> VectorValues)? {
+    private func reverseAggregate(_ f: Builtin, _ arg: TExpr, table: Table, site: FaultSite? = nil) -> (() -> VectorValues)? {
         let count = table.rowCount
         // The element selected, if any, evaluated over the referring collection.
         var sourceInfo: (Table, Int, VectorForm?)?
@@ -882,6 +904,26 @@ extension Planner {
                     targets.withUnsafeBufferPointer { t in each { if t[$0] >= 0 { counts[Int(t[$0])] += 1 } } }
                 }
                 return .ints(counts)
+            }
+            if f == .sum {
+                // Exactly, as whole numbers; over no rows 0; an overflow is a fault, as row
+                // by row.
+                guard case .ints(let v) = element!() else { return .ints([Int](repeating: 0, count: count)) }
+                var totals = [Int](repeating: 0, count: count)
+                var overflow = false
+                targets.withUnsafeBufferPointer { t in
+                    v.withUnsafeBufferPointer { v in
+                        each { i in
+                            let target = t[i], x = v[i]
+                            guard target >= 0, x != IntColumn.null else { return }
+                            let (s, o) = totals[Int(target)].addingReportingOverflow(x)
+                            if o || s == IntColumn.null { overflow = true; return }
+                            totals[Int(target)] = s
+                        }
+                    }
+                }
+                if overflow { site?.integerOverflow("sum"); return .ints([Int](repeating: IntColumn.null, count: count)) }
+                return .ints(totals)
             }
             let wantMax = f == .max
             switch element!() {

@@ -29,6 +29,9 @@ final class CompileCaches {
     var cancelled: (() -> Bool)?
     /// Defines computed for a whole collection at once (see `Planner+Vectors`).
     let vectors = VectorCache()
+    /// False for full scans (`useIndexes = false`): no define is computed for a whole
+    /// collection ahead of its rows (`Planner.wholeCollectionDefine`).
+    var wholeCollectionDefines = true
 }
 
 public final class Planner {

@@ -16,6 +16,7 @@ public enum Printer {
             if let c = d.citation { text += " " + quote(c) }
             return text + " = " + expr(d.expr)
         case .test(let t): return test(t)
+        case .section(let name, _, let title, let q): return "section \(name)" + (title.map { " " + quote($0) } ?? "") + " = " + query(q)
         case .begin: return "begin"
         case .commit: return "commit"
         case .rollback: return "rollback"

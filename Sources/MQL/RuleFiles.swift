@@ -55,7 +55,7 @@ public enum RuleFiles {
                     }
                 case .test(let t):
                     catalog.addTest(TestInfo(test: t, file: file))
-                case .query(let q), .count(let q), .plan(let q), .explain(_, _, let q):
+                case .query(let q), .count(let q), .plan(let q), .explain(_, _, let q), .section(_, _, _, let q):
                     queries.append((statement, q))
                 case .expression, .pairingRound:
                     break

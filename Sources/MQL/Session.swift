@@ -61,6 +61,9 @@ public final class Session {
     public var readOnlyReason: String?
     /// Warnings not yet taken (see `takeWarnings`).
     var warnings: [Diagnostic] = []
+    /// Set by `ReportRunner` while it runs a report's sections over unchanging data: the
+    /// defines computed for one section (a street's counts) are read by the next.
+    var sharedCaches: CompileCaches?
 
     public init(store: Store, catalog: Catalog, today: Int32) {
         self.store = store
@@ -141,7 +144,7 @@ public final class Session {
     func executeUnchecked(_ statement: Statement) throws -> StatementOutcome {
         let file = statement.file
         switch statement.kind {
-        case .query(let q):
+        case .query(let q), .section(_, _, _, let q):
             let checked = try check(q, file: file)
             return .rows(evaluator(file).run(checked))
         case .count(let q):
@@ -240,6 +243,12 @@ public final class Session {
 
     func evaluator(_ file: SourceFile) -> Evaluator {
         var e = Evaluator(store: store, catalog: catalog, today: today, source: file)
+        if let shared = sharedCaches {
+            // Constants are cached by node, and a node of an earlier statement may be gone
+            // (its address reused): only defines, which the catalog keeps, carry over.
+            shared.constants = [:]
+            e.caches = shared
+        }
         e.useIndexes = useIndexes
         e.cancelled = cancellationCheck
         e.charge = limits.map { limits in { limits.charge($0) } }

@@ -42,6 +42,11 @@ public struct Token: Equatable, Sendable {
     public func `is`(_ punct: String) -> Bool { kind == .punct(punct) }
     public func `is`(_ keyword: Keyword) -> Bool { kind == .keyword(keyword) }
 
+    public var isStringLiteral: Bool {
+        if case .string = kind { return true }
+        return false
+    }
+
     /// An identifier matched case-insensitively (for statement words such as `define`).
     public func isWord(_ word: String) -> Bool {
         if case .identifier(let name) = kind { return name.lowercased() == word }

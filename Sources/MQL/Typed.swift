@@ -32,6 +32,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case today, age, months_between, days_between, len, lower, upper, coalesce, year, month, day
     case abs, round, exists, count, sum, avg, min, max, pinyin, initials, `if`, trim, left, right
     case difference, intersection
+    // Report periods (cycle.md §1): see `ReportPeriod`.
+    case period_due, window_start, window_end, is_period, period_of
 }
 
 public indirect enum TNode {

@@ -21,4 +21,5 @@ enum Defaults {
 
     static var dataDirectory: String { projectRoot + "/examples/data" }
     static var rulesDirectory: String { projectRoot + "/examples/rules" }
+    static var reportFile: String { projectRoot + "/examples/reports/ledger.mql" }
 }

@@ -49,6 +49,8 @@ struct DotCommand {
                    examples: []),
         DotCommand(name: ".export", synopsis: ".export QUERY-OR-COLLECTION|附件1|附件2 STREET|附件3 STREET|双月报 STREET FILE", summary: ("write a result or a form to an Excel workbook (FILE.xlsx) or a CSV file for Excel", "把结果或表格写入 Excel 工作簿（文件.xlsx）或 CSV 文件（供 Excel 使用）"),
                    examples: []),
+        DotCommand(name: ".report", synopsis: ".report PERIOD [STREET]", summary: ("the ledger (台账) of a bi-monthly report period, as of its window's end", "某一期双月报的台账（截至该期统计期末）"),
+                   examples: [".report 2019-10", ".report 2019-10 布吉"]),
         DotCommand(name: ".checkpoint", synopsis: ".checkpoint", summary: ("write the dataset files anew and empty the journal", "重写数据文件并清空日志"),
                    examples: []),
         DotCommand(name: ".quit", synopsis: ".quit", summary: ("leave (also .exit, Ctrl-D)", "退出（也可用 .exit 或 Ctrl-D）"),
@@ -230,6 +232,19 @@ extension ScriptRunner {
             try read(args[0], column: line.restColumn)
         case ".save-test":
             try saveTest(args, column: line.restColumn)
+        case ".report":
+            guard args.count == 1 || args.count == 2 else { throw DotError(column: line.restColumn, message: ReplMessage.reportUsage()) }
+            guard let period = ReportPeriod(args[0]) else { throw DotError(column: line.restColumn, message: MessageID.badPeriod(args[0])) }
+            let street = args.count == 2 ? args[1] : nil
+            if let street, let problem = ReportCommand.unknownStreet(street, in: session.store) {
+                throw DotError(column: line.restColumn, message: problem)
+            }
+            let file: SourceFile
+            do { file = try RuleFiles.readSource(Defaults.reportFile) } catch { throw DotError(column: 1, message: "\(error)") }
+            let reportSession = try ReportRunner.session(extending: session, with: file)
+            let report = try ReportRunner.run(reportSession, file: file, period: period, street: street)
+            let renderer = ReportRenderer(report: report, unmask: writer.unmask, asOf: session.today, dataDirectory: session.dataset?.directory ?? Defaults.dataDirectory)
+            emitText(writer.format == .json ? renderer.json() : renderer.table())
         case ".checkpoint":
             do { try session.checkpoint() } catch {
                 throw DotError(column: 1, message: "\(error)")

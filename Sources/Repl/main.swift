@@ -9,7 +9,7 @@ struct MQLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mql",
         abstract: "MQL: questions and rules over the 妇联妈妈 programme's data.",
-        subcommands: [RunCommand.self, TestCommand.self, CheckCommand.self, GenCommand.self, FmtCommand.self, ImportCommand.self, ExportCommand.self, ImpactCommand.self, InitCommand.self, SuggestCommand.self],
+        subcommands: [RunCommand.self, TestCommand.self, CheckCommand.self, GenCommand.self, FmtCommand.self, ImportCommand.self, ExportCommand.self, ImpactCommand.self, InitCommand.self, SuggestCommand.self, ReportCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -15,6 +15,7 @@ enum TreeDump {
         case .plan(let q): return "(plan \(query(q)))"
         case .explain(let name, _, let q): return "(explain \(name) \(query(q)))"
         case .param(let name, _, let value): return "(param \(name) \(expr(value)))"
+        case .section(let name, _, let title, let q): return "(section \(name)" + (title.map { " " + Printer.quote($0) } ?? "") + " \(query(q)))"
         case .definition(let d):
             let citation = d.citation.map { " " + Printer.quote($0) } ?? ""
             return "(\(d.kind.rawValue) \(d.collection).\(d.name)\(citation) \(expr(d.expr)))"
