@@ -27,7 +27,7 @@ enum ReplMessage: String, MessageCatalogue {
     // mql suggest
     case suggestSummary
     // mql report
-    case reportXlsxNotYet, reportUnknownStreet, reportDidYouMean, cannotWriteFile, reportWindow, reportUsage
+    case reportUnknownStreet, reportDidYouMean, reportWindow, reportUsage
 
     var templates: (english: String, chinese: String) {
         switch self {
@@ -81,11 +81,8 @@ enum ReplMessage: String, MessageCatalogue {
         case .violationsOfConstraints: ("{1} violation{2} of {3} constraint{4}", "{3} 条约束共有 {1} 处违反")
         case .journalUnchained: ("journal: the first {1} {2} written before entries were chained (an older mql) and cannot be verified",
                                  "journal: 前 {1} 条记录写于启用哈希链之前（较早版本的 mql），无法核验")
-        case .reportXlsxNotYet: ("--format xlsx is not available for report in this build yet (the workbook writer has not landed); use json, html or table",
-                                 "本版本的 report 还不支持 --format xlsx（工作簿写入功能尚未合入）；请使用 json、html 或 table")
         case .reportUnknownStreet: ("no street named '{1}'", "没有名为“{1}”的街道")
         case .reportDidYouMean: ("; did you mean '{1}'?", "；是不是要写“{1}”？")
-        case .cannotWriteFile: ("cannot write file", "无法写入文件")
         case .reportWindow: ("period {1}: {2} to {3}", "期次 {1}：{2} 至 {3}")
         case .reportUsage: ("usage: .report PERIOD [STREET]  (PERIOD: an even month YYYY-MM, e.g. 2019-10)", "用法：.report 期次 [街道]（期次：双月 YYYY-MM，例如 2019-10）")
         case .journalEdited: ("the history was edited, reordered or truncated: {1}", "修改历史被编辑、调换顺序或截断：{1}")

@@ -43,8 +43,8 @@ struct ReportCommand: ParsableCommand {
         if ReportPeriod(period) == nil {
             throw ValidationError(MessageID.badPeriod(period))
         }
-        if format == .xlsx {
-            throw ValidationError(ReplMessage.reportXlsxNotYet())
+        if format == .xlsx, out == nil {
+            throw ValidationError(ReplMessage.workbookNeedsOut())
         }
     }
 
@@ -78,13 +78,19 @@ struct ReportCommand: ParsableCommand {
         case .json: text = renderer.json()
         case .table: text = renderer.table()
         case .html: text = ReportHTML(renderer: renderer).page()
-        case .xlsx: throw ValidationError(ReplMessage.reportXlsxNotYet())
+        case .xlsx:
+            // validate() made sure there is a file to write the workbook to.
+            do { try DatasetWriter.writeAtomically(try renderer.workbook(), to: out!) } catch {
+                Terminal.error("\(out!): error: " + WorkbookOutput.describe(error))
+                throw ExitCode(1)
+            }
+            return
         }
         if let out {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
-                Terminal.error("\(out): error: " + ReplMessage.cannotWriteFile() + " (\(error.localizedDescription))")
+                Terminal.error("\(out): error: " + ReplMessage.cannotWriteFile(error.localizedDescription))
                 throw ExitCode(1)
             }
         } else {

@@ -11,7 +11,7 @@ XML where openpyxl cannot make what WPS and others write (inline strings, no sty
 part), imports as people mean it; bad ones give positioned errors and change nothing.
 Prints PASS/FAIL per case and `N passed, M failed`; exit 1 if any failed.
 """
-import csv, datetime, hashlib, io, os, shutil, subprocess, sys, tempfile, zipfile
+import csv, datetime, hashlib, io, json, os, shutil, subprocess, sys, tempfile, zipfile
 
 import openpyxl
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
@@ -411,7 +411,33 @@ def test_bad_workbooks():
     check("bad workbooks changed nothing", digest(d) == before)
 
 
-for test in [test_exports, test_import_openpyxl_form, test_import_sheet_option_and_1904, test_import_wps_like, test_bad_workbooks]:
+def test_report_workbook():
+    # mql report --format xlsx: the ledger sheet holds the JSON's rows and total, cell for cell.
+    path = os.path.join(WORK, "ledger.xlsx")
+    r = subprocess.run([MQL, "report", "--period", "2019-10", "--today", TODAY, "--format", "xlsx", "--out", path], capture_output=True, text=True, cwd=WORK)
+    check("report --format xlsx --out writes a workbook", r.returncode == 0 and r.stdout == "", r.stderr)
+    j = subprocess.run([MQL, "report", "--period", "2019-10", "--today", TODAY, "--format", "json"], capture_output=True, text=True, cwd=WORK)
+    report = json.loads(j.stdout)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    lines = list(ws.iter_rows(values_only=True))
+    heading_row = next(i for i, line in enumerate(lines) if line[0] == "街道")
+    body = lines[heading_row + 1:]
+    keys = list(report["rows"][0].keys())
+    def as_json(v):
+        if isinstance(v, datetime.datetime):
+            return v.strftime("%Y-%m-%d")
+        return v
+    want = [[row[k] for k in keys] for row in report["rows"]] + [[report["total"].get(k) for k in keys]]
+    got = [[as_json(v) for v in line[:len(keys)]] for line in body]
+    check("report workbook: the ledger's rows and total equal the JSON", got == want, [(a, b) for a, b in zip(got, want) if a != b][:2])
+    check("report workbook: one sheet per other section", len(wb.worksheets) == 1 + len(report["sections"]), [w.title for w in wb.worksheets])
+    check("report workbook: heading row frozen", ws.freeze_panes == "A%d" % (heading_row + 2), ws.freeze_panes)
+    r = subprocess.run([MQL, "report", "--period", "2019-10", "--format", "xlsx"], capture_output=True, text=True, cwd=WORK)
+    check("report --format xlsx without --out is a usage error (exit 2)", r.returncode == 2 and "--out" in r.stderr and r.stdout == "", (r.returncode, r.stderr))
+
+
+for test in [test_exports, test_import_openpyxl_form, test_import_sheet_option_and_1904, test_import_wps_like, test_bad_workbooks, test_report_workbook]:
     try:
         test()
     except Exception as e:  # a crash of the test itself is a failure, not a stop
