@@ -10,7 +10,7 @@ import Foundation
 import Testing
 
 /// SplitMix64: the same sequence for the same seed on every platform.
-struct SeededGenerator: RandomNumberGenerator {
+struct IncrementalSeededGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -53,7 +53,7 @@ struct SeededGenerator: RandomNumberGenerator {
     static let levels = ["区", "街道", "社区", "省"]
 
     struct Generator {
-        var random: SeededGenerator
+        var random: IncrementalSeededGenerator
 
         mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
         mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
@@ -235,7 +235,7 @@ struct SeededGenerator: RandomNumberGenerator {
         var steps = 0, refused = 0, refusedIncrementally = 0
         var refusing = Set<String>()
         for seed in 1...30 {
-            var generator = Generator(random: SeededGenerator(seed: UInt64(seed)))
+            var generator = Generator(random: IncrementalSeededGenerator(seed: UInt64(seed)))
             let files = generator.dataset()
             var store = try DatasetLoader.load(files: files.mapValues { Array($0.utf8) }, directory: "random")
             Self.buildIndexes(store)
@@ -298,7 +298,7 @@ struct SeededGenerator: RandomNumberGenerator {
     @Test func changesInPlaceAreKeptOrTakenBackWhole() throws {
         var inPlace = 0, refused = 0
         for seed in 31...50 {
-            var generator = Generator(random: SeededGenerator(seed: UInt64(seed)))
+            var generator = Generator(random: IncrementalSeededGenerator(seed: UInt64(seed)))
             let files = generator.dataset()
             let session = try Session(store: DatasetLoader.load(files: files.mapValues { Array($0.utf8) }, directory: "random"),
                                       ruleSources: Self.rules(), today: Fixtures.today)

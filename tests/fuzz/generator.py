@@ -22,6 +22,11 @@ SCHEMA = {
     "pairings": [("id", "int"), ("mother", "ref:mothers"), ("child", "ref:children"), ("since", "date"),
                  ("until", "date"), ("channels", "set"), ("note", "text")],
     "visits": [("id", "int"), ("pairing", "ref:pairings"), ("date", "date"), ("kind", "text"), ("note", "text")],
+    "reports": [("id", "int"), ("street", "ref:streets"), ("period", "text"), ("submitted", "date"), ("results", "text"),
+                ("experience", "text"), ("problems", "text")],
+    "exemplars": [("id", "int"), ("report", "ref:reports"), ("pairing", "ref:pairings"), ("note", "text")],
+    "attachments": [("id", "int"), ("file", "text"), ("sha256", "text"), ("report", "ref:reports"), ("visit", "ref:visits"),
+                    ("taken", "date"), ("note", "text")],
     "changes": [("id", "int"), ("at", "date"), ("time", "text"), ("user", "text"), ("op", "text"),
                 ("collection", "text"), ("key", "text"), ("statement", "text")],
 }
@@ -29,8 +34,9 @@ CHINESE = {"children": "儿童", "mothers": "妈妈", "pairings": "结对", "vis
 CHINESE_FIELDS = {"children": {"name": "姓名", "street": "街道", "age": "年龄", "tags": "标签", "status": "审核状态"},
                   "mothers": {"name": "姓名", "level": "层级"}, "visits": {"kind": "方式", "date": "日期"}}
 # Reverse references: inside a row of the key, these collections name the rows referring to it.
-REVERSE = {"streets": ["children", "communities", "mothers"], "children": ["pairings"], "mothers": ["pairings"],
-           "pairings": ["visits"], "communities": ["children", "mothers"], "visits": [], "changes": []}
+REVERSE = {"streets": ["children", "communities", "mothers", "reports"], "children": ["pairings"], "mothers": ["pairings"],
+           "pairings": ["visits", "exemplars"], "communities": ["children", "mothers"], "visits": ["attachments"],
+           "reports": ["exemplars", "attachments"], "exemplars": [], "attachments": [], "changes": []}
 CHANGEABLE = ["children", "mothers", "pairings", "visits", "streets", "communities"]
 KEYWORDS = ["where", "select", "group", "by", "order", "limit", "offset", "and", "or", "not", "in", "is", "null",
             "between", "like", "contains", "as", "desc", "asc", "count", "insert", "update", "delete", "set",
