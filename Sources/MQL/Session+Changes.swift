@@ -63,7 +63,7 @@ extension Session {
         // A value the statement computed that cannot be represented refuses the change.
         try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
         let text = statement.file.text(of: statement.range)
-        if transaction == nil, let outcome = try changeInPlace(edits, of: current, text: text, statement: statement, insertedID: insertedID) {
+        if transaction == nil, let outcome = try changeInPlace(edits, of: current, text: text, statement: statement, insertedID: insertedID, attachments: attachments) {
             return outcome
         }
         let changed: Store
@@ -92,7 +92,8 @@ extension Session {
     /// and the rows it can affect break no constraint afterwards; else it is taken back
     /// and nil returned, and the change is made on a copy and checked the usual way (which
     /// names the rows). Nil too, with nothing done, for a change it cannot take.
-    func changeInPlace(_ edits: [RowEdit], of current: Store, text: String, statement: Statement, insertedID: Int?) throws -> StatementOutcome? {
+    func changeInPlace(_ edits: [RowEdit], of current: Store, text: String, statement: Statement, insertedID: Int?,
+                       attachments: [PendingAttachment] = []) throws -> StatementOutcome? {
         guard !edits.isEmpty, !IncrementalCheck.alwaysFull, current === store, current.canApplyInPlace(edits),
               let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog) else { return nil }
         var change: InPlaceChange
@@ -110,6 +111,8 @@ extension Session {
                 do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
             }
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)
+            // An attach's file is in place, fsynced, before its row is journalled.
+            try keep(attachments, statement: statement)
             store = try durable(edits, statementText: text, changed: current, statement: statement)
         } catch {
             current.undo(change)
