@@ -9,19 +9,6 @@ import Foundation
 @testable import MQL
 import Testing
 
-/// SplitMix64: the same sequence for the same seed on every platform.
-struct IncrementalSeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct IncrementalCheckTests {
     /// Constraints beside the shipped ones: the shapes the analysis follows (two
     /// references, reverse references with and without a condition, correlated subqueries
@@ -53,7 +40,7 @@ struct IncrementalSeededGenerator: RandomNumberGenerator {
     static let levels = ["区", "街道", "社区", "省"]
 
     struct Generator {
-        var random: IncrementalSeededGenerator
+        var random: SplitMix
 
         mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
         mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
@@ -235,7 +222,7 @@ struct IncrementalSeededGenerator: RandomNumberGenerator {
         var steps = 0, refused = 0, refusedIncrementally = 0
         var refusing = Set<String>()
         for seed in 1...30 {
-            var generator = Generator(random: IncrementalSeededGenerator(seed: UInt64(seed)))
+            var generator = Generator(random: SplitMix(seed: UInt64(seed)))
             let files = generator.dataset()
             var store = try DatasetLoader.load(files: files.mapValues { Array($0.utf8) }, directory: "random")
             Self.buildIndexes(store)
@@ -298,7 +285,7 @@ struct IncrementalSeededGenerator: RandomNumberGenerator {
     @Test func changesInPlaceAreKeptOrTakenBackWhole() throws {
         var inPlace = 0, refused = 0
         for seed in 31...50 {
-            var generator = Generator(random: IncrementalSeededGenerator(seed: UInt64(seed)))
+            var generator = Generator(random: SplitMix(seed: UInt64(seed)))
             let files = generator.dataset()
             let session = try Session(store: DatasetLoader.load(files: files.mapValues { Array($0.utf8) }, directory: "random"),
                                       ruleSources: Self.rules(), today: Fixtures.today)
