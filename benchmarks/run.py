@@ -507,17 +507,19 @@ def ensure_dataset(mql, cache, n, seed):
 
 
 def snapshot_copy(mql, data_dir, copy_dir):
-    """A copy of the dataset (hard links) with a binary snapshot, as a checkpoint leaves a
-    dataset: what a script's `mql` process loads. The cached CSVs stay as generated."""
-    if (data_dir / "snapshot.mqls").exists():
-        return data_dir
-    if not (copy_dir / "snapshot.mqls").exists():
-        shutil.rmtree(copy_dir, ignore_errors=True)
-        copy_dir.mkdir(parents=True)
-        for t in SCHEMA:
-            os.link(data_dir / f"{t}.csv", copy_dir / f"{t}.csv")
-        log(f"checkpoint of {copy_dir} (writes the snapshot)")
-        subprocess.run(mql.base(copy_dir), input=".checkpoint\n", text=True, check=True, capture_output=True)
+    """A copy of the dataset (hard links) with a binary snapshot written by the binary under
+    test, as a checkpoint leaves a dataset: what a script's `mql` process loads. The cached
+    CSVs stay as generated. A snapshot found in the cache is not trusted: one written by an
+    older binary (another format or schema) is ignored by `mql`, which then loads the CSVs,
+    and every whole-process figure would silently measure a CSV load."""
+    shutil.rmtree(copy_dir, ignore_errors=True)
+    copy_dir.mkdir(parents=True)
+    for t in SCHEMA:
+        source = data_dir / f"{t}.csv"
+        if source.exists():
+            os.link(source, copy_dir / f"{t}.csv")
+    log(f"checkpoint of {copy_dir} (writes the snapshot)")
+    subprocess.run(mql.base(copy_dir), input=".checkpoint\n", text=True, check=True, capture_output=True)
     return copy_dir
 
 
