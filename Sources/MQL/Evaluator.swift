@@ -537,6 +537,8 @@ struct Evaluator {
     let source: SourceFile?
     /// Full scans only (the property test compares this with indexed plans).
     var useIndexes = true
+    /// See `Planner.buildsSortedIndexOnFirstUse`.
+    var buildsSortedIndexOnFirstUse = false
 
     /// Polled by scans; see `Session.cancellationCheck`.
     var cancelled: (() -> Bool)?
@@ -551,6 +553,7 @@ struct Evaluator {
         let p = Planner(store: store, catalog: catalog, today: today, caches: caches)
         p.source = source
         p.cancelled = cancelled
+        p.buildsSortedIndexOnFirstUse = buildsSortedIndexOnFirstUse
         caches.wholeCollectionDefines = useIndexes
         return p
     }

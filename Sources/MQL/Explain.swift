@@ -12,10 +12,12 @@ struct PlanExplainer {
     let today: Int32
     let source: SourceFile
     let useIndexes: Bool
+    var buildsSortedIndexOnFirstUse = false
 
     func plan(_ q: TQuery) -> QueryResult {
         var evaluator = Evaluator(store: store, catalog: catalog, today: today, source: source)
         evaluator.useIndexes = useIndexes
+        evaluator.buildsSortedIndexOnFirstUse = buildsSortedIndexOnFirstUse
         let planner = evaluator.makePlanner()
         let table = store.table(q.collection)!
         let filterPlan = planner.planFilter(q.filter, table: table, useIndexes: useIndexes)

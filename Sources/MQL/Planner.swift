@@ -59,6 +59,11 @@ public final class Planner {
         FaultSite(log: caches.faults, file: source, range: e.range)
     }
 
+    /// True when more statements are expected to follow (a REPL, a script file, stdin): a
+    /// sorted index built on first use then pays for itself over the statements that
+    /// follow. False for a single `mql -c` statement and for the checks, which scan instead.
+    var buildsSortedIndexOnFirstUse = false
+
     init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
         self.store = store
         self.catalog = catalog
@@ -146,8 +151,8 @@ public final class Planner {
         var best: (index: Int, choice: IndexChoice)?
         // A sorted index not built yet costs a sort of the column; on a large collection a
         // pass over the column for the whole condition costs less, so a statement run once
-        // (a script's) does not pay for an index it uses once.
-        let scanInstead = useIndexes && table.rowCount >= Self.sortedIndexBuildRows && vectorBits(filter, table: table) != nil
+        // (`mql -c`'s) does not pay for an index it uses once.
+        let scanInstead = useIndexes && !buildsSortedIndexOnFirstUse && table.rowCount >= Self.sortedIndexBuildRows && vectorBits(filter, table: table) != nil
         if useIndexes {
             for (i, part) in parts.enumerated() {
                 if scanInstead, let field = sortedIndexField(part, table: table), !table.hasCachedSortedIndex(field: field) { continue }
@@ -184,8 +189,11 @@ public final class Planner {
         case .binary(let op, let l, let r) where op.isComparison:
             if constantValue(r) != nil { field = directField(l, table: table) } else if constantValue(l) != nil { field = directField(r, table: table) }
             if let f = field, op == .equal, table.schema.fields[f].name == "id", table.isKeyedByID { return nil }
-        case .between(let x, _, _, false):
+        case .between(let x, let lo, let hi, false):
             field = directField(x, table: table)
+            if let f = field, let a = constantValue(lo), let b = constantValue(hi),
+               let low = orderedKey(a, field: f, table: table), let high = orderedKey(b, field: f, table: table),
+               isSmallKeyRange(field: f, lower: low, upper: high, table: table) { return nil }
         default:
             return nil
         }
@@ -228,12 +236,34 @@ public final class Planner {
         case .between(let x, let lo, let hi, false):
             if let field = directField(x, table: table), let a = constantValue(lo), let b = constantValue(hi),
                let low = orderedKey(a, field: field, table: table), let high = orderedKey(b, field: field, table: table) {
+                if let keys = keyRange(field: field, lower: low, upper: high, table: table, text: text) { return keys }
                 return rangeIndex(field: field, lower: low, upper: high, table: table, text: text)
             }
         default:
             break
         }
         return nil
+    }
+
+    /// TUNING: a range of at most this many ids is looked up id by id in the key index.
+    static let keyRangeLookups = 4096
+
+    /// `id between a and b` over a few ids: each id looked up in the key index (which every
+    /// keyed collection has), so no sorted index of the ids is built and no column scanned.
+    func keyRange(field: Int, lower: Int, upper: Int, table: Table, text: String) -> IndexChoice? {
+        guard isSmallKeyRange(field: field, lower: lower, upper: upper, table: table) else { return nil }
+        var rows: [Int32] = []
+        if lower <= upper {
+            for id in lower...upper { if let row = table.row(id: id) { rows.append(Int32(row)) } }
+            rows.sort()
+        }
+        return IndexChoice(description: "KEY id (\(text))", estimate: rows.count) { rows }
+    }
+
+    func isSmallKeyRange(field: Int, lower: Int, upper: Int, table: Table) -> Bool {
+        guard table.schema.fields[field].name == "id", table.isKeyedByID else { return false }
+        let (width, overflow) = upper.subtractingReportingOverflow(lower)
+        return upper < lower || (!overflow && width < Self.keyRangeLookups)
     }
 
     /// An int or date constant as the sorted index's key type.

@@ -31,6 +31,8 @@ public final class Session {
     public var today: Int32
     /// Read by `plan` tests: force full scans.
     public var useIndexes = true
+    /// Set when more statements are expected to follow (see `Planner.buildsSortedIndexOnFirstUse`).
+    public var buildsSortedIndexOnFirstUse = false
     /// Polled while a statement scans rows (every 256 rows of each filter); when it returns
     /// true the statement stops, changes nothing, and fails with "cancelled". The REPL sets
     /// it to its Ctrl-C flag.
@@ -162,7 +164,8 @@ public final class Session {
             return .value(value, ResultColumn(name: name, type: typed.type, masking: typed.masking))
         case .plan(let q):
             let checked = try check(q, file: file)
-            return .rows(PlanExplainer(store: store, catalog: catalog, today: today, source: file, useIndexes: useIndexes).plan(checked))
+            return .rows(PlanExplainer(store: store, catalog: catalog, today: today, source: file, useIndexes: useIndexes,
+                                         buildsSortedIndexOnFirstUse: buildsSortedIndexOnFirstUse).plan(checked))
         case .explain(let name, let nameRange, let q):
             let checked = try check(q, file: file)
             guard let info = catalog.define(checked.collection, name)
@@ -250,6 +253,7 @@ public final class Session {
             e.caches = shared
         }
         e.useIndexes = useIndexes
+        e.buildsSortedIndexOnFirstUse = buildsSortedIndexOnFirstUse
         e.cancelled = cancellationCheck
         e.charge = limits.map { limits in { limits.charge($0) } }
         e.caches.counters = workCounters

@@ -87,6 +87,9 @@ struct RunCommand: ParsableCommand {
 
     /// Runs -c, the files, the REPL or stdin.
     func runInput(_ runner: inout ScriptRunner, session: Session) throws {
+        // Files, stdin and the REPL run statement after statement: an index built on first
+        // use is read again. A -c statement is usually all a process runs.
+        session.buildsSortedIndexOnFirstUse = command == nil
         if let command {
             runner.run(source: command, name: "<command>")
         } else if !files.isEmpty {

@@ -69,7 +69,8 @@ struct ConditionPool {
                                       "street = null", "household_income = null", "name in [null, \(q(rng.pick(names)))]", "street != \(q(rng.pick(streets)))",
                                       "not (\(q(rng.pick(tags))) in tags)", "status not in [\"已审核\"]", "id in [\(int(1, children)), \(int(1, children))]",
                                       "community in [\(q(rng.pick(communities))), \(q(rng.pick(communities)))]", "registered < today()",
-                                      "birth between \(date(2012, 2014)) and \(date(2005, 2008))", "gender is null", "household_size = 3.0"])
+                                      "birth between \(date(2012, 2014)) and \(date(2005, 2008))", "gender is null", "household_size = 3.0",
+                                      "id between \(int(-3, children)) and \(int(-3, children + 5))"])
             case 17: return "medical_cost \(rng.pick(ops)) \(int(0, 100000))"
             case 18: return "(street = \(q(rng.pick(streets))) or \(q(rng.pick(tags))) in tags)"
             default: return "name in \(list(names))"
@@ -212,6 +213,7 @@ func checkPlannerAgainstScans(_ session: Session, seed: UInt64, queries: Int) th
         "plan children where street = \"布吉\" and unpaired",
         "plan children where age between 6 and 12 and \"低保\" in tags select name order by age desc limit 5",
         "plan children where id = 17",
+        "plan mothers where id between 10 and 14 and level != \"区\"",
         "plan children where household_size between 3 and 4 and status = \"已审核\"",
         "plan pairings where mother = 116",
         "plan visits where date between 2019-09-01 and 2019-09-30 and kind = \"家访\"",
