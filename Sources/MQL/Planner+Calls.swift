@@ -117,6 +117,8 @@ extension Planner {
             guard let d = compile(args[0]).asDate else { return .null }
             return .text { r in d(r).map { ReportPeriod.containing($0).text } }
         case .exists:
+            // A correlated subquery grouped once for all rows (`Planner+Decorrelation`).
+            if case .subquery(let sub) = args[0].node, let count = decorrelatedCount(sub) { return .bool { count($0) > 0 } }
             switch compile(args[0]) {
             case .rows(_, let p): return .bool { r in !p(r) { _ in false } }
             case .values(let p, _): return .bool { r in !p(r) { _ in false } }
@@ -125,6 +127,9 @@ extension Planner {
             default: return .bool { _ in false }
             }
         case .count, .sum, .avg, .min, .max:
+            if builtin == .count, case .subquery(let sub) = args[0].node, sub.select == nil, let count = decorrelatedCount(sub) {
+                return .int { count($0) }
+            }
             return subqueryAggregate(builtin, compile(args[0]), type: type, site: FaultSite(log: caches.faults, file: source, range: range))
         }
     }
