@@ -535,8 +535,15 @@ extension Planner {
                 guard parts.outerHolds(r) else { return 0 }
                 let outerKey: [Int] = values.map { if case .ints(_, let outer) = $0 { return outer(r) }; return 0 }
                 let outerTexts: [String?] = values.map { if case .texts(_, let outer) = $0 { return outer(r) }; return nil }
+                // Null equals nothing: a null key of the enclosing row matches no row.
+                for (j, value) in values.enumerated() {
+                    switch value {
+                    case .ints: if outerKey[j] == CorrelatedValues.null { return 0 }
+                    case .texts: if outerTexts[j] == nil { return 0 }
+                    }
+                }
                 let probe = outerKey[k]
-                guard probe != CorrelatedValues.null, probe < postings.keyCount else { search.spent += 1; return 0 }
+                guard probe < postings.keyCount else { search.spent += 1; return 0 }
                 var excludedID: Int?
                 if let excluded = parts.excluded {
                     let id = excluded(r)
