@@ -105,7 +105,7 @@ extension Planner {
                     return made
                 }
                 if let (column, base) = setColumnAccess(args[0]) {
-                    let answers = CodeAnswers(dictionary: column.dictionary, decide: { rightSet().contains($0) != keep })
+                    let answers = CodeAnswers(dictionary: column.dictionary, decide: { rightSet().contains($0) == keep })
                     let dictionary = column.dictionary
                     return .textSet { r in
                         let row = base.map { Int($0(r)) } ?? r

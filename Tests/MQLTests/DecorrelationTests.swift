@@ -158,3 +158,25 @@ import Testing
         #expect(try fast.rows("children where others > 0 select id") == ["1", "2", "4"])
     }
 }
+
+@Suite struct ConstantSetDifferenceTests {
+    /// `difference(tags, tag_vocabulary)` decides each distinct element once: the same
+    /// elements, in the same order, as taking them one by one.
+    @Test func aConstantRightSideGivesTheElementwiseAnswer() throws {
+        let session = try Fixtures.exampleSession()
+        let vocabulary = Set(try session.rows("children select tag_vocabulary limit 1")[0].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            .components(separatedBy: ", ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) })
+        #expect(vocabulary.count == 17)
+        let query = "children select id, tags, difference(tags, tag_vocabulary), intersection(tags, tag_vocabulary), difference(tags, [\"低保\"]) order by id"
+        let result = try session.result(query)
+        for row in result.rows {
+            guard case .set(let tags) = row[1], case .set(let outside) = row[2], case .set(let inside) = row[3], case .set(let notPoor) = row[4] else {
+                Issue.record("not sets: \(row)"); continue
+            }
+            #expect(outside == tags.filter { !vocabulary.contains($0) })
+            #expect(inside == tags.filter { vocabulary.contains($0) })
+            #expect(notPoor == tags.filter { $0 != "低保" })
+        }
+        #expect(try session.count("count children where not known_tags") == result.rows.filter { if case .set(let s) = $0[2] { return !s.isEmpty }; return false }.count)
+    }
+}
