@@ -27,6 +27,40 @@ extension Session {
         return out
     }
 
+    /// `describeRow` as UTF-8 appended to `out`, without a String per part (`mql check`
+    /// prints one line per violation: hundreds of thousands at a million children).
+    public func describeRow(_ collection: String, _ row: Int, into out: inout [UInt8]) {
+        guard let table = store.table(collection) else { return }
+        var first = true
+        func separate() {
+            if first { first = false } else { out.append(0x20); out.append(0x20) }
+        }
+        func appendCode(_ dictionary: TextDictionary, _ code: Int32) {
+            if code >= 0 { out.append(contentsOf: dictionary.bytes(at: Int(code))) }
+        }
+        if table.isKeyedByID { separate(); out.append(contentsOf: String(table.id(row: row)!).utf8) }
+        for (i, field) in table.schema.fields.enumerated() where field.masking == .none {
+            switch (field.name, table.columns[i]) {
+            case ("name", .text(let c)):
+                separate()
+                appendCode(c.dictionary, c.codes[row])
+            case (_, .reference(let c)) where ["mother", "child", "pairing", "street", "community"].contains(field.name):
+                let target = Int(c.rows[row])
+                guard target >= 0, let targetTable = store.table(c.target) else { continue }
+                separate()
+                out.append(contentsOf: field.name.utf8)
+                out.append(0x20)
+                out.append(contentsOf: targetTable.keyText(row: target).utf8)
+                if targetTable.isKeyedByID, case .text(let names)? = targetTable.column(named: "name"), names.codes[target] >= 0 {
+                    out.append(0x20)
+                    appendCode(names.dictionary, names.codes[target])
+                }
+            default:
+                continue
+            }
+        }
+    }
+
     /// A short description of a row for people: its key and, where there is one, its name
     /// and the names of what it refers to (personal fields left out).
     public func describeRow(_ collection: String, _ row: Int) -> String {
