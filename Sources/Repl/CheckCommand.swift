@@ -79,10 +79,11 @@ struct CheckReport {
             out += Array("\(v.constraint.citation ?? "")\n".utf8)
             out += Array(("  " + ReplMessage.constraintRows(v.constraint.qualifiedName, v.rows.count, v.rows.count == 1 ? "" : "s") + "\n").utf8)
             let prefix = Array("    \(v.constraint.collection) ".utf8)
+            let describe = session.rowDescriber(v.constraint.collection)
             for row in v.rows {
                 out += prefix
                 let start = out.count
-                session.describeRow(v.constraint.collection, Int(row), into: &out)
+                describe?(Int(row), &out)
                 if Self.hasControl(out[start...]) {
                     out.removeSubrange(start...)
                     out += Array(OutputWriter.visible(session.describeRow(v.constraint.collection, Int(row))).utf8)
