@@ -39,6 +39,7 @@ struct PlanExplainer {
             steps.append([.text("FILTER"), .text(filterPlan.residualText.joined(separator: " and ")), .int(Int(estimate.rounded())), .int(rows.count)])
         }
         let result = evaluator.run(q)
+        steps += decorrelationSteps(q, planner: planner)
         if q.grouped {
             let keys = q.groupBy.map { source.text(of: $0.range) }.joined(separator: ", ")
             steps.append([.text("GROUP"), .text(keys.isEmpty ? "all rows" : "BY \(keys)"), .null, .null])
@@ -60,6 +61,47 @@ struct PlanExplainer {
             ResultColumn(name: "actual", type: .int, masking: .none),
         ]
         return QueryResult(columns: columns, rows: steps)
+    }
+}
+
+extension PlanExplainer {
+    /// A step per correlated count or exists the statement answers from its collection
+    /// grouped once (`Planner+Decorrelation`), defines expanded: the keys, and the groups
+    /// built (null when no row needed them).
+    func decorrelationSteps(_ q: TQuery, planner: Planner) -> [[Value]] {
+        var seen: Set<ObjectIdentifier> = []
+        var steps: [[Value]] = []
+        func walk(_ e: TExpr, _ file: SourceFile, depth: Int) {
+            guard depth < 32 else { return }
+            if case .call(let f, let args) = e.node, f == .count || f == .exists, case .subquery(let sub) = args[0].node,
+               f == .exists || sub.select == nil, seen.insert(ObjectIdentifier(sub)).inserted, let shape = planner.correlatedShape(sub) {
+                let keys = shape.keys.map { file.text(of: $0.inner.range) }.joined(separator: ", ")
+                let less = shape.exclusion.map { "; less the row whose id = \(file.text(of: $0.outer.range))" } ?? ""
+                let groups = planner.caches.correlated.groups[ObjectIdentifier(sub)]
+                steps.append([.text("DECORRELATE"), .text("\(file.text(of: e.range)) AS \(shape.table.name) GROUPED BY \(keys)\(less)"),
+                              .int(shape.table.rowCount), groups.map { .int($0.counts.count) } ?? .null])
+            }
+            switch e.node {
+            case .define(let base, let info):
+                walk(base, file, depth: depth + 1)
+                if let typed = info.typed { walk(typed, info.file, depth: depth + 1) }
+            case .field(let base, _, _), .reverse(let base, _, _): walk(base, file, depth: depth + 1)
+            case .subquery(let sub):
+                walk(sub.source, file, depth: depth + 1)
+                if let filter = sub.filter { walk(filter, file, depth: depth + 1) }
+                if let select = sub.select { walk(select, file, depth: depth + 1) }
+            case .list(let items): for item in items { walk(item, file, depth: depth + 1) }
+            case .unary(_, let x), .isNull(let x, _): walk(x, file, depth: depth + 1)
+            case .binary(_, let a, let b): walk(a, file, depth: depth + 1); walk(b, file, depth: depth + 1)
+            case .between(let a, let b, let c, _): for x in [a, b, c] { walk(x, file, depth: depth + 1) }
+            case .call(_, let args): for x in args { walk(x, file, depth: depth + 1) }
+            case .aggregate(_, let x): if let x { walk(x, file, depth: depth + 1) }
+            case .constant, .this, .outer, .collection, .groupKey, .selectItem: break
+            }
+        }
+        if let filter = q.filter { walk(filter, source, depth: 0) }
+        for item in q.select { walk(item.expr, source, depth: 0) }
+        return steps
     }
 }
 

@@ -92,6 +92,33 @@ extension Planner {
                 }
             }
             let x = texts(a), y = texts(b)
+            if !dependsOnRow(args[1]), !containsOuter(args[1]) {
+                // The same right side for every row (`difference(tags, tag_vocabulary)`):
+                // its set is made once, and a stored set's elements are decided once per
+                // distinct element, so a row whose elements are all kept or all dropped
+                // makes no String.
+                let right = Memo<Set<String>>()
+                let rightSet: () -> Set<String> = {
+                    if let done = right.value { return done }
+                    let made = Set(y(0) ?? [])
+                    right.value = made
+                    return made
+                }
+                if let (column, base) = setColumnAccess(args[0]) {
+                    let answers = CodeAnswers(dictionary: column.dictionary, decide: { rightSet().contains($0) == keep })
+                    let dictionary = column.dictionary
+                    return .textSet { r in
+                        let row = base.map { Int($0(r)) } ?? r
+                        if row < 0 { return nil }
+                        return .literal(column.codes(at: row).compactMap { answers.answer($0) ? dictionary.string(at: Int($0)) : nil })
+                    }
+                }
+                return .textSet { r in
+                    guard let left = x(r) else { return nil }
+                    let right = rightSet()
+                    return .literal(left.filter { right.contains($0) == keep })
+                }
+            }
             return .textSet { r in
                 guard let left = x(r) else { return nil }
                 let right = Set(y(r) ?? [])
@@ -117,6 +144,8 @@ extension Planner {
             guard let d = compile(args[0]).asDate else { return .null }
             return .text { r in d(r).map { ReportPeriod.containing($0).text } }
         case .exists:
+            // A correlated subquery grouped once for all rows (`Planner+Decorrelation`).
+            if case .subquery(let sub) = args[0].node, let count = decorrelatedCount(sub) { return .bool { count($0) > 0 } }
             switch compile(args[0]) {
             case .rows(_, let p): return .bool { r in !p(r) { _ in false } }
             case .values(let p, _): return .bool { r in !p(r) { _ in false } }
@@ -125,6 +154,9 @@ extension Planner {
             default: return .bool { _ in false }
             }
         case .count, .sum, .avg, .min, .max:
+            if builtin == .count, case .subquery(let sub) = args[0].node, sub.select == nil, let count = decorrelatedCount(sub) {
+                return .int { count($0) }
+            }
             return subqueryAggregate(builtin, compile(args[0]), type: type, site: FaultSite(log: caches.faults, file: source, range: range))
         }
     }

@@ -349,7 +349,12 @@ extension Planner {
             // A define of the row a reference points at: its bits, read through the reference.
             return gatherBits(inner, through: base, owner: owner, table: table)
         case .call(.exists, let args):
-            return existsBits(args[0], table: table)
+            if let bits = existsBits(args[0], table: table) { return bits }
+            guard let counts = decorrelatedCounts(args[0], table: table, forExists: true) else { return nil }
+            return VectorForm(make: {
+                guard case .ints(let n) = counts() else { return RowBits(count: count) }
+                return n.withUnsafeBufferPointer { v in RowBits.build(count: count) { v[$0] > 0 } }
+            }, cost: count * 8)
         default:
             return nil
         }
@@ -767,6 +772,7 @@ extension Planner {
                 return .ints(Self.ages(d, today: today))
             }
         case .call(let f, let args) where f == .count || f == .min || f == .max:
+            if f == .count, let counts = decorrelatedCounts(args[0], table: table) { return counts }
             return reverseAggregate(f, args[0], table: table)
         case .call(.sum, let args) where e.type == .int:
             // `sum(children select n)` of whole numbers, per row (a report's per-street

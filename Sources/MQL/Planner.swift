@@ -32,6 +32,11 @@ final class CompileCaches {
     /// False for full scans (`useIndexes = false`): no define is computed for a whole
     /// collection ahead of its rows (`Planner.wholeCollectionDefine`).
     var wholeCollectionDefines = true
+    /// False to evaluate correlated subqueries by searching per row (the property test's
+    /// reference for `Planner+Decorrelation`).
+    var decorrelate = true
+    /// Correlated subqueries' collections grouped by their keys (`Planner+Decorrelation`).
+    let correlated = CorrelatedCache()
 }
 
 public final class Planner {

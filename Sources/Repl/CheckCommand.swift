@@ -23,7 +23,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let session = self.session.makeSession()
         let report = CheckReport(session: session)
-        Terminal.write(json ? report.json() : report.text())
+        if json { Terminal.write(report.json()) } else { Terminal.write(bytes: report.textBytes()) }
         if !report.isClean { throw ExitCode(1) }
     }
 }
@@ -68,17 +68,44 @@ struct CheckReport {
         return out
     }
 
-    func text() -> String {
-        var out = ""
+    func text() -> String { String(decoding: textBytes(), as: UTF8.self) }
+
+    /// The report as UTF-8, a violation's row written as bytes (hundreds of thousands of
+    /// lines at a million children); a row with a control character is escaped as
+    /// `OutputWriter.visible` escapes it.
+    func textBytes() -> [UInt8] {
+        var out: [UInt8] = []
         for v in violations where !v.rows.isEmpty {
-            out += "\(v.constraint.citation ?? "")\n"
-            out += "  " + ReplMessage.constraintRows(v.constraint.qualifiedName, v.rows.count, v.rows.count == 1 ? "" : "s") + "\n"
-            for row in v.rows { out += "    \(v.constraint.collection) \(OutputWriter.visible(session.describeRow(v.constraint.collection, Int(row))))\n" }
+            out += Array("\(v.constraint.citation ?? "")\n".utf8)
+            out += Array(("  " + ReplMessage.constraintRows(v.constraint.qualifiedName, v.rows.count, v.rows.count == 1 ? "" : "s") + "\n").utf8)
+            let prefix = Array("    \(v.constraint.collection) ".utf8)
+            let describe = session.rowDescriber(v.constraint.collection)
+            for row in v.rows {
+                out += prefix
+                let start = out.count
+                describe?(Int(row), &out)
+                if Self.hasControl(out[start...]) {
+                    out.removeSubrange(start...)
+                    out += Array(OutputWriter.visible(session.describeRow(v.constraint.collection, Int(row))).utf8)
+                }
+                out.append(0x0A)
+            }
         }
         let broken = violations.filter { !$0.rows.isEmpty }.count
-        out += (total == 0 ? ReplMessage.noViolations(violations.count)
-            : ReplMessage.violationsOfConstraints(total, total == 1 ? "" : "s", broken, broken == 1 ? "" : "s")) + "\n"
-        return out + journalText() + attachmentsText()
+        out += Array(((total == 0 ? ReplMessage.noViolations(violations.count)
+            : ReplMessage.violationsOfConstraints(total, total == 1 ? "" : "s", broken, broken == 1 ? "" : "s")) + "\n").utf8)
+        return out + Array((journalText() + attachmentsText()).utf8)
+    }
+
+    /// Whether UTF-8 text holds a character `OutputWriter.isControl` escapes: C0, DEL, or
+    /// C1 (U+0080…U+009F, encoded C2 80…C2 9F).
+    static func hasControl(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for b in bytes {
+            if b < 0x20 || b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
+            previous = b
+        }
+        return false
     }
 
     func json() -> String {

@@ -130,6 +130,10 @@ enum Terminal {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    static func write(bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
     /// A message on stderr. Messages quote data (a bad cell, a refused row), so control
     /// characters in them are escaped as in tables; `style` (colour) is applied after.
     static func error(_ text: String, style: Colour.Style? = nil) {

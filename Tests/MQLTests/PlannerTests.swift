@@ -221,6 +221,7 @@ func checkPlannerAgainstScans(_ session: Session, seed: UInt64, queries: Int) th
         "plan children where unpaired",
         "plan streets",
         "plan children group by street select street, count() order by count() desc limit 3 offset 1",
+        "plan children where suspected_duplicate",
     ]
 
     @Test func planGolden() throws {
