@@ -77,11 +77,20 @@ extension Column {
     }
 }
 
-/// What `Store.applyInPlace` changed: each table's state before, and the cells updates
-/// overwrote.
+/// What `Store.applyInPlace` changed: each table's state before, the cells updates
+/// overwrote, and the rows deletes removed (with the references renumbered for them).
 public final class InPlaceChange {
     var tables: [String: (table: Table, state: Table.SavedState)] = [:]
     var cells: [(table: Table, row: Int, field: Int, old: ParsedCell)] = []
+    var removals: [RowRemoval] = []
+}
+
+/// One row a delete removed, to put back: the row, and each reference to its table that
+/// was renumbered (and whether that reference's postings dropped the row's key in place).
+struct RowRemoval {
+    let table: Table
+    let removed: RemovedRow
+    var referrers: [(source: Table, field: Int, keyRemoved: Bool)] = []
 }
 
 extension Store {
@@ -144,15 +153,22 @@ extension Store {
         return result
     }
 
+    /// TUNING: a delete in place moves every row after it in every array of its table;
+    /// past this many rows in one change, removing them on a copy is no dearer.
+    static let deletesInPlaceLimit = 16
+
     /// Whether `applyInPlace` can take `edits`: inserts of an id past every id of their
-    /// collection, in ascending order, and updates of fields that are not keys, all of
-    /// collections keyed by id (a street or community is a name other rows are found by).
+    /// collection, in ascending order, and updates of fields that are not keys; or deletes
+    /// alone (a few); all of collections keyed by id (a street or community is a name
+    /// other rows are found by).
     public func canApplyInPlace(_ edits: [RowEdit]) -> Bool {
         var largest: [String: Int] = [:]
+        let deletes = edits.filter { $0.kind == .delete }.count
+        if deletes > 0 && (deletes != edits.count || deletes > Self.deletesInPlaceLimit) { return false }
         for edit in edits {
             guard let table = table(edit.collection), table.isKeyedByID, table.name != Self.auditCollection else { return false }
             switch edit.kind {
-            case .delete: return false
+            case .delete: continue
             case .update: if edit.cells["id"] != nil { return false }
             case .insert:
                 // Appended after rows in key order, so nothing is reordered.
@@ -170,10 +186,20 @@ extension Store {
     /// checks; on an error nothing is left changed. `undo` takes the change back.
     public func applyInPlace(_ edits: [RowEdit]) throws -> InPlaceChange {
         let change = InPlaceChange()
+        // A delete changes the indexes of its table and of the tables referring to it in
+        // place; they are put back by the undo's inverse steps, not kept.
+        var removing = Set<String>()
+        for edit in edits where edit.kind == .delete {
+            removing.insert(edit.collection)
+            for (source, _) in referencesTo(edit.collection) { removing.insert(source.name) }
+        }
         for edit in edits where change.tables[edit.collection] == nil {
             guard let table = table(edit.collection) else { throw ChangeError(EngineMessage.unknownCollection(edit.collection)) }
             _ = idHighWater(of: table)
-            change.tables[edit.collection] = (table, table.savedState())
+            change.tables[edit.collection] = (table, table.savedState(keepingIndexes: !removing.contains(table.name)))
+        }
+        for name in removing where change.tables[name] == nil {
+            if let table = table(name) { change.tables[name] = (table, table.savedState(keepingIndexes: false)) }
         }
         do {
             for edit in edits {
@@ -182,7 +208,7 @@ extension Store {
                         if let field = table.schema.fieldIndex(name) { change.cells.append((table, row, field, table.cell(row: row, field: field))) }
                     }
                 }
-                try apply(edit, replaying: false)
+                if let removal = try apply(edit, replaying: false) { change.removals.append(removal) }
             }
             finishChanges(Set(edits.map(\.collection)))
         } catch {
@@ -192,8 +218,36 @@ extension Store {
         return change
     }
 
+    /// This store with the audit rows of a journalled change: appended to this store
+    /// itself when they come after every row of the audit trail (they do: their ids follow
+    /// its high-water mark), so that recording a change copies no table — a copy of the
+    /// store would also read in every column a snapshot has not loaded yet. Else, or if
+    /// they do not apply, on a copy as `applying` does.
+    public func addingAuditRows(_ edits: [RowEdit]) throws -> Store {
+        guard let audit = table(Self.auditCollection), audit.isKeyedByID, audit.idSortedCount == audit.rowCount, audit.appendedRowOfID.isEmpty,
+              edits.allSatisfy({ $0.kind == .insert && $0.collection == Self.auditCollection }) else {
+            return try applying(edits, replaying: true)
+        }
+        var highest = idHighWater(of: audit)
+        for edit in edits {
+            guard let id = Int(edit.key), id > highest else { return try applying(edits, replaying: true) }
+            highest = id
+        }
+        let state = audit.savedState()
+        do {
+            for edit in edits { try apply(edit, replaying: true) }
+            finishChanges([Self.auditCollection])
+        } catch {
+            audit.restore(state)
+            linkReferences()
+            return try applying(edits, replaying: true)
+        }
+        return self
+    }
+
     /// Takes back a change `applyInPlace` made.
     public func undo(_ change: InPlaceChange) {
+        for removal in change.removals.reversed() { putBack(removal) }
         for (table, row, field, old) in change.cells.reversed() { table.set(row: row, field: field, old) }
         for (table, state) in change.tables.values { table.restore(state) }
         linkReferences()
@@ -205,7 +259,8 @@ extension Store {
         return byName
     }
 
-    private func apply(_ edit: RowEdit, replaying: Bool) throws {
+    @discardableResult
+    private func apply(_ edit: RowEdit, replaying: Bool) throws -> RowRemoval? {
         guard let table = table(edit.collection) else { throw ChangeError(EngineMessage.unknownCollection(edit.collection)) }
         // The audit trail is written only by the journal (`JournalEntry.auditEdits`, applied
         // replaying): no statement or import may insert, change or remove its rows.
@@ -216,7 +271,7 @@ extension Store {
             if let existing = table.row(editKey: edit.key) {
                 guard replaying else { throw ChangeError(EngineMessage.rowExists(edit.collection, edit.key)) }
                 try update(table, row: existing, cells: edit.cells, parser: parser)
-                return
+                return nil
             }
             switch parser.parse(texts: edit.cells) {
             case .failure(let problems): throw ChangeError(problems.messages.joined(separator: "; "))
@@ -232,30 +287,38 @@ extension Store {
             }
         case .update:
             guard let row = table.row(editKey: edit.key) else {
-                if replaying { return }
+                if replaying { return nil }
                 throw ChangeError(EngineMessage.noRowWithKey(edit.collection, edit.key))
             }
             try update(table, row: row, cells: edit.cells, parser: parser)
         case .delete:
             guard let row = table.row(editKey: edit.key) else {
-                if replaying { return }
+                if replaying { return nil }
                 throw ChangeError(EngineMessage.noRowWithKey(edit.collection, edit.key))
             }
             var referrers: [String] = []
             for (source, field) in referencesTo(table.name) {
                 guard case .reference(let refs) = source.columns[field] else { continue }
-                let rows = refs.rows.indices.filter { refs.rows[$0] == Int32(row) }
+                let rows = Self.rows(referringTo: Int32(row), in: refs, postings: source.upToDatePostings(field: field))
                 if !rows.isEmpty {
                     let keys = rows.prefix(10).map { source.keyText(row: $0) }.joined(separator: ", ")
                     referrers.append("\(source.name) \(keys)\(rows.count > 10 ? " and \(rows.count - 10) more" : "")")
                 }
             }
             if !referrers.isEmpty {
-                if replaying { return }
+                if replaying { return nil }
                 throw ChangeError(EngineMessage.cannotDeleteReferredRow(edit.collection, edit.key, referrers.joined(separator: "; ")))
             }
-            remove(row: row, from: table)
+            return remove(row: row, from: table)
         }
+        return nil
+    }
+
+    /// The rows of a reference column that refer to `target`: from its postings when they
+    /// are built, else by one pass over the column.
+    static func rows(referringTo target: Int32, in refs: RefColumn, postings: Postings?) -> [Int] {
+        if let postings { return postings.rows(for: Int(target)).map(Int.init) }
+        return refs.rows.withUnsafeBufferPointer { r in r.indices.filter { r[$0] == target } }
     }
 
     private func update(_ table: Table, row: Int, cells: [String: String], parser: RowParser) throws {
@@ -301,16 +364,34 @@ extension Store {
         for (i, v) in parsed { table.set(row: row, field: i, v) }
     }
 
-    /// Removes a row, renumbering references to the rows after it.
-    private func remove(row: Int, from table: Table) {
+    /// Removes a row (no row refers to it), renumbering references to the rows after it;
+    /// what `putBack` needs to undo it.
+    private func remove(row: Int, from table: Table) -> RowRemoval {
         // Rows after the removed one move up: the key index follows now, not at the end of
         // the batch, or the next edit of the batch finds the wrong row by key.
-        table.removeRow(row)
+        var removal = RowRemoval(table: table, removed: table.removeRow(row))
         for (source, field) in referencesTo(table.name) {
             guard case .reference(let refs) = source.columns[field] else { continue }
-            for i in refs.rows.indices where refs.rows[i] > Int32(row) { refs.rows[i] -= 1 }
-            source.removeKeyFromPostings(field: field, key: row)
+            let removed = Int32(row)
+            refs.rows.withUnsafeMutableBufferPointer { r in
+                for i in r.indices { let v = r[i]; r[i] = v &- (v > removed ? 1 : 0) }
+            }
+            removal.referrers.append((source, field, source.removeKeyFromPostings(field: field, key: row) == true))
         }
+        return removal
+    }
+
+    /// A removal undone: the references renumbered back, the row put back in its table.
+    private func putBack(_ removal: RowRemoval) {
+        let row = Int32(removal.removed.row)
+        for (source, field, keyRemoved) in removal.referrers.reversed() {
+            guard case .reference(let refs) = source.columns[field] else { continue }
+            refs.rows.withUnsafeMutableBufferPointer { r in
+                for i in r.indices { let v = r[i]; r[i] = v &+ (v >= row ? 1 : 0) }
+            }
+            if keyRemoved { source.insertKeyInPostings(field: field, key: Int(row)) }
+        }
+        removal.table.insertRow(removal.removed)
     }
 
     /// Restores key order, key indexes and links after edits.

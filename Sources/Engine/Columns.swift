@@ -533,7 +533,7 @@ public enum Column {
             c.elements.removeSubrange(start..<end)
             c.offsets.remove(at: row + 1)
             let n = Int32(end - start)
-            if n != 0 { for i in (row + 1)..<c.offsets.count { c.offsets[i] -= n } }
+            if n != 0 { c.offsets.withUnsafeMutableBufferPointer { o in for i in (row + 1)..<o.count { o[i] -= n } } }
         }
     }
 

@@ -65,7 +65,8 @@ public final class Dataset {
         return try Self.replay(read.entries, onto: store)
     }
 
-    /// Appends the change to the journal (fsynced) and returns the store with its audit rows.
+    /// Appends the change to the journal (fsynced) and returns the store with its audit
+    /// rows: `store` itself, the rows appended to it, when it can take them so.
     public func commit(_ entry: JournalEntry, changed store: Store) throws -> Store {
         // What the next load would drop as implausible must not be journalled (its change
         // ids could fail to follow only if changes.csv was edited by hand).
@@ -73,7 +74,7 @@ public final class Dataset {
             throw JournalError(message: EngineMessage.cannotJournal(why))
         }
         try journal.append(entry)
-        return try store.applying(entry.auditEdits, replaying: true)
+        return try store.addingAuditRows(entry.auditEdits)
     }
 
     public func endChange() {
@@ -85,19 +86,8 @@ public final class Dataset {
     /// every file is in place, and replaying it over new files changes nothing).
     public func checkpoint(_ store: Store) throws {
         try journal.withCheckpointLock(exclusive: true) {
-            for table in store.tables {
-                try DatasetWriter.writeAtomically(to: directory + "/\(table.name).csv", syncDirectory: false) { sink in
-                    try DatasetWriter.streamCSV(table, store: store, to: sink)
-                }
-            }
-            // The snapshot, after the files it describes. It only makes loading faster: if
-            // it cannot be written, loads read the CSV files (an old snapshot no longer
-            // matches them) and the checkpoint goes on.
-            do {
-                try Snapshot.write(store, directory: directory, syncDirectory: false)
-            } catch {
-                unlink(Snapshot.path(in: directory))
-            }
+            // The CSV files (on both cores), then the snapshot after the files it describes.
+            try CheckpointFiles.write(store, directory: directory)
             try Journal.syncDirectory(directory)
             try journal.reset()
             try journal.startNewChain()

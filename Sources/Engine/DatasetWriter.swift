@@ -54,134 +54,50 @@ public enum DatasetWriter {
     }
 
     /// A whole table as CSV, the same bytes as `csv`, handed to `sink` in pieces of about
-    /// a megabyte: cells go from the columns to bytes directly (no String per cell), and a
-    /// checkpoint of a 400 MB file never holds it whole.
-    public static func streamCSV(_ table: Table, store: Store, to sink: ([UInt8]) throws -> Void) throws {
-        var out: [UInt8] = []
-        out.reserveCapacity(1 << 20 + 4096)
-        out.append(contentsOf: table.schema.fields.map(\.name).joined(separator: ",").utf8)
-        out.append(0x0A)
-        let writers = table.columns.map { CellWriter($0, store: store) }
-        var scratch: [UInt8] = []
-        for row in 0..<table.rowCount {
-            for (i, writer) in writers.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                writer.append(row, to: &out, scratch: &scratch)
-            }
-            out.append(0x0A)
-            if out.count >= 1 << 20 {
-                try sink(out)
-                out.removeAll(keepingCapacity: true)
-            }
-        }
-        if !out.isEmpty { try sink(out) }
+    /// four megabytes: cells go from the columns to bytes directly (no String per cell,
+    /// no reference counting per cell), and a checkpoint of a 400 MB file never holds it
+    /// whole.
+    public static func streamCSVBytes(_ table: Table, store: Store, to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var writer = CSVRowWriter(table, store: store)
+        defer { writer.deallocate() }
+        try writer.write(to: sink)
     }
 
-    /// One column's cells as CSV bytes (see `cell` and `quote`, which this agrees with).
-    struct CellWriter {
-        enum Source {
-            case int([Int])
-            case date([Int32])
-            case text([Int32], TextDictionary)
-            case set(SetColumn)
-            /// A reference written as the target's id.
-            case id([Int32], [Int])
-            /// A reference written as the target's name.
-            case name([Int32], [Int32], TextDictionary)
-            /// Anything else, through `cell`.
-            case other(Table, Int, Store)
-        }
-        let source: Source
-
-        init(_ column: Column, store: Store) {
-            switch column {
-            case .int(let c): source = .int(c.values)
-            case .date(let c): source = .date(c.values)
-            case .text(let c): source = .text(c.codes, c.dictionary)
-            case .textSet(let c): source = .set(c)
-            case .reference(let c):
-                let target = store.table(c.target)
-                if let target, target.isKeyedByID, case .int(let ids) = target.columns[0] {
-                    source = .id(c.rows, ids.values)
-                } else if let target, let nameField = target.schema.fieldIndex("name"), case .text(let names) = target.columns[nameField] {
-                    source = .name(c.rows, names.codes, names.dictionary)
-                } else {
-                    source = .id(c.rows, [])
-                }
-            }
-        }
-
-        @inline(__always) static func appendInt(_ v: Int, to out: inout [UInt8]) {
-            if v < 0 { out.append(contentsOf: String(v).utf8); return }
-            if v < 10 { out.append(UInt8(48 + v)); return }
-            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            var n = 0
-            var x = v
-            withUnsafeMutableBytes(of: &digits) { d in
-                while x > 0 { d[23 - n] = UInt8(48 + x % 10); x /= 10; n += 1 }
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
-            }
-        }
-
-        /// Text bytes, quoted when they hold a comma, a quote or a line break.
-        static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-            var needs = false
-            for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { needs = true; break }
-            guard needs else { out.append(contentsOf: bytes); return }
-            out.append(0x22)
-            for b in bytes {
-                if b == 0x22 { out.append(0x22) }
-                out.append(b)
-            }
-            out.append(0x22)
-        }
-
-        func append(_ row: Int, to out: inout [UInt8], scratch: inout [UInt8]) {
-            switch source {
-            case .int(let v):
-                if v[row] != IntColumn.null { Self.appendInt(v[row], to: &out) }
-            case .date(let v):
-                let day = v[row]
-                guard day != DateColumn.null else { return }
-                let (y, m, d) = CivilDate.components(day)
-                guard (1000...9999).contains(y) else { out.append(contentsOf: CivilDate.format(day).utf8); return }
-                out.append(UInt8(48 + y / 1000)); out.append(UInt8(48 + y / 100 % 10)); out.append(UInt8(48 + y / 10 % 10)); out.append(UInt8(48 + y % 10))
-                out.append(0x2D); out.append(UInt8(48 + m / 10)); out.append(UInt8(48 + m % 10))
-                out.append(0x2D); out.append(UInt8(48 + d / 10)); out.append(UInt8(48 + d % 10))
-            case .text(let codes, let dictionary):
-                let code = codes[row]
-                guard code >= 0 else { return }
-                Self.appendQuoted(dictionary.bytes(at: Int(code)), to: &out)
-            case .set(let c):
-                scratch.removeAll(keepingCapacity: true)
-                for (i, code) in c.codes(at: row).enumerated() {
-                    if i > 0 { scratch.append(0x3B) }
-                    scratch.append(contentsOf: c.dictionary.bytes(at: Int(code)))
-                }
-                scratch.withUnsafeBufferPointer { Self.appendQuoted($0, to: &out) }
-            case .id(let rows, let ids):
-                let target = rows[row]
-                guard target >= 0, Int(target) < ids.count else { return }
-                Self.appendInt(ids[Int(target)], to: &out)
-            case .name(let rows, let codes, let dictionary):
-                let target = rows[row]
-                guard target >= 0 else { return }
-                let code = codes[Int(target)]
-                guard code >= 0 else { return }
-                Self.appendQuoted(dictionary.bytes(at: Int(code)), to: &out)
-            case .other(let table, let field, let store):
-                out.append(contentsOf: DatasetWriter.quote(DatasetWriter.cell(table, row: row, field: field, store: store)).utf8)
-            }
-        }
+    /// `streamCSV` with each piece as an array.
+    public static func streamCSV(_ table: Table, store: Store, to sink: ([UInt8]) throws -> Void) throws {
+        try streamCSVBytes(table, store: store) { try sink(Array($0)) }
     }
 
     /// Writes a file atomically, readable by the owner only, from bytes given in pieces.
     public static func writeAtomically(to path: String, syncDirectory: Bool = true, _ produce: (([UInt8]) throws -> Void) throws -> Void) throws {
+        try writeAtomicallyBytes(to: path, syncDirectory: syncDirectory) { write in
+            try withoutActuallyEscaping(write) { write in
+                try produce { bytes in try bytes.withUnsafeBytes { try write($0) } }
+            }
+        }
+    }
+
+    /// TUNING: bytes written between requests to start writing them out to the disk.
+    static let writeBackStep = 32 << 20
+
+    /// `writeAtomically` from raw pieces. Every `writeBackStep` bytes the kernel is asked to
+    /// start writing out what it has (not to wait for it), so the disk works while the
+    /// rest is produced and the fsync at the end finds little left to do; the fsync,
+    /// rename and directory sync are as before.
+    public static func writeAtomicallyBytes(to path: String, syncDirectory: Bool = true, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JournalError(message: EngineMessage.cannotCreateBecause(temporary, String(cString: strerror(errno)))) }
         do {
-            try produce { try Journal.writeAll(fd, $0, path: temporary) }
+            var written = 0, started = 0
+            try produce { bytes in
+                try writeAll(fd, bytes, path: temporary)
+                written += bytes.count
+                if written - started >= writeBackStep {
+                    startWriteBack(fd, from: started, count: written - started)
+                    started = written
+                }
+            }
             guard fsync(fd) == 0 else { throw JournalError(message: EngineMessage.fsyncFailed(temporary, String(cString: strerror(errno)))) }
             close(fd)
         } catch {
@@ -195,6 +111,37 @@ public enum DatasetWriter {
         }
         if syncDirectory { try Journal.syncDirectory(containing: path) }
     }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(message: EngineMessage.writeFailed(path, String(cString: strerror(errno))))
+            }
+            done += n
+        }
+    }
+
+    /// Asks the kernel to start writing a range of a file to the disk, without waiting:
+    /// only a head start for the fsync that follows, so failure is no error.
+    static func startWriteBack(_ fd: Int32, from offset: Int, count: Int) {
+        // sync_file_range(2) with SYNC_FILE_RANGE_WRITE (2); Linux only, and not in the
+        // Glibc module Swift imports, so looked up by name.
+        guard let start = syncFileRange else { return }
+        _ = start(fd, Int64(offset), Int64(count), 2)
+    }
+
+    private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    nonisolated(unsafe) private static let syncFileRange: SyncFileRange? = {
+        #if os(Linux)
+        guard let symbol = dlsym(nil, "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFileRange.self)
+        #else
+        return nil
+        #endif
+    }()
 
     /// Writes `bytes` to `path` atomically, readable by the owner only.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, syncDirectory: Bool = true) throws {

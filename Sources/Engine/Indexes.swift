@@ -11,45 +11,14 @@ import Collections
 
 public struct Postings: Sendable {
     /// Rows of key `k` are `rows[offsets[k]..<offsets[k+1]]`.
-    public let offsets: [Int32]
-    public let rows: [Int32]
+    public internal(set) var offsets: [Int32]
+    public internal(set) var rows: [Int32]
 
     public var keyCount: Int { offsets.count - 1 }
 
     init(offsets: [Int32], rows: [Int32]) {
         self.offsets = offsets
         self.rows = rows
-    }
-
-    /// These postings after `row` was removed from the table (rows after it move up one).
-    func removingRow(_ row: Int32) -> Postings {
-        var offsets = self.offsets
-        var kept: [Int32] = []
-        kept.reserveCapacity(rows.count)
-        // A set column lists a row once under each of its elements.
-        var removedAt: [Int] = []
-        for (i, r) in rows.enumerated() {
-            if r == row { removedAt.append(i); continue }
-            kept.append(r > row ? r - 1 : r)
-        }
-        if !removedAt.isEmpty {
-            var before = 0
-            for k in offsets.indices {
-                while before < removedAt.count && removedAt[before] < Int(offsets[k]) { before += 1 }
-                offsets[k] -= Int32(before)
-            }
-        }
-        return Postings(offsets: offsets, rows: kept)
-    }
-
-    /// These postings of a reference after the target row `key` was removed (no row
-    /// refers to it; keys after it move down one); nil if some row still lists it.
-    func removingKey(_ key: Int) -> Postings? {
-        guard key < keyCount else { return self }
-        guard offsets[key] == offsets[key + 1] else { return nil }
-        var offsets = self.offsets
-        offsets.remove(at: key + 1)
-        return Postings(offsets: offsets, rows: rows)
     }
 
     /// These postings after rows changed key (`old`/`new` negative: no key), with at least
@@ -143,25 +112,13 @@ public struct Postings: Sendable {
 
 public struct SortedIndex: Sendable {
     /// Non-null rows ordered by value, ties by row.
-    public let rows: [Int32]
+    public internal(set) var rows: [Int32]
     /// `values[i]` is the value of `rows[i]`.
-    public let values: [Int]
+    public internal(set) var values: [Int]
 
     init(rows: [Int32], values: [Int]) {
         self.rows = rows
         self.values = values
-    }
-
-    /// This index after `row` was removed from the table (rows after it move up one).
-    func removingRow(_ row: Int32) -> SortedIndex {
-        var keptRows: [Int32] = [], keptValues: [Int] = []
-        keptRows.reserveCapacity(rows.count)
-        keptValues.reserveCapacity(rows.count)
-        for (r, v) in zip(rows, values) where r != row {
-            keptRows.append(r > row ? r - 1 : r)
-            keptValues.append(v)
-        }
-        return SortedIndex(rows: keptRows, values: keptValues)
     }
 
     /// This index after rows changed value (nil: null, not listed), each by a memory move.

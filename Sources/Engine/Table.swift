@@ -30,12 +30,12 @@ public final class Table {
     /// copies carry it, inserts raise it, deletes leave it.
     var idHighWater: Int?
 
-    private var postingsCache: [Int: Postings] = [:]
-    private var sortedCache: [Int: SortedIndex] = [:]
+    var postingsCache: [Int: Postings] = [:]
+    var sortedCache: [Int: SortedIndex] = [:]
     /// How much of the table each cached index reflects: the rows there were and the
     /// length of `updateLog` when it was built or last brought up to date.
-    private var postingsCoverage: [Int: (rows: Int, updates: Int)] = [:]
-    private var sortedCoverage: [Int: (rows: Int, updates: Int)] = [:]
+    var postingsCoverage: [Int: (rows: Int, updates: Int)] = [:]
+    var sortedCoverage: [Int: (rows: Int, updates: Int)] = [:]
     /// Cells changed in place since the indexes were brought up to date, with the value
     /// (text code, target row, number or day) each held before; kept only for fields with
     /// a cached index (an index built later reads the new values).
@@ -316,41 +316,6 @@ public final class Table {
         }
     }
 
-    /// Removes a row, its rows after it moving up one, keeping the indexes (each row
-    /// dropped from them) when they were up to date, else dropping them.
-    func removeRow(_ row: Int) {
-        let current = updateLog.isEmpty && postingsCoverage.values.allSatisfy { $0.rows == rowCount } && sortedCoverage.values.allSatisfy { $0.rows == rowCount }
-        for column in columns { column.remove(row: row) }
-        rowCount -= 1
-        if current {
-            for (field, postings) in postingsCache {
-                postingsCache[field] = postings.removingRow(Int32(row))
-                postingsCoverage[field] = (rowCount, 0)
-            }
-            for (field, index) in sortedCache {
-                sortedCache[field] = index.removingRow(Int32(row))
-                sortedCoverage[field] = (rowCount, 0)
-            }
-        } else {
-            invalidateIndexes()
-        }
-        // Ids in order stay in order with one gone; other keys are looked up by name.
-        if isKeyedByID && appendedRowOfID.isEmpty && idSortedCount == rowCount + 1 {
-            idSortedCount = rowCount
-        } else {
-            rebuildKeyIndex()
-        }
-    }
-
-    /// After row `key` of the collection reference `field` points to was removed (no row
-    /// referred to it): its postings with the keys after it moved down one.
-    func removeKeyFromPostings(field: Int, key: Int) {
-        guard let postings = postingsCache[field] else { return }
-        // Changes of this batch not yet moved in the index are in the old numbering.
-        guard updateLog.isEmpty, postingsCoverage[field]?.rows == rowCount else { return invalidateIndexes() }
-        if let removed = postings.removingKey(key) { postingsCache[field] = removed } else { invalidateIndexes() }
-    }
-
     /// What a change made in place alters, to put back (`Store.undo`).
     struct SavedState {
         let rowCount: Int
@@ -363,12 +328,16 @@ public final class Table {
         let postingsCoverage: [Int: (rows: Int, updates: Int)]
         let sortedCoverage: [Int: (rows: Int, updates: Int)]
         let updateLog: [(row: Int32, field: Int, old: Int)]
+        /// False for a change that removes rows: its indexes change in place (holding
+        /// them here would make them copies) and are put back by `insertRow`.
+        let keepsIndexes: Bool
     }
 
-    func savedState() -> SavedState {
+    func savedState(keepingIndexes: Bool = true) -> SavedState {
         SavedState(rowCount: rowCount, idSortedCount: idSortedCount, appendedRowOfID: appendedRowOfID, idHighWater: idHighWater,
-                   keyIndexStale: keyIndexStale, postingsCache: postingsCache, sortedCache: sortedCache,
-                   postingsCoverage: postingsCoverage, sortedCoverage: sortedCoverage, updateLog: updateLog)
+                   keyIndexStale: keyIndexStale, postingsCache: keepingIndexes ? postingsCache : [:], sortedCache: keepingIndexes ? sortedCache : [:],
+                   postingsCoverage: keepingIndexes ? postingsCoverage : [:], sortedCoverage: keepingIndexes ? sortedCoverage : [:],
+                   updateLog: keepingIndexes ? updateLog : [], keepsIndexes: keepingIndexes)
     }
 
     /// Back to `state`: rows appended since are removed, indexes and key index as they were.
@@ -379,6 +348,7 @@ public final class Table {
         appendedRowOfID = state.appendedRowOfID
         idHighWater = state.idHighWater
         keyIndexStale = state.keyIndexStale
+        guard state.keepsIndexes else { return }
         postingsCache = state.postingsCache
         sortedCache = state.sortedCache
         postingsCoverage = state.postingsCoverage

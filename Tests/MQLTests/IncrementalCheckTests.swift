@@ -283,7 +283,7 @@ import Testing
     /// check refuses it, and kept whole when it passes: the same rows and indexes as the
     /// change made on a copy.
     @Test func changesInPlaceAreKeptOrTakenBackWhole() throws {
-        var inPlace = 0, refused = 0
+        var inPlace = 0, refused = 0, deletesInPlace = 0, deletesTakenBack = 0
         for seed in 31...50 {
             var generator = Generator(random: SplitMix(seed: UInt64(seed)))
             let files = generator.dataset()
@@ -308,11 +308,87 @@ import Testing
                 for table in fresh.tables { table.invalidateIndexes() }
                 Self.expectIndexesRebuilt(session.store, fresh: fresh, "seed \(seed), edits \(edits)")
                 if accepted && session.store === before { inPlace += 1 }
+                if accepted && session.store === before && edits.contains(where: { $0.kind == .delete }) { deletesInPlace += 1 }
                 if !accepted { refused += 1 }
+                if !accepted && before.canApplyInPlace(edits) && edits.contains(where: { $0.kind == .delete }) { deletesTakenBack += 1 }
             }
         }
         #expect(inPlace > 30)
         #expect(refused > 100)
+        #expect(deletesInPlace > 5)
+        #expect(deletesTakenBack > 20)
+    }
+
+    /// Random changes, deletes among them, some refused, made by a session to a dataset
+    /// directory (deletes in place, each journalled): after each, the session's store is
+    /// the one a fresh load of the directory gives — its files with the journal replayed
+    /// (on copies), or after a checkpoint its files alone — row for row, and its indexes
+    /// are the ones built afresh.
+    @Test func changesInPlaceLeaveWhatTheJournalReplays() throws {
+        var deletes = 0, refused = 0
+        for seed in 51...62 {
+            var generator = Generator(random: SplitMix(seed: UInt64(seed)))
+            let directory = NSTemporaryDirectory() + "mql-inplace-\(seed)-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            for (name, text) in generator.dataset() { try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/\(name).csv")) }
+            func open() throws -> Session {
+                let dataset = Dataset(directory: directory)
+                let session = try Session(store: dataset.load(), ruleSources: Self.rules(), today: Fixtures.today)
+                session.dataset = dataset
+                return session
+            }
+            let session = try open()
+            Self.buildIndexes(session.store)
+            for step in 0..<30 {
+                var edits: [RowEdit] = []
+                // Mostly deletes, of one to three rows of any collection, referred to or not.
+                if generator.chance(0.7) {
+                    for _ in 0..<generator.int(1...3) {
+                        let collection = generator.pick(["visits", "visits", "pairings", "children", "mothers", "attachments"])
+                        if let key = generator.key(collection, in: session.store) { edits.append(RowEdit(kind: .delete, collection: collection, key: key)) }
+                    }
+                } else if let edit = generator.edit(session.store) {
+                    edits.append(edit)
+                }
+                if edits.isEmpty { continue }
+                let inPlace = session.store.canApplyInPlace(edits)
+                let accepted = (try? session.apply(edits, description: "test \(step)")) != nil
+                if accepted && inPlace && edits.contains(where: { $0.kind == .delete }) { deletes += 1 }
+                if !accepted { refused += 1 }
+                if step % 10 == 9 { try session.checkpoint() }
+                let fresh = try open()
+                #expect(Self.dump(session.store) == Self.dump(fresh.store), "seed \(seed), step \(step), edits \(edits)")
+                let rebuilt = session.store.copy()
+                for table in rebuilt.tables { table.invalidateIndexes() }
+                Self.expectIndexesRebuilt(session.store, fresh: rebuilt, "seed \(seed), step \(step), edits \(edits)")
+            }
+        }
+        #expect(deletes > 40)
+        #expect(refused > 40)
+    }
+
+    /// A row removed in place and put back on both cores (as a large table's is) leaves
+    /// the table, its indexes and the references to it as removing it on a copy would,
+    /// and then as they were.
+    @Test func removalOnBothCoresAndItsUndo() throws {
+        let store = try Fixtures.exampleStore()
+        Self.buildIndexes(store)
+        for (collection, row) in [("visits", 0), ("visits", 7), ("children", 3), ("mothers", 5)] {
+            let table = store.table(collection)!
+            let before = Self.dump(store)
+            let removed = table.removeRow(row, parallelAbove: 0)
+            let fresh = store.copy()
+            for table in fresh.tables { table.invalidateIndexes() }
+            Self.expectIndexesRebuilt(store, fresh: fresh, "\(collection) row \(row) removed")
+            #expect(table.rowCount == fresh.table(collection)!.rowCount)
+            table.insertRow(removed)
+            table.rebuildKeyIndex()
+            #expect(Self.dump(store) == before, "\(collection) row \(row) put back")
+            let again = store.copy()
+            for table in again.tables { table.invalidateIndexes() }
+            Self.expectIndexesRebuilt(store, fresh: again, "\(collection) row \(row) put back")
+        }
     }
 
     /// Which constraints are checked on the affected rows alone (docs/rules.md says so).
