@@ -21,9 +21,13 @@
 //                       i32[count] elements + dictionary
 //                       dictionary: u64 count, u64 bytes, u32[count] ends, u8[bytes]
 //              strings: u64 length, bytes (padded)
+//     blocks   u64[block count]: the XXH64 of each 16 KiB block of the payload (format 2)
 //
-// The checksum is XXH64 over the XXH64 of each 8 MiB block of the payload, so both cores
-// verify a snapshot at once. Dictionaries are written compacted — values in first-seen row
+// The header's checksum is the XXH64 of the block checksums. Opening verifies it and the
+// blocks holding the layout (names, types, counts: a few per column); a column's blocks
+// are verified when the column is first read, so a statement pays for the columns it
+// reads, not for the whole file. A column found damaged then is read from the CSV files
+// (with a warning), as a snapshot found damaged on opening is. Dictionaries are written compacted — values in first-seen row
 // order, none that no row holds — so a snapshot loads to exactly the store a CSV load of
 // the checkpointed files gives.
 
@@ -36,9 +40,13 @@ public enum Snapshot {
     public static let fileName = "snapshot.mqls"
     static let magic: [UInt8] = Array("MQLSNAP".utf8) + [0]
     /// Bumped whenever the layout or the schema's representation changes.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let headerSize = 64
+    /// The writer's buffer: the payload is written in pieces of this size.
     static let blockSize = 8 << 20
+    /// The payload is checksummed in blocks of this size (a divisor of `blockSize`), so a
+    /// reader verifies only the blocks it reads.
+    static let checkBlockSize = 16 << 10
 
     public static func path(in directory: String) -> String { directory + "/" + fileName }
 
@@ -175,13 +183,27 @@ public enum Snapshot {
         case damaged(String)
     }
 
+    /// Where a column found damaged after opening is reported (it is then read from the CSV
+    /// files): standard error.
+    public static let printWarning: @Sendable (String) -> Void = { text in
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
     /// Opens the snapshot of `directory` if it describes the CSV files as they are now.
-    public static func open(directory: String) -> Outcome {
+    ///
+    /// Only the header, the table of block checksums and the blocks holding the layout
+    /// (names, types, counts) are read and verified here; each column's blocks are
+    /// verified when the column is first read. A column whose blocks do not match their
+    /// checksums is read from the CSV files instead (said through `warn`), so a damaged
+    /// snapshot never gives a wrong answer and never stops a statement that the CSV files
+    /// can answer.
+    public static func open(directory: String, warn: @escaping @Sendable (String) -> Void = printWarning) -> Outcome {
         let file = path(in: directory)
-        guard let snapshotStat = fileStat(file) else { return .stale }
         let fd = openFile(file, O_RDONLY | O_CLOEXEC, 0)
         guard fd >= 0 else { return .stale }
         defer { close(fd) }
+        // The size and time of the file opened (a checkpoint may rename a new one in).
+        guard let snapshotStat = fileStat(descriptor: fd) else { return .stale }
         let size = snapshotStat.size
         guard size >= headerSize else { return .damaged("truncated (\(size) bytes)") }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
@@ -190,9 +212,8 @@ public enum Snapshot {
         // The columns are copied out when first read: the mapping lives as long as one of
         // them has not been.
         let mapping = SnapshotMapping(address: address, size: size)
-        madvise(address, size, MADV_WILLNEED)
         do {
-            return try read(mapping, directory: directory, snapshotTime: snapshotStat.mtime)
+            return try read(mapping, directory: directory, snapshotTime: snapshotStat.mtime, warn: warn)
         } catch let error as SnapshotError {
             return error.stale ? .stale : .damaged(error.message)
         } catch {
@@ -205,42 +226,51 @@ public enum Snapshot {
         var stale = false
     }
 
-    static func read(_ mapping: SnapshotMapping, directory: String, snapshotTime: Int) throws -> Outcome {
+    static func read(_ mapping: SnapshotMapping, directory: String, snapshotTime: Int,
+                     warn: @escaping @Sendable (String) -> Void = printWarning) throws -> Outcome {
         let bytes = mapping.bytes
         guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw SnapshotError(message: "not a snapshot") }
         let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
         guard version == formatVersion else { throw SnapshotError(message: "format \(version)", stale: true) }
-        let payloadLength = Int(bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-        let blockCount = Int(bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        let payloadField = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        let blockField = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
         let checksum = bytes.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
-        guard payloadLength == bytes.count - headerSize else {
-            throw SnapshotError(message: "truncated or extended: \(bytes.count - headerSize) payload bytes, expected \(payloadLength)")
+        // Both fields bounded by the file before any arithmetic on them.
+        guard payloadField <= UInt64(bytes.count), blockField <= UInt64(bytes.count / 8) else {
+            throw SnapshotError(message: "truncated or extended: \(bytes.count) bytes")
         }
-        guard blockCount == (payloadLength + blockSize - 1) / blockSize else { throw SnapshotError(message: "bad block count") }
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[headerSize...])
-        guard blockChecksum(payload) == checksum else { throw SnapshotError(message: "checksum mismatch") }
+        let payloadLength = Int(payloadField), blockCount = Int(blockField)
+        guard headerSize + payloadLength + blockCount * 8 == bytes.count, payloadLength % 8 == 0 else {
+            throw SnapshotError(message: "truncated or extended: \(bytes.count) bytes, expected \(headerSize + payloadLength + blockCount * 8)")
+        }
+        guard blockCount == (payloadLength + checkBlockSize - 1) / checkBlockSize else { throw SnapshotError(message: "bad block count") }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[headerSize..<(headerSize + payloadLength)])
+        let table = UnsafeRawBufferPointer(rebasing: bytes[(headerSize + payloadLength)...])
+        guard XXH64.hash(table) == checksum else { throw SnapshotError(message: "checksum mismatch") }
+        let source = SnapshotSource(mapping: mapping, payload: payload, blockHashes: table.bindMemory(to: UInt64.self),
+                                    directory: directory, warn: warn)
 
-        var r = SnapshotReader(payload)
+        var r = SnapshotReader(payload, source: source)
         // The CSV files it was written with must be the ones there now, and not newer.
         let sourceCount = try r.u64()
         guard sourceCount == UInt64(ProgrammeSchema.collections.count) else { throw SnapshotError(message: "sources", stale: true) }
+        var files: [SnapshotSource.FileState] = []
         for schema in ProgrammeSchema.collections {
             let name = try r.string()
             let present = try r.u64() == 1
-            let size = Int(try r.u64())
-            let mtime = Int(Int64(bitPattern: try r.u64()))
-            guard name == schema.name + ".csv" else { throw SnapshotError(message: "sources", stale: true) }
-            let now = fileStat(directory + "/" + name)
-            if present {
-                guard let now, now.size == size, now.mtime == mtime, now.mtime <= snapshotTime else {
-                    throw SnapshotError(message: "\(name) changed", stale: true)
-                }
-            } else if now != nil {
-                throw SnapshotError(message: "\(name) added", stale: true)
+            let size = try r.u64()
+            let mtime = Int64(bitPattern: try r.u64())
+            guard name == schema.name + ".csv", size <= UInt64(Int.max) else { throw SnapshotError(message: "sources", stale: true) }
+            let recorded = SnapshotSource.FileState(name: name, present: present, size: Int(size), mtime: Int(mtime))
+            guard recorded.matches(directory: directory, notAfter: snapshotTime) else {
+                throw SnapshotError(message: "\(name) \(present ? "changed" : "added")", stale: true)
             }
+            files.append(recorded)
         }
+        source.files = files
 
-        // Tables: read the layout and arrays' places first, then copy them out on both cores.
+        // Tables: read the layout and the arrays' places; the arrays are verified and
+        // copied out when first read.
         let tableCount = try r.u64()
         guard tableCount == UInt64(ProgrammeSchema.collections.count) else { throw SnapshotError(message: "tables", stale: true) }
         var plans: [TablePlan] = []
@@ -273,13 +303,19 @@ public enum Snapshot {
         }
         guard r.atEnd else { throw SnapshotError(message: "trailing bytes") }
         let rowCounts = Dictionary(uniqueKeysWithValues: plans.map { ($0.schema.name, $0.rows) })
+        source.rowCounts = plans.map(\.rows)
 
-        // Columns are copied out of the mapping when first read, checking then that codes
-        // and rows are in range (a snapshot with a good checksum was written by us, but a
-        // bug must not become a wrong answer).
+        // Columns are verified and copied out of the mapping when first read, checking then
+        // that codes and rows are in range (a snapshot with good checksums was written by
+        // us, but a bug must not become a wrong answer).
         var tables: [Table] = []
-        for plan in plans {
-            let columns = plan.columns.map { $0.lazyColumn(rows: plan.rows, rowCounts: rowCounts, mapping: mapping, table: plan.schema.name) }
+        for (t, plan) in plans.enumerated() {
+            let columns = plan.columns.enumerated().map { c, column in
+                column.lazyColumn(rows: plan.rows, rowCounts: rowCounts,
+                                  source: SnapshotColumnSource(source: source, table: t, column: c,
+                                                               what: plan.schema.name + "." + plan.schema.fields[c].name,
+                                                               sections: column.sections))
+            }
             let table = Table(schema: plan.schema, columns: columns)
             table.rowCount = plan.rows
             // Written in key order (checked by `write`): ids strictly ascending.
@@ -299,15 +335,21 @@ public enum Snapshot {
         let ends: UnsafeBufferPointer<UInt32>
         let bytes: UnsafeRawBufferPointer
 
-        func lazy(_ mapping: SnapshotMapping, _ what: String) -> TextDictionary {
+        func lazy(_ source: SnapshotColumnSource) -> TextDictionary {
             TextDictionary(count: ends.count) {
-                _ = mapping
+                if let replacement = source.replacement() {
+                    switch replacement {
+                    case .text(let c): return TextStorage(copying: c.dictionary)
+                    case .textSet(let c): return TextStorage(copying: c.dictionary)
+                    default: source.unusable("kind")
+                    }
+                }
                 var last: UInt32 = 0
                 for end in ends {
-                    precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(what)")
+                    precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
                     last = end
                 }
-                precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(what)")
+                precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
                 let storage = TextStorage(bytes: bytes, ends: ends)
                 Snapshot.release(UnsafeRawBufferPointer(ends))
                 Snapshot.release(bytes)
@@ -323,52 +365,88 @@ public enum Snapshot {
         case textSet(UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, DictionaryPlan)
         case reference(String, UnsafeBufferPointer<Int32>)
 
+        /// The mapped bytes this column is read from: verified together before any of
+        /// them is used, so a column is read whole from the snapshot or whole from CSV.
+        var sections: [UnsafeRawBufferPointer] {
+            switch self {
+            case .int(let v): return [UnsafeRawBufferPointer(v)]
+            case .date(let v): return [UnsafeRawBufferPointer(v)]
+            case .text(let codes, let d): return [UnsafeRawBufferPointer(codes), UnsafeRawBufferPointer(d.ends), d.bytes]
+            case .textSet(let offsets, let elements, let d):
+                return [UnsafeRawBufferPointer(offsets), UnsafeRawBufferPointer(elements), UnsafeRawBufferPointer(d.ends), d.bytes]
+            case .reference(_, let v): return [UnsafeRawBufferPointer(v)]
+            }
+        }
+
         /// The column, read from the mapping when first used.
-        func lazyColumn(rows: Int, rowCounts: [String: Int], mapping: SnapshotMapping, table: String) -> Column {
+        func lazyColumn(rows: Int, rowCounts: [String: Int], source: SnapshotColumnSource) -> Column {
             func copy<T>(_ values: UnsafeBufferPointer<T>) -> [T] {
                 let out = Array(values)
                 Snapshot.release(UnsafeRawBufferPointer(values))
                 return out
             }
-            let what = table
+            let what = source.what
             switch self {
             case .int(let values):
-                return .int(IntColumn { _ = mapping; return copy(values) })
+                return .int(IntColumn {
+                    if let replacement = source.replacement() {
+                        guard case .int(let c) = replacement else { source.unusable("kind") }
+                        return c.values
+                    }
+                    return copy(values)
+                })
             case .date(let values):
-                return .date(DateColumn { _ = mapping; return copy(values) })
+                return .date(DateColumn {
+                    if let replacement = source.replacement() {
+                        guard case .date(let c) = replacement else { source.unusable("kind") }
+                        return c.values
+                    }
+                    return copy(values)
+                })
             case .text(let codes, let dictionary):
-                let d = dictionary.lazy(mapping, what)
+                let d = dictionary.lazy(source)
                 let count = Int32(dictionary.ends.count)
                 return .text(TextColumn(loading: {
-                    _ = mapping
+                    if let replacement = source.replacement() {
+                        guard case .text(let c) = replacement else { source.unusable("kind") }
+                        return c.codes
+                    }
                     precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
                     return copy(codes)
                 }, dictionary: d))
             case .textSet(let offsets, let elements, let dictionary):
-                let d = dictionary.lazy(mapping, what)
+                let d = dictionary.lazy(source)
                 let count = Int32(dictionary.ends.count)
                 return .textSet(SetColumn(offsets: {
-                    _ = mapping
+                    if let replacement = source.replacement() {
+                        guard case .textSet(let c) = replacement else { source.unusable("kind") }
+                        return c.offsets
+                    }
                     var ok = offsets.first == 0 && offsets.last.map(Int.init) == elements.count
                     for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
                     precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
                     return copy(offsets)
                 }, elements: {
-                    _ = mapping
+                    if let replacement = source.replacement() {
+                        guard case .textSet(let c) = replacement else { source.unusable("kind") }
+                        return c.elements
+                    }
                     precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
                     return copy(elements)
                 }, dictionary: d))
             case .reference(let target, let targetRows):
                 let count = Int32(rowCounts[target] ?? 0)
                 return .reference(RefColumn(target: target, loading: {
-                    _ = mapping
+                    if let replacement = source.replacement() {
+                        guard case .reference(let c) = replacement else { source.unusable("kind") }
+                        return c.rows
+                    }
                     precondition(inRange(targetRows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
                     return copy(targetRows)
                 }))
             }
         }
 
-        /// Gives back the mapped pages this column was copied from.
         private func inRange(_ values: UnsafeBufferPointer<Int32>, _ low: Int32, _ high: Int32) -> Bool {
             var lo = Int32.max, hi = Int32.min
             for v in values {
@@ -381,27 +459,7 @@ public enum Snapshot {
 
     // MARK: - Checksums and files
 
-    /// XXH64 of the XXH64 of each block, the blocks hashed on both cores.
-    static func blockChecksum(_ payload: UnsafeRawBufferPointer) -> UInt64 {
-        let blocks = (payload.count + blockSize - 1) / blockSize
-        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(blocks, 1))
-        defer { hashes.deallocate() }
-        let box = UncheckedSendable((hashes, payload))
-        DispatchQueue.concurrentPerform(iterations: min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))) { worker in
-            let (hashes, payload) = box.value
-            var b = worker
-            while b < blocks {
-                let start = b * blockSize
-                let end = Swift.min(payload.count, start + blockSize)
-                hashes[b] = XXH64.hash(UnsafeRawBufferPointer(rebasing: payload[start..<end]))
-                // Checked pages leave our resident set (they stay in the page cache): the
-                // copy pass maps them again one column at a time.
-                Snapshot.release(UnsafeRawBufferPointer(rebasing: payload[start..<end]))
-                b += 2
-            }
-        }
-        return XXH64.hash(UnsafeRawBufferPointer(start: hashes.baseAddress, count: blocks * 8))
-    }
+    // MARK: - Files
 
     /// Drops the whole pages of a read-only mapping from the resident set.
     static func release(_ range: UnsafeRawBufferPointer) {
@@ -415,7 +473,19 @@ public enum Snapshot {
     /// Size and modification time (nanoseconds) of a regular file, nil when absent.
     static func fileStat(_ path: String) -> (size: Int, mtime: Int)? {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard stat(path, &info) == 0 else { return nil }
+        return regularFileStat(info)
+    }
+
+    /// The same of an open file.
+    static func fileStat(descriptor fd: Int32) -> (size: Int, mtime: Int)? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return regularFileStat(info)
+    }
+
+    private static func regularFileStat(_ info: stat) -> (size: Int, mtime: Int)? {
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         #if os(Linux)
         let time = info.st_mtim
         #else
@@ -443,7 +513,159 @@ final class SnapshotMapping: @unchecked Sendable {
     deinit { munmap(address, size) }
 }
 
-/// Streams the payload to the file in 8 MiB blocks, hashing each as it is written.
+/// An opened snapshot's mapping and what is known of its blocks: each `checkBlockSize`
+/// block of the payload is hashed once, when something first reads bytes in it, and
+/// compared with the checksum the writer stored for it.
+final class SnapshotSource: @unchecked Sendable {
+    struct FileState {
+        let name: String
+        let present: Bool
+        let size: Int
+        let mtime: Int
+
+        /// The file is as recorded (and, present, not newer than `notAfter`).
+        func matches(directory: String, notAfter: Int) -> Bool {
+            let now = Snapshot.fileStat(directory + "/" + name)
+            guard present else { return now == nil }
+            guard let now else { return false }
+            return now.size == size && now.mtime == mtime && now.mtime <= notAfter
+        }
+    }
+
+    let mapping: SnapshotMapping
+    let payload: UnsafeRawBufferPointer
+    let blockHashes: UnsafeBufferPointer<UInt64>
+    let directory: String
+    let warn: @Sendable (String) -> Void
+    /// The CSV files the snapshot was written from, and each table's row count.
+    var files: [FileState] = []
+    var rowCounts: [Int] = []
+    /// Guards `verified`, `csvStore` and the column sources' states: columns may be read
+    /// from several threads.
+    let lock = NSLock()
+    private var verified: [Bool]
+    /// The CSV files loaded, once a damaged column had to be read from them.
+    private var csvStore: Store?
+
+    init(mapping: SnapshotMapping, payload: UnsafeRawBufferPointer, blockHashes: UnsafeBufferPointer<UInt64>,
+         directory: String, warn: @escaping @Sendable (String) -> Void) {
+        self.mapping = mapping
+        self.payload = payload
+        self.blockHashes = blockHashes
+        self.directory = directory
+        self.warn = warn
+        verified = [Bool](repeating: false, count: blockHashes.count)
+    }
+
+    var path: String { Snapshot.path(in: directory) }
+
+    /// Whether the blocks holding payload bytes `offset ..< offset + count` match their
+    /// checksums (the caller holds `lock`, or is the only thread, as while opening).
+    func verify(offset: Int, count: Int) -> Bool {
+        guard count > 0 else { return true }
+        let first = offset / Snapshot.checkBlockSize, last = (offset + count - 1) / Snapshot.checkBlockSize
+        var todo: [Int] = []
+        for b in first...last where !verified[b] { todo.append(b) }
+        if todo.isEmpty { return true }
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: todo.count)
+        defer { results.deallocate() }
+        let box = UncheckedSendable((results, todo, payload, blockHashes))
+        // TUNING: two workers pay past a few hundred blocks (a few MB).
+        let workers = todo.count >= 256 ? 2 : 1
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let (results, todo, payload, hashes) = box.value
+            var i = worker
+            while i < todo.count {
+                let start = todo[i] * Snapshot.checkBlockSize
+                let block = UnsafeRawBufferPointer(rebasing: payload[start..<min(payload.count, start + Snapshot.checkBlockSize)])
+                results[i] = XXH64.hash(block) == UInt64(littleEndian: hashes[todo[i]])
+                i += workers
+            }
+        }
+        var ok = true
+        for (i, b) in todo.enumerated() {
+            if results[i] { verified[b] = true } else { ok = false }
+        }
+        return ok
+    }
+
+    func verify(_ section: UnsafeRawBufferPointer) -> Bool {
+        guard let start = section.baseAddress, section.count > 0 else { return true }
+        return verify(offset: start - payload.baseAddress!, count: section.count)
+    }
+
+    /// Column `column` of table `table` as the CSV files give it, for a column whose
+    /// snapshot bytes are damaged (the caller holds `lock`). The CSV files must still be
+    /// those the snapshot was written from; when they are not (a checkpoint replaced them
+    /// since this process opened the snapshot), or cannot be loaded, there is no right
+    /// answer to give: the process says so and stops.
+    func csvColumn(table: Int, column: Int, what: String) -> Column {
+        warn(EngineMessage.damagedSnapshotColumn(path, what))
+        if csvStore == nil {
+            guard files.allSatisfy({ $0.matches(directory: directory, notAfter: Int.max) }) else {
+                unusable(what, EngineMessage.snapshotCSVChanged())
+            }
+            do { csvStore = try DatasetLoader.load(directory: directory) } catch { unusable(what, "\(error)") }
+            guard files.allSatisfy({ $0.matches(directory: directory, notAfter: Int.max) }) else {
+                unusable(what, EngineMessage.snapshotCSVChanged())
+            }
+        }
+        let csv = csvStore!.tables[table]
+        guard csv.rowCount == rowCounts[table], column < csv.columns.count else {
+            unusable(what, EngineMessage.snapshotCSVChanged())
+        }
+        return csv.columns[column]
+    }
+
+    func unusable(_ what: String, _ why: String) -> Never {
+        FileHandle.standardError.write(Data((EngineMessage.snapshotColumnUnusable(path, what, why) + "\n").utf8))
+        exit(1)
+    }
+}
+
+/// One column of an opened snapshot: verified (all its sections) before any of it is
+/// copied out, and read from the CSV files instead when damaged.
+final class SnapshotColumnSource: @unchecked Sendable {
+    let source: SnapshotSource
+    let table: Int
+    let column: Int
+    /// `collection.field`, for messages.
+    let what: String
+    private let sections: [UnsafeRawBufferPointer]
+    private enum State { case unchecked, verified, replaced(Column) }
+    private var state = State.unchecked
+
+    init(source: SnapshotSource, table: Int, column: Int, what: String, sections: [UnsafeRawBufferPointer]) {
+        self.source = source
+        self.table = table
+        self.column = column
+        self.what = what
+        self.sections = sections
+    }
+
+    /// Nil when the mapped sections are good (read them); else the column from CSV.
+    func replacement() -> Column? {
+        source.lock.lock()
+        defer { source.lock.unlock() }
+        switch state {
+        case .verified: return nil
+        case .replaced(let column): return column
+        case .unchecked:
+            if sections.allSatisfy(source.verify) {
+                state = .verified
+                return nil
+            }
+            let column = source.csvColumn(table: table, column: self.column, what: what)
+            state = .replaced(column)
+            return column
+        }
+    }
+
+    func unusable(_ why: String) -> Never { source.unusable(what, why) }
+}
+
+/// Streams the payload to the file in 8 MiB pieces, hashing each 16 KiB block as it is
+/// written.
 struct SnapshotWriter {
     let fd: Int32
     let path: String
@@ -504,7 +726,13 @@ struct SnapshotWriter {
     private mutating func flush() throws {
         guard filled > 0 else { return }
         let block = UnsafeRawBufferPointer(start: buffer, count: filled)
-        blockHashes.append(XXH64.hash(block))
+        // Every flush but the last is a whole `blockSize`: the check blocks stay aligned.
+        var start = 0
+        while start < filled {
+            let end = min(filled, start + Snapshot.checkBlockSize)
+            blockHashes.append(XXH64.hash(UnsafeRawBufferPointer(rebasing: block[start..<end])))
+            start = end
+        }
         try writeAll(block)
         payloadLength += filled
         filled = 0
@@ -522,9 +750,11 @@ struct SnapshotWriter {
         }
     }
 
-    /// Writes the last block and the header.
+    /// Writes the last block, the block checksums and the header.
     mutating func finish() throws {
         try flush()
+        blockHashes = blockHashes.map(\.littleEndian)
+        try blockHashes.withUnsafeBytes { try writeAll($0) }
         let checksum = blockHashes.withUnsafeBytes { XXH64.hash($0) }
         var header = [UInt8](repeating: 0, count: Snapshot.headerSize)
         header.replaceSubrange(0..<8, with: Snapshot.magic)
@@ -539,17 +769,28 @@ struct SnapshotWriter {
     }
 }
 
-/// Reads the payload, checking every length against what is left.
+/// Reads the payload, checking every length against what is left. The layout it reads
+/// (counts, names, types) is verified against the block checksums as it goes; arrays are
+/// only located, and verified when their column is first read.
 struct SnapshotReader {
     let bytes: UnsafeRawBufferPointer
+    let source: SnapshotSource?
     private var offset = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(_ bytes: UnsafeRawBufferPointer, source: SnapshotSource? = nil) {
+        self.bytes = bytes
+        self.source = source
+    }
 
     var atEnd: Bool { offset == bytes.count }
 
+    private func checked(_ at: Int, _ n: Int) throws {
+        if let source, !source.verify(offset: at, count: n) { throw Snapshot.SnapshotError(message: "checksum mismatch") }
+    }
+
     mutating func u64() throws -> UInt64 {
         guard bytes.count - offset >= 8 else { throw Snapshot.SnapshotError(message: "truncated") }
+        try checked(offset, 8)
         defer { offset += 8 }
         return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
@@ -561,8 +802,9 @@ struct SnapshotReader {
         return Int(n)
     }
 
-    private mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
+    private mutating func take(_ n: Int, verifying: Bool) throws -> UnsafeRawBufferPointer {
         guard n >= 0, bytes.count - offset >= n else { throw Snapshot.SnapshotError(message: "truncated") }
+        if verifying { try checked(offset, n) }
         let taken = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
         offset += n
         let rest = offset % 8
@@ -576,21 +818,21 @@ struct SnapshotReader {
     mutating func array<T>(_ type: T.Type, _ count: Int) throws -> UnsafeBufferPointer<T> {
         let (total, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         guard !overflow else { throw Snapshot.SnapshotError(message: "bad count \(count)") }
-        let raw = try take(total)
+        let raw = try take(total, verifying: false)
         // Arrays start on 8-byte boundaries of a page-aligned mapping: aligned for T.
         return UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: T.self), count: count)
     }
 
     mutating func string() throws -> String {
         let n = try count()
-        return String(decoding: try take(n), as: UTF8.self)
+        return String(decoding: try take(n, verifying: true), as: UTF8.self)
     }
 
     mutating func dictionary() throws -> Snapshot.DictionaryPlan {
         let count = try self.count()
         let byteCount = try self.count()
         let ends = try array(UInt32.self, count)
-        let raw = try take(byteCount)
+        let raw = try take(byteCount, verifying: false)
         return Snapshot.DictionaryPlan(ends: ends, bytes: raw)
     }
 }
