@@ -201,19 +201,15 @@ public enum Snapshot {
         let file = path(in: directory)
         let fd = openFile(file, O_RDONLY | O_CLOEXEC, 0)
         guard fd >= 0 else { return .stale }
-        defer { close(fd) }
         // The size and time of the file opened (a checkpoint may rename a new one in).
-        guard let snapshotStat = fileStat(descriptor: fd) else { return .stale }
-        let size = snapshotStat.size
-        guard size >= headerSize else { return .damaged("truncated (\(size) bytes)") }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
-            return .damaged("cannot map it: \(String(cString: strerror(errno)))")
+        guard let snapshotStat = fileStat(descriptor: fd) else {
+            close(fd)
+            return .stale
         }
-        // The columns are copied out when first read: the mapping lives as long as one of
-        // them has not been.
-        let mapping = SnapshotMapping(address: address, size: size)
+        // Read with pread, not mapped: the page cache may hold the file in 2 MB folios, and
+        // touching one byte of a mapping maps (and counts as resident) a whole folio.
         do {
-            return try read(mapping, directory: directory, snapshotTime: snapshotStat.mtime, warn: warn)
+            return try read(fd: fd, size: snapshotStat.size, directory: directory, snapshotTime: snapshotStat.mtime, warn: warn)
         } catch let error as SnapshotError {
             return error.stale ? .stale : .damaged(error.message)
         } catch {
@@ -226,31 +222,40 @@ public enum Snapshot {
         var stale = false
     }
 
-    static func read(_ mapping: SnapshotMapping, directory: String, snapshotTime: Int,
+    /// Reads the snapshot open as `fd`, which it takes (closed once every column is read).
+    static func read(fd: Int32, size: Int, directory: String, snapshotTime: Int,
                      warn: @escaping @Sendable (String) -> Void = printWarning) throws -> Outcome {
-        let bytes = mapping.bytes
-        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw SnapshotError(message: "not a snapshot") }
-        let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        var fdOwned = true
+        defer { if fdOwned { close(fd) } }
+        guard size >= headerSize else { throw SnapshotError(message: "truncated (\(size) bytes)") }
+        var header = [UInt8](repeating: 0, count: headerSize)
+        guard header.withUnsafeMutableBytes({ SnapshotSource.readFully(fd, $0, at: 0) }) else {
+            throw SnapshotError(message: "cannot read it: \(String(cString: strerror(errno)))")
+        }
+        guard Array(header[0..<8]) == magic else { throw SnapshotError(message: "not a snapshot") }
+        let field = { (at: Int) in header.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) } }
+        let version = UInt32(truncatingIfNeeded: field(8))
         guard version == formatVersion else { throw SnapshotError(message: "format \(version)", stale: true) }
-        let payloadField = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-        let blockField = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-        let checksum = bytes.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
+        let payloadField = field(16), blockField = field(24), checksum = field(32)
         // Both fields bounded by the file before any arithmetic on them.
-        guard payloadField <= UInt64(bytes.count), blockField <= UInt64(bytes.count / 8) else {
-            throw SnapshotError(message: "truncated or extended: \(bytes.count) bytes")
+        guard payloadField <= UInt64(size), blockField <= UInt64(size / 8) else {
+            throw SnapshotError(message: "truncated or extended: \(size) bytes")
         }
         let payloadLength = Int(payloadField), blockCount = Int(blockField)
-        guard headerSize + payloadLength + blockCount * 8 == bytes.count, payloadLength % 8 == 0 else {
-            throw SnapshotError(message: "truncated or extended: \(bytes.count) bytes, expected \(headerSize + payloadLength + blockCount * 8)")
+        guard headerSize + payloadLength + blockCount * 8 == size, payloadLength % 8 == 0 else {
+            throw SnapshotError(message: "truncated or extended: \(size) bytes, expected \(headerSize + payloadLength + blockCount * 8)")
         }
         guard blockCount == (payloadLength + checkBlockSize - 1) / checkBlockSize else { throw SnapshotError(message: "bad block count") }
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[headerSize..<(headerSize + payloadLength)])
-        let table = UnsafeRawBufferPointer(rebasing: bytes[(headerSize + payloadLength)...])
-        guard XXH64.hash(table) == checksum else { throw SnapshotError(message: "checksum mismatch") }
-        let source = SnapshotSource(mapping: mapping, payload: payload, blockHashes: table.bindMemory(to: UInt64.self),
+        var blockHashes = [UInt64](repeating: 0, count: blockCount)
+        guard blockHashes.withUnsafeMutableBytes({ SnapshotSource.readFully(fd, $0, at: headerSize + payloadLength) }) else {
+            throw SnapshotError(message: "cannot read it: \(String(cString: strerror(errno)))")
+        }
+        guard blockHashes.withUnsafeBytes({ XXH64.hash($0) }) == checksum else { throw SnapshotError(message: "checksum mismatch") }
+        let source = SnapshotSource(fd: fd, payloadLength: payloadLength, blockHashes: blockHashes.map { UInt64(littleEndian: $0) },
                                     directory: directory, warn: warn)
+        fdOwned = false
 
-        var r = SnapshotReader(payload, source: source)
+        var r = SnapshotReader(source)
         // The CSV files it was written with must be the ones there now, and not newer.
         let sourceCount = try r.u64()
         guard sourceCount == UInt64(ProgrammeSchema.collections.count) else { throw SnapshotError(message: "sources", stale: true) }
@@ -304,6 +309,7 @@ public enum Snapshot {
         guard r.atEnd else { throw SnapshotError(message: "trailing bytes") }
         let rowCounts = Dictionary(uniqueKeysWithValues: plans.map { ($0.schema.name, $0.rows) })
         source.rowCounts = plans.map(\.rows)
+        source.layoutRead()
 
         // Columns are verified and copied out of the mapping when first read, checking then
         // that codes and rows are in range (a snapshot with good checksums was written by
@@ -332,117 +338,118 @@ public enum Snapshot {
     }
 
     struct DictionaryPlan {
-        let ends: UnsafeBufferPointer<UInt32>
-        let bytes: UnsafeRawBufferPointer
+        let ends: SnapshotSection
+        let bytes: SnapshotSection
 
-        func lazy(_ source: SnapshotColumnSource) -> TextDictionary {
-            TextDictionary(count: ends.count) {
-                if let replacement = source.replacement() {
-                    switch replacement {
-                    case .text(let c): return TextStorage(copying: c.dictionary)
-                    case .textSet(let c): return TextStorage(copying: c.dictionary)
-                    default: source.unusable("kind")
+        /// Parts `part` (ends) and `part + 1` (bytes) of the column's sections.
+        func lazy(_ source: SnapshotColumnSource, part: Int) -> TextDictionary {
+            let endsSection = ends, bytesSection = bytes
+            return TextDictionary(count: ends.count / 4) {
+                switch source.take(part, part + 1) {
+                case .csv(.text(let c)): return TextStorage(copying: c.dictionary)
+                case .csv(.textSet(let c)): return TextStorage(copying: c.dictionary)
+                case .csv: source.unusable("kind")
+                case .snapshot(let buffers):
+                    let ends = buffers[0].array(UInt32.self, endsSection)
+                    let bytes = buffers[1].slice(bytesSection)
+                    var last: UInt32 = 0
+                    for end in ends {
+                        precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+                        last = end
                     }
+                    precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+                    return TextStorage(bytes: bytes, ends: ends)
                 }
-                var last: UInt32 = 0
-                for end in ends {
-                    precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
-                    last = end
-                }
-                precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
-                let storage = TextStorage(bytes: bytes, ends: ends)
-                Snapshot.release(UnsafeRawBufferPointer(ends))
-                Snapshot.release(bytes)
-                return storage
             }
         }
     }
 
     enum ColumnPlan {
-        case int(UnsafeBufferPointer<Int>)
-        case date(UnsafeBufferPointer<Int32>)
-        case text(UnsafeBufferPointer<Int32>, DictionaryPlan)
-        case textSet(UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, DictionaryPlan)
-        case reference(String, UnsafeBufferPointer<Int32>)
+        case int(SnapshotSection)
+        case date(SnapshotSection)
+        case text(SnapshotSection, DictionaryPlan)
+        case textSet(SnapshotSection, SnapshotSection, DictionaryPlan)
+        case reference(String, SnapshotSection)
 
-        /// The mapped bytes this column is read from: verified together before any of
+        /// The payload bytes this column is read from: verified together before any of
         /// them is used, so a column is read whole from the snapshot or whole from CSV.
-        var sections: [UnsafeRawBufferPointer] {
+        var sections: [SnapshotSection] {
             switch self {
-            case .int(let v): return [UnsafeRawBufferPointer(v)]
-            case .date(let v): return [UnsafeRawBufferPointer(v)]
-            case .text(let codes, let d): return [UnsafeRawBufferPointer(codes), UnsafeRawBufferPointer(d.ends), d.bytes]
-            case .textSet(let offsets, let elements, let d):
-                return [UnsafeRawBufferPointer(offsets), UnsafeRawBufferPointer(elements), UnsafeRawBufferPointer(d.ends), d.bytes]
-            case .reference(_, let v): return [UnsafeRawBufferPointer(v)]
+            case .int(let v), .date(let v), .reference(_, let v): return [v]
+            case .text(let codes, let d): return [codes, d.ends, d.bytes]
+            case .textSet(let offsets, let elements, let d): return [offsets, elements, d.ends, d.bytes]
             }
         }
 
-        /// The column, read from the mapping when first used.
+        /// The column, read from the file when first used.
         func lazyColumn(rows: Int, rowCounts: [String: Int], source: SnapshotColumnSource) -> Column {
-            func copy<T>(_ values: UnsafeBufferPointer<T>) -> [T] {
-                let out = Array(values)
-                Snapshot.release(UnsafeRawBufferPointer(values))
-                return out
-            }
             let what = source.what
             switch self {
             case .int(let values):
                 return .int(IntColumn {
-                    if let replacement = source.replacement() {
-                        guard case .int(let c) = replacement else { source.unusable("kind") }
-                        return c.values
+                    switch source.take(0) {
+                    case .csv(.int(let c)): return c.values
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b): return Array(b[0].array(Int.self, values))
                     }
-                    return copy(values)
                 })
             case .date(let values):
                 return .date(DateColumn {
-                    if let replacement = source.replacement() {
-                        guard case .date(let c) = replacement else { source.unusable("kind") }
-                        return c.values
+                    switch source.take(0) {
+                    case .csv(.date(let c)): return c.values
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b): return Array(b[0].array(Int32.self, values))
                     }
-                    return copy(values)
                 })
             case .text(let codes, let dictionary):
-                let d = dictionary.lazy(source)
-                let count = Int32(dictionary.ends.count)
+                let d = dictionary.lazy(source, part: 1)
+                let count = Int32(dictionary.ends.count / 4)
                 return .text(TextColumn(loading: {
-                    if let replacement = source.replacement() {
-                        guard case .text(let c) = replacement else { source.unusable("kind") }
-                        return c.codes
+                    switch source.take(0) {
+                    case .csv(.text(let c)): return c.codes
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        let codes = b[0].array(Int32.self, codes)
+                        precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
+                        return Array(codes)
                     }
-                    precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
-                    return copy(codes)
                 }, dictionary: d))
             case .textSet(let offsets, let elements, let dictionary):
-                let d = dictionary.lazy(source)
-                let count = Int32(dictionary.ends.count)
+                let d = dictionary.lazy(source, part: 2)
+                let count = Int32(dictionary.ends.count / 4)
+                let elementCount = elements.count / 4
                 return .textSet(SetColumn(offsets: {
-                    if let replacement = source.replacement() {
-                        guard case .textSet(let c) = replacement else { source.unusable("kind") }
-                        return c.offsets
+                    switch source.take(0) {
+                    case .csv(.textSet(let c)): return c.offsets
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        let offsets = b[0].array(Int32.self, offsets)
+                        var ok = offsets.first == 0 && offsets.last.map(Int.init) == elementCount
+                        for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
+                        precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
+                        return Array(offsets)
                     }
-                    var ok = offsets.first == 0 && offsets.last.map(Int.init) == elements.count
-                    for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
-                    precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
-                    return copy(offsets)
                 }, elements: {
-                    if let replacement = source.replacement() {
-                        guard case .textSet(let c) = replacement else { source.unusable("kind") }
-                        return c.elements
+                    switch source.take(1) {
+                    case .csv(.textSet(let c)): return c.elements
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        let elements = b[0].array(Int32.self, elements)
+                        precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
+                        return Array(elements)
                     }
-                    precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
-                    return copy(elements)
                 }, dictionary: d))
             case .reference(let target, let targetRows):
                 let count = Int32(rowCounts[target] ?? 0)
                 return .reference(RefColumn(target: target, loading: {
-                    if let replacement = source.replacement() {
-                        guard case .reference(let c) = replacement else { source.unusable("kind") }
-                        return c.rows
+                    switch source.take(0) {
+                    case .csv(.reference(let c)): return c.rows
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        let rows = b[0].array(Int32.self, targetRows)
+                        precondition(inRange(rows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
+                        return Array(rows)
                     }
-                    precondition(inRange(targetRows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
-                    return copy(targetRows)
                 }))
             }
         }
@@ -460,15 +467,6 @@ public enum Snapshot {
     // MARK: - Checksums and files
 
     // MARK: - Files
-
-    /// Drops the whole pages of a read-only mapping from the resident set.
-    static func release(_ range: UnsafeRawBufferPointer) {
-        guard let start = range.baseAddress, range.count > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let first = (Int(bitPattern: start) + page - 1) / page * page
-        let last = (Int(bitPattern: start) + range.count) / page * page
-        if last > first { madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED) }
-    }
 
     /// Size and modification time (nanoseconds) of a regular file, nil when absent.
     static func fileStat(_ path: String) -> (size: Int, mtime: Int)? {
@@ -499,23 +497,38 @@ private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
     open(path, flags, mode)
 }
 
-/// A snapshot file mapped read-only; unmapped when nothing reads from it any more.
-final class SnapshotMapping: @unchecked Sendable {
-    let address: UnsafeMutableRawPointer
-    let size: Int
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: address, count: size) }
-
-    init(address: UnsafeMutableRawPointer, size: Int) {
-        self.address = address
-        self.size = size
-    }
-
-    deinit { munmap(address, size) }
+/// A byte range of the payload.
+struct SnapshotSection {
+    let offset: Int
+    let count: Int
 }
 
-/// An opened snapshot's mapping and what is known of its blocks: each `checkBlockSize`
-/// block of the payload is hashed once, when something first reads bytes in it, and
-/// compared with the checksum the writer stored for it.
+/// Payload bytes read into memory and verified: offsets `start ..< start + memory.count`.
+final class SnapshotBuffer {
+    let start: Int
+    let memory: UnsafeMutableRawBufferPointer
+
+    init(start: Int, count: Int) {
+        self.start = start
+        memory = .allocate(byteCount: max(count, 8), alignment: 16)
+    }
+
+    deinit { memory.deallocate() }
+
+    func slice(_ section: SnapshotSection) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: memory.baseAddress! + (section.offset - start), count: section.count)
+    }
+
+    /// The section as `T`s (sections start on 8-byte boundaries: aligned for T).
+    func array<T>(_ type: T.Type, _ section: SnapshotSection) -> UnsafeBufferPointer<T> {
+        let raw = slice(section)
+        return UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: T.self), count: section.count / MemoryLayout<T>.stride)
+    }
+}
+
+/// An opened snapshot and what is known of its blocks: each `checkBlockSize` block of the
+/// payload is read and hashed when something first needs bytes in it, and compared with
+/// the checksum the writer stored for it.
 final class SnapshotSource: @unchecked Sendable {
     struct FileState {
         let name: String
@@ -532,67 +545,98 @@ final class SnapshotSource: @unchecked Sendable {
         }
     }
 
-    let mapping: SnapshotMapping
-    let payload: UnsafeRawBufferPointer
-    let blockHashes: UnsafeBufferPointer<UInt64>
+    let fd: Int32
+    let payloadLength: Int
+    let blockHashes: [UInt64]
     let directory: String
     let warn: @Sendable (String) -> Void
     /// The CSV files the snapshot was written from, and each table's row count.
     var files: [FileState] = []
     var rowCounts: [Int] = []
-    /// Guards `verified`, `csvStore` and the column sources' states: columns may be read
-    /// from several threads.
+    /// Guards `csvStore` and the column sources' states: columns may be read from several
+    /// threads.
     let lock = NSLock()
-    private var verified: [Bool]
+    /// Blocks of the layout read while opening (dropped once it is read).
+    private var layoutBlocks: [Int: SnapshotBuffer] = [:]
     /// The CSV files loaded, once a damaged column had to be read from them.
     private var csvStore: Store?
 
-    init(mapping: SnapshotMapping, payload: UnsafeRawBufferPointer, blockHashes: UnsafeBufferPointer<UInt64>,
-         directory: String, warn: @escaping @Sendable (String) -> Void) {
-        self.mapping = mapping
-        self.payload = payload
+    init(fd: Int32, payloadLength: Int, blockHashes: [UInt64], directory: String, warn: @escaping @Sendable (String) -> Void) {
+        self.fd = fd
+        self.payloadLength = payloadLength
         self.blockHashes = blockHashes
         self.directory = directory
         self.warn = warn
-        verified = [Bool](repeating: false, count: blockHashes.count)
     }
+
+    deinit { close(fd) }
 
     var path: String { Snapshot.path(in: directory) }
 
-    /// Whether the blocks holding payload bytes `offset ..< offset + count` match their
-    /// checksums (the caller holds `lock`, or is the only thread, as while opening).
-    func verify(offset: Int, count: Int) -> Bool {
-        guard count > 0 else { return true }
-        let first = offset / Snapshot.checkBlockSize, last = (offset + count - 1) / Snapshot.checkBlockSize
-        var todo: [Int] = []
-        for b in first...last where !verified[b] { todo.append(b) }
-        if todo.isEmpty { return true }
-        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: todo.count)
+    static func readFully(_ fd: Int32, _ into: UnsafeMutableRawBufferPointer, at offset: Int) -> Bool {
+        var done = 0
+        while done < into.count {
+            let n = pread(fd, into.baseAddress! + done, into.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
+    }
+
+    /// The blocks holding payload bytes `section`, read and verified; nil when one does
+    /// not match its checksum (or cannot be read).
+    func read(_ section: SnapshotSection) -> SnapshotBuffer? {
+        let size = Snapshot.checkBlockSize
+        guard section.count > 0 else { return SnapshotBuffer(start: section.offset, count: 0) }
+        let first = section.offset / size, last = (section.offset + section.count - 1) / size
+        let start = first * size, end = min(payloadLength, (last + 1) * size)
+        let buffer = SnapshotBuffer(start: start, count: end - start)
+        guard Self.readFully(fd, UnsafeMutableRawBufferPointer(rebasing: buffer.memory[0..<(end - start)]), at: Snapshot.headerSize + start) else {
+            return nil
+        }
+        let blocks = last - first + 1
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: blocks)
         defer { results.deallocate() }
-        let box = UncheckedSendable((results, todo, payload, blockHashes))
+        let box = UncheckedSendable((results, UnsafeRawBufferPointer(rebasing: buffer.memory[0..<(end - start)])))
         // TUNING: two workers pay past a few hundred blocks (a few MB).
-        let workers = todo.count >= 256 ? 2 : 1
+        let workers = blocks >= 256 ? 2 : 1
+        let hashes = blockHashes
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let (results, todo, payload, hashes) = box.value
+            let (results, bytes) = box.value
             var i = worker
-            while i < todo.count {
-                let start = todo[i] * Snapshot.checkBlockSize
-                let block = UnsafeRawBufferPointer(rebasing: payload[start..<min(payload.count, start + Snapshot.checkBlockSize)])
-                results[i] = XXH64.hash(block) == UInt64(littleEndian: hashes[todo[i]])
+            while i < blocks {
+                let from = i * size
+                results[i] = XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[from..<min(bytes.count, from + size)])) == hashes[first + i]
                 i += workers
             }
         }
-        var ok = true
-        for (i, b) in todo.enumerated() {
-            if results[i] { verified[b] = true } else { ok = false }
-        }
-        return ok
+        return results.allSatisfy { $0 } ? buffer : nil
     }
 
-    func verify(_ section: UnsafeRawBufferPointer) -> Bool {
-        guard let start = section.baseAddress, section.count > 0 else { return true }
-        return verify(offset: start - payload.baseAddress!, count: section.count)
+    /// `count` bytes of the layout at payload offset `offset`, verified (while opening).
+    func layoutBytes(_ offset: Int, _ count: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var at = offset
+        while at < offset + count {
+            let block = at / Snapshot.checkBlockSize
+            if layoutBlocks[block] == nil {
+                guard let buffer = read(SnapshotSection(offset: block * Snapshot.checkBlockSize, count: 1)) else {
+                    throw Snapshot.SnapshotError(message: "checksum mismatch")
+                }
+                layoutBlocks[block] = buffer
+            }
+            let buffer = layoutBlocks[block]!
+            let upTo = min(offset + count, buffer.start + buffer.memory.count)
+            out += UnsafeRawBufferPointer(rebasing: buffer.memory[(at - buffer.start)..<(upTo - buffer.start)])
+            at = upTo
+        }
+        return out
     }
+
+    /// The layout is read: its blocks are no longer needed.
+    func layoutRead() { layoutBlocks = [:] }
 
     /// Column `column` of table `table` as the CSV files give it, for a column whose
     /// snapshot bytes are damaged (the caller holds `lock`). The CSV files must still be
@@ -623,19 +667,26 @@ final class SnapshotSource: @unchecked Sendable {
     }
 }
 
-/// One column of an opened snapshot: verified (all its sections) before any of it is
-/// copied out, and read from the CSV files instead when damaged.
+/// One column of an opened snapshot: its sections are read and verified together before
+/// any of them is used, and the column is read from the CSV files instead when damaged.
 final class SnapshotColumnSource: @unchecked Sendable {
+    enum Parts {
+        /// The verified buffers of the parts asked for.
+        case snapshot([SnapshotBuffer])
+        /// The column as the CSV files give it.
+        case csv(Column)
+    }
+
     let source: SnapshotSource
     let table: Int
     let column: Int
     /// `collection.field`, for messages.
     let what: String
-    private let sections: [UnsafeRawBufferPointer]
-    private enum State { case unchecked, verified, replaced(Column) }
+    private let sections: [SnapshotSection]
+    private enum State { case unchecked, verified([SnapshotBuffer?]), replaced(Column) }
     private var state = State.unchecked
 
-    init(source: SnapshotSource, table: Int, column: Int, what: String, sections: [UnsafeRawBufferPointer]) {
+    init(source: SnapshotSource, table: Int, column: Int, what: String, sections: [SnapshotSection]) {
         self.source = source
         self.table = table
         self.column = column
@@ -643,21 +694,31 @@ final class SnapshotColumnSource: @unchecked Sendable {
         self.sections = sections
     }
 
-    /// Nil when the mapped sections are good (read them); else the column from CSV.
-    func replacement() -> Column? {
+    /// The buffers of sections `parts` (each taken once: the column part built from it
+    /// keeps its own copy), or the column from CSV.
+    func take(_ parts: Int...) -> Parts {
         source.lock.lock()
         defer { source.lock.unlock() }
-        switch state {
-        case .verified: return nil
-        case .replaced(let column): return column
-        case .unchecked:
-            if sections.allSatisfy(source.verify) {
-                state = .verified
-                return nil
+        if case .unchecked = state {
+            var buffers: [SnapshotBuffer?] = []
+            for section in sections {
+                guard let buffer = source.read(section) else { break }
+                buffers.append(buffer)
             }
-            let column = source.csvColumn(table: table, column: self.column, what: what)
-            state = .replaced(column)
-            return column
+            if buffers.count == sections.count {
+                state = .verified(buffers)
+            } else {
+                state = .replaced(source.csvColumn(table: table, column: column, what: what))
+            }
+        }
+        switch state {
+        case .replaced(let column): return .csv(column)
+        case .verified(var buffers):
+            let taken = parts.map { buffers[$0]! }
+            for part in parts { buffers[part] = nil }
+            state = .verified(buffers)
+            return .snapshot(taken)
+        case .unchecked: fatalError("unreachable")
         }
     }
 
@@ -769,70 +830,64 @@ struct SnapshotWriter {
     }
 }
 
-/// Reads the payload, checking every length against what is left. The layout it reads
-/// (counts, names, types) is verified against the block checksums as it goes; arrays are
-/// only located, and verified when their column is first read.
+/// Reads the layout of the payload, checking every length against what is left. The
+/// layout (counts, names, types) is verified against the block checksums as it is read;
+/// arrays are only located, and verified when their column is first read.
 struct SnapshotReader {
-    let bytes: UnsafeRawBufferPointer
-    let source: SnapshotSource?
+    let source: SnapshotSource
+    let length: Int
     private var offset = 0
 
-    init(_ bytes: UnsafeRawBufferPointer, source: SnapshotSource? = nil) {
-        self.bytes = bytes
+    init(_ source: SnapshotSource) {
         self.source = source
+        length = source.payloadLength
     }
 
-    var atEnd: Bool { offset == bytes.count }
-
-    private func checked(_ at: Int, _ n: Int) throws {
-        if let source, !source.verify(offset: at, count: n) { throw Snapshot.SnapshotError(message: "checksum mismatch") }
-    }
+    var atEnd: Bool { offset == length }
 
     mutating func u64() throws -> UInt64 {
-        guard bytes.count - offset >= 8 else { throw Snapshot.SnapshotError(message: "truncated") }
-        try checked(offset, 8)
-        defer { offset += 8 }
-        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        guard length - offset >= 8 else { throw Snapshot.SnapshotError(message: "truncated") }
+        let bytes = try source.layoutBytes(offset, 8)
+        offset += 8
+        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
     }
 
     /// A count that must fit what is left of the file.
     mutating func count() throws -> Int {
         let n = try u64()
-        guard n <= UInt64(bytes.count) else { throw Snapshot.SnapshotError(message: "bad count \(n)") }
+        guard n <= UInt64(length) else { throw Snapshot.SnapshotError(message: "bad count \(n)") }
         return Int(n)
     }
 
-    private mutating func take(_ n: Int, verifying: Bool) throws -> UnsafeRawBufferPointer {
-        guard n >= 0, bytes.count - offset >= n else { throw Snapshot.SnapshotError(message: "truncated") }
-        if verifying { try checked(offset, n) }
-        let taken = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
+    private mutating func take(_ n: Int) throws -> SnapshotSection {
+        guard n >= 0, length - offset >= n else { throw Snapshot.SnapshotError(message: "truncated") }
+        let taken = SnapshotSection(offset: offset, count: n)
         offset += n
         let rest = offset % 8
         if rest != 0 {
-            guard bytes.count - offset >= 8 - rest else { throw Snapshot.SnapshotError(message: "truncated") }
+            guard length - offset >= 8 - rest else { throw Snapshot.SnapshotError(message: "truncated") }
             offset += 8 - rest
         }
         return taken
     }
 
-    mutating func array<T>(_ type: T.Type, _ count: Int) throws -> UnsafeBufferPointer<T> {
+    mutating func array<T>(_ type: T.Type, _ count: Int) throws -> SnapshotSection {
         let (total, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         guard !overflow else { throw Snapshot.SnapshotError(message: "bad count \(count)") }
-        let raw = try take(total, verifying: false)
-        // Arrays start on 8-byte boundaries of a page-aligned mapping: aligned for T.
-        return UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: T.self), count: count)
+        return try take(total)
     }
 
     mutating func string() throws -> String {
         let n = try count()
-        return String(decoding: try take(n, verifying: true), as: UTF8.self)
+        let section = try take(n)
+        return String(decoding: try source.layoutBytes(section.offset, n), as: UTF8.self)
     }
 
     mutating func dictionary() throws -> Snapshot.DictionaryPlan {
         let count = try self.count()
         let byteCount = try self.count()
         let ends = try array(UInt32.self, count)
-        let raw = try take(byteCount, verifying: false)
+        let raw = try take(byteCount)
         return Snapshot.DictionaryPlan(ends: ends, bytes: raw)
     }
 }
