@@ -350,15 +350,18 @@ public enum Snapshot {
                 case .csv(.textSet(let c)): return TextStorage(copying: c.dictionary)
                 case .csv: source.unusable("kind")
                 case .snapshot(let buffers):
-                    let ends = buffers[0].array(UInt32.self, endsSection)
-                    let bytes = buffers[1].slice(bytesSection)
-                    var last: UInt32 = 0
-                    for end in ends {
-                        precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
-                        last = end
+                    // The buffers must outlive the pointers into them.
+                    return withExtendedLifetime(buffers) {
+                        let ends = buffers[0].array(UInt32.self, endsSection)
+                        let bytes = buffers[1].slice(bytesSection)
+                        var last: UInt32 = 0
+                        for end in ends {
+                            precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+                            last = end
+                        }
+                        precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+                        return TextStorage(bytes: bytes, ends: ends)
                     }
-                    precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
-                    return TextStorage(bytes: bytes, ends: ends)
                 }
             }
         }
@@ -390,7 +393,7 @@ public enum Snapshot {
                     switch source.take(0) {
                     case .csv(.int(let c)): return c.values
                     case .csv: source.unusable("kind")
-                    case .snapshot(let b): return Array(b[0].array(Int.self, values))
+                    case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int.self, values)) }
                     }
                 })
             case .date(let values):
@@ -398,7 +401,7 @@ public enum Snapshot {
                     switch source.take(0) {
                     case .csv(.date(let c)): return c.values
                     case .csv: source.unusable("kind")
-                    case .snapshot(let b): return Array(b[0].array(Int32.self, values))
+                    case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int32.self, values)) }
                     }
                 })
             case .text(let codes, let dictionary):
@@ -409,9 +412,12 @@ public enum Snapshot {
                     case .csv(.text(let c)): return c.codes
                     case .csv: source.unusable("kind")
                     case .snapshot(let b):
-                        let codes = b[0].array(Int32.self, codes)
-                        precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
-                        return Array(codes)
+                        // The buffer must outlive the pointers into it.
+                        return withExtendedLifetime(b) {
+                            let codes = b[0].array(Int32.self, codes)
+                            precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
+                            return Array(codes)
+                        }
                     }
                 }, dictionary: d))
             case .textSet(let offsets, let elements, let dictionary):
@@ -423,20 +429,24 @@ public enum Snapshot {
                     case .csv(.textSet(let c)): return c.offsets
                     case .csv: source.unusable("kind")
                     case .snapshot(let b):
-                        let offsets = b[0].array(Int32.self, offsets)
-                        var ok = offsets.first == 0 && offsets.last.map(Int.init) == elementCount
-                        for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
-                        precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
-                        return Array(offsets)
+                        return withExtendedLifetime(b) {
+                            let offsets = b[0].array(Int32.self, offsets)
+                            var ok = offsets.first == 0 && offsets.last.map(Int.init) == elementCount
+                            for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
+                            precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
+                            return Array(offsets)
+                        }
                     }
                 }, elements: {
                     switch source.take(1) {
                     case .csv(.textSet(let c)): return c.elements
                     case .csv: source.unusable("kind")
                     case .snapshot(let b):
-                        let elements = b[0].array(Int32.self, elements)
-                        precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
-                        return Array(elements)
+                        return withExtendedLifetime(b) {
+                            let elements = b[0].array(Int32.self, elements)
+                            precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
+                            return Array(elements)
+                        }
                     }
                 }, dictionary: d))
             case .reference(let target, let targetRows):
@@ -446,9 +456,11 @@ public enum Snapshot {
                     case .csv(.reference(let c)): return c.rows
                     case .csv: source.unusable("kind")
                     case .snapshot(let b):
-                        let rows = b[0].array(Int32.self, targetRows)
-                        precondition(inRange(rows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
-                        return Array(rows)
+                        return withExtendedLifetime(b) {
+                            let rows = b[0].array(Int32.self, targetRows)
+                            precondition(inRange(rows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
+                            return Array(rows)
+                        }
                     }
                 }))
             }
