@@ -179,6 +179,12 @@ struct TextStorage {
         byteCount = source.count
     }
 
+    /// A copy of another dictionary's values (same codes).
+    init(copying dictionary: TextDictionary) {
+        let source = dictionary.storage
+        self.init(bytes: UnsafeRawBufferPointer(source.allBytes), ends: source.allEnds)
+    }
+
     func deallocate() {
         bytes?.deallocate()
         ends?.deallocate()

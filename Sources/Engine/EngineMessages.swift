@@ -29,6 +29,7 @@ public enum EngineMessage: String, MessageCatalogue {
     case cannotOpen, cannotOpenLock, writerBusy, cannotTruncate, fsyncFailed, writeFailed
     case cannotLock, cannotCreate, cannotCreateBecause, cannotReplace, journalDoesNotApply, cannotJournal
     case damagedSnapshot, notInKeyOrder, journalTornTail
+    case damagedSnapshotColumn, snapshotColumnUnusable, snapshotCSVChanged
     // Attachment files (attach, mql check)
     case attachmentSourceMissing, attachmentSourceNotAFile, attachmentSourceUnreadable, attachmentSourceTooLarge
     case attachmentNotInside, attachmentMissing, attachmentUnreadable, attachmentAltered, attachmentWithoutHash
@@ -113,6 +114,9 @@ public enum EngineMessage: String, MessageCatalogue {
         case .journalDoesNotApply: ("journal does not apply to the dataset files: {1}", "修改日志与数据文件不符：{1}")
         case .cannotJournal: ("cannot journal this change: {1}", "无法将这次修改写入日志：{1}")
         case .damagedSnapshot: ("warning: {1}: ignoring a damaged snapshot ({2}); loading the CSV files", "warning: {1}：快照已损坏，已忽略（{2}）；改为载入 CSV 文件")
+        case .damagedSnapshotColumn: ("warning: {1}: {2} is damaged in the snapshot; reading it from the CSV files", "warning: {1}：快照中的 {2} 已损坏；改为从 CSV 文件读取")
+        case .snapshotColumnUnusable: ("error: {1}: {2} is damaged in the snapshot and cannot be read from the CSV files ({3}); run the statement again", "error: {1}：快照中的 {2} 已损坏，也无法从 CSV 文件读取（{3}）；请重新运行该语句")
+        case .snapshotCSVChanged: ("the CSV files changed since the snapshot was opened", "打开快照后 CSV 文件已改变")
         case .journalTornTail: ("warning: {1}: dropping a torn or corrupt journal tail ({2} bytes from byte {3}); the changes before it are kept",
                                 "warning: {1}：丢弃修改日志末尾不完整或损坏的部分（从第 {3} 字节起共 {2} 字节）；此前的修改均保留")
         case .journalEntry: ("entry {1} (byte {2}, {3}, {4} by {5}: {6})", "第 {1} 条记录（第 {2} 字节，{3}，{4} 由 {5} 修改：{6}）")

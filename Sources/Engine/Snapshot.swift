@@ -21,9 +21,13 @@
 //                       i32[count] elements + dictionary
 //                       dictionary: u64 count, u64 bytes, u32[count] ends, u8[bytes]
 //              strings: u64 length, bytes (padded)
+//     blocks   u64[block count]: the XXH64 of each 16 KiB block of the payload (format 2)
 //
-// The checksum is XXH64 over the XXH64 of each 8 MiB block of the payload, so both cores
-// verify a snapshot at once. Dictionaries are written compacted — values in first-seen row
+// The header's checksum is the XXH64 of the block checksums. Opening verifies it and the
+// blocks holding the layout (names, types, counts: a few per column); a column's blocks
+// are verified when the column is first read, so a statement pays for the columns it
+// reads, not for the whole file. A column found damaged then is read from the CSV files
+// (with a warning), as a snapshot found damaged on opening is. Dictionaries are written compacted — values in first-seen row
 // order, none that no row holds — so a snapshot loads to exactly the store a CSV load of
 // the checkpointed files gives.
 
@@ -36,9 +40,13 @@ public enum Snapshot {
     public static let fileName = "snapshot.mqls"
     static let magic: [UInt8] = Array("MQLSNAP".utf8) + [0]
     /// Bumped whenever the layout or the schema's representation changes.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let headerSize = 64
+    /// The writer's buffer: the payload is written in pieces of this size.
     static let blockSize = 8 << 20
+    /// The payload is checksummed in blocks of this size (a divisor of `blockSize`), so a
+    /// reader verifies only the blocks it reads.
+    static let checkBlockSize = 16 << 10
 
     public static func path(in directory: String) -> String { directory + "/" + fileName }
 
@@ -175,24 +183,33 @@ public enum Snapshot {
         case damaged(String)
     }
 
+    /// Where a column found damaged after opening is reported (it is then read from the CSV
+    /// files): standard error.
+    public static let printWarning: @Sendable (String) -> Void = { text in
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
     /// Opens the snapshot of `directory` if it describes the CSV files as they are now.
-    public static func open(directory: String) -> Outcome {
+    ///
+    /// Only the header, the table of block checksums and the blocks holding the layout
+    /// (names, types, counts) are read and verified here; each column's blocks are
+    /// verified when the column is first read. A column whose blocks do not match their
+    /// checksums is read from the CSV files instead (said through `warn`), so a damaged
+    /// snapshot never gives a wrong answer and never stops a statement that the CSV files
+    /// can answer.
+    public static func open(directory: String, warn: @escaping @Sendable (String) -> Void = printWarning) -> Outcome {
         let file = path(in: directory)
-        guard let snapshotStat = fileStat(file) else { return .stale }
         let fd = openFile(file, O_RDONLY | O_CLOEXEC, 0)
         guard fd >= 0 else { return .stale }
-        defer { close(fd) }
-        let size = snapshotStat.size
-        guard size >= headerSize else { return .damaged("truncated (\(size) bytes)") }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
-            return .damaged("cannot map it: \(String(cString: strerror(errno)))")
+        // The size and time of the file opened (a checkpoint may rename a new one in).
+        guard let snapshotStat = fileStat(descriptor: fd) else {
+            close(fd)
+            return .stale
         }
-        // The columns are copied out when first read: the mapping lives as long as one of
-        // them has not been.
-        let mapping = SnapshotMapping(address: address, size: size)
-        madvise(address, size, MADV_WILLNEED)
+        // Read with pread, not mapped: the page cache may hold the file in 2 MB folios, and
+        // touching one byte of a mapping maps (and counts as resident) a whole folio.
         do {
-            return try read(mapping, directory: directory, snapshotTime: snapshotStat.mtime)
+            return try read(fd: fd, size: snapshotStat.size, directory: directory, snapshotTime: snapshotStat.mtime, warn: warn)
         } catch let error as SnapshotError {
             return error.stale ? .stale : .damaged(error.message)
         } catch {
@@ -205,42 +222,60 @@ public enum Snapshot {
         var stale = false
     }
 
-    static func read(_ mapping: SnapshotMapping, directory: String, snapshotTime: Int) throws -> Outcome {
-        let bytes = mapping.bytes
-        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { throw SnapshotError(message: "not a snapshot") }
-        let version = bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-        guard version == formatVersion else { throw SnapshotError(message: "format \(version)", stale: true) }
-        let payloadLength = Int(bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-        let blockCount = Int(bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        let checksum = bytes.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
-        guard payloadLength == bytes.count - headerSize else {
-            throw SnapshotError(message: "truncated or extended: \(bytes.count - headerSize) payload bytes, expected \(payloadLength)")
+    /// Reads the snapshot open as `fd`, which it takes (closed once every column is read).
+    static func read(fd: Int32, size: Int, directory: String, snapshotTime: Int,
+                     warn: @escaping @Sendable (String) -> Void = printWarning) throws -> Outcome {
+        var fdOwned = true
+        defer { if fdOwned { close(fd) } }
+        guard size >= headerSize else { throw SnapshotError(message: "truncated (\(size) bytes)") }
+        var header = [UInt8](repeating: 0, count: headerSize)
+        guard header.withUnsafeMutableBytes({ SnapshotSource.readFully(fd, $0, at: 0) }) else {
+            throw SnapshotError(message: "cannot read it: \(String(cString: strerror(errno)))")
         }
-        guard blockCount == (payloadLength + blockSize - 1) / blockSize else { throw SnapshotError(message: "bad block count") }
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[headerSize...])
-        guard blockChecksum(payload) == checksum else { throw SnapshotError(message: "checksum mismatch") }
+        guard Array(header[0..<8]) == magic else { throw SnapshotError(message: "not a snapshot") }
+        let field = { (at: Int) in header.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self)) } }
+        let version = UInt32(truncatingIfNeeded: field(8))
+        guard version == formatVersion else { throw SnapshotError(message: "format \(version)", stale: true) }
+        let payloadField = field(16), blockField = field(24), checksum = field(32)
+        // Both fields bounded by the file before any arithmetic on them.
+        guard payloadField <= UInt64(size), blockField <= UInt64(size / 8) else {
+            throw SnapshotError(message: "truncated or extended: \(size) bytes")
+        }
+        let payloadLength = Int(payloadField), blockCount = Int(blockField)
+        guard headerSize + payloadLength + blockCount * 8 == size, payloadLength % 8 == 0 else {
+            throw SnapshotError(message: "truncated or extended: \(size) bytes, expected \(headerSize + payloadLength + blockCount * 8)")
+        }
+        guard blockCount == (payloadLength + checkBlockSize - 1) / checkBlockSize else { throw SnapshotError(message: "bad block count") }
+        var blockHashes = [UInt64](repeating: 0, count: blockCount)
+        guard blockHashes.withUnsafeMutableBytes({ SnapshotSource.readFully(fd, $0, at: headerSize + payloadLength) }) else {
+            throw SnapshotError(message: "cannot read it: \(String(cString: strerror(errno)))")
+        }
+        guard blockHashes.withUnsafeBytes({ XXH64.hash($0) }) == checksum else { throw SnapshotError(message: "checksum mismatch") }
+        let source = SnapshotSource(fd: fd, payloadLength: payloadLength, blockHashes: blockHashes.map { UInt64(littleEndian: $0) },
+                                    directory: directory, warn: warn)
+        fdOwned = false
 
-        var r = SnapshotReader(payload)
+        var r = SnapshotReader(source)
         // The CSV files it was written with must be the ones there now, and not newer.
         let sourceCount = try r.u64()
         guard sourceCount == UInt64(ProgrammeSchema.collections.count) else { throw SnapshotError(message: "sources", stale: true) }
+        var files: [SnapshotSource.FileState] = []
         for schema in ProgrammeSchema.collections {
             let name = try r.string()
             let present = try r.u64() == 1
-            let size = Int(try r.u64())
-            let mtime = Int(Int64(bitPattern: try r.u64()))
-            guard name == schema.name + ".csv" else { throw SnapshotError(message: "sources", stale: true) }
-            let now = fileStat(directory + "/" + name)
-            if present {
-                guard let now, now.size == size, now.mtime == mtime, now.mtime <= snapshotTime else {
-                    throw SnapshotError(message: "\(name) changed", stale: true)
-                }
-            } else if now != nil {
-                throw SnapshotError(message: "\(name) added", stale: true)
+            let size = try r.u64()
+            let mtime = Int64(bitPattern: try r.u64())
+            guard name == schema.name + ".csv", size <= UInt64(Int.max) else { throw SnapshotError(message: "sources", stale: true) }
+            let recorded = SnapshotSource.FileState(name: name, present: present, size: Int(size), mtime: Int(mtime))
+            guard recorded.matches(directory: directory, notAfter: snapshotTime) else {
+                throw SnapshotError(message: "\(name) \(present ? "changed" : "added")", stale: true)
             }
+            files.append(recorded)
         }
+        source.files = files
 
-        // Tables: read the layout and arrays' places first, then copy them out on both cores.
+        // Tables: read the layout and the arrays' places; the arrays are verified and
+        // copied out when first read.
         let tableCount = try r.u64()
         guard tableCount == UInt64(ProgrammeSchema.collections.count) else { throw SnapshotError(message: "tables", stale: true) }
         var plans: [TablePlan] = []
@@ -273,13 +308,20 @@ public enum Snapshot {
         }
         guard r.atEnd else { throw SnapshotError(message: "trailing bytes") }
         let rowCounts = Dictionary(uniqueKeysWithValues: plans.map { ($0.schema.name, $0.rows) })
+        source.rowCounts = plans.map(\.rows)
+        source.layoutRead()
 
-        // Columns are copied out of the mapping when first read, checking then that codes
-        // and rows are in range (a snapshot with a good checksum was written by us, but a
-        // bug must not become a wrong answer).
+        // Columns are verified and copied out of the mapping when first read, checking then
+        // that codes and rows are in range (a snapshot with good checksums was written by
+        // us, but a bug must not become a wrong answer).
         var tables: [Table] = []
-        for plan in plans {
-            let columns = plan.columns.map { $0.lazyColumn(rows: plan.rows, rowCounts: rowCounts, mapping: mapping, table: plan.schema.name) }
+        for (t, plan) in plans.enumerated() {
+            let columns = plan.columns.enumerated().map { c, column in
+                column.lazyColumn(rows: plan.rows, rowCounts: rowCounts,
+                                  source: SnapshotColumnSource(source: source, table: t, column: c,
+                                                               what: plan.schema.name + "." + plan.schema.fields[c].name,
+                                                               sections: column.sections))
+            }
             let table = Table(schema: plan.schema, columns: columns)
             table.rowCount = plan.rows
             // Written in key order (checked by `write`): ids strictly ascending.
@@ -296,79 +338,134 @@ public enum Snapshot {
     }
 
     struct DictionaryPlan {
-        let ends: UnsafeBufferPointer<UInt32>
-        let bytes: UnsafeRawBufferPointer
+        let ends: SnapshotSection
+        let bytes: SnapshotSection
 
-        func lazy(_ mapping: SnapshotMapping, _ what: String) -> TextDictionary {
-            TextDictionary(count: ends.count) {
-                _ = mapping
-                var last: UInt32 = 0
-                for end in ends {
-                    precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(what)")
-                    last = end
+        /// Parts `part` (ends) and `part + 1` (bytes) of the column's sections.
+        func lazy(_ source: SnapshotColumnSource, part: Int) -> TextDictionary {
+            let endsSection = ends, bytesSection = bytes
+            return TextDictionary(count: ends.count / 4) {
+                switch source.take(part, part + 1) {
+                case .csv(.text(let c)): return TextStorage(copying: c.dictionary)
+                case .csv(.textSet(let c)): return TextStorage(copying: c.dictionary)
+                case .csv: source.unusable("kind")
+                case .snapshot(let buffers):
+                    // The buffers must outlive the pointers into them.
+                    return withExtendedLifetime(buffers) {
+                        let ends = buffers[0].array(UInt32.self, endsSection)
+                        let bytes = buffers[1].slice(bytesSection)
+                        var last: UInt32 = 0
+                        for end in ends {
+                            precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+                            last = end
+                        }
+                        precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+                        return TextStorage(bytes: bytes, ends: ends)
+                    }
                 }
-                precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(what)")
-                let storage = TextStorage(bytes: bytes, ends: ends)
-                Snapshot.release(UnsafeRawBufferPointer(ends))
-                Snapshot.release(bytes)
-                return storage
             }
         }
     }
 
     enum ColumnPlan {
-        case int(UnsafeBufferPointer<Int>)
-        case date(UnsafeBufferPointer<Int32>)
-        case text(UnsafeBufferPointer<Int32>, DictionaryPlan)
-        case textSet(UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, DictionaryPlan)
-        case reference(String, UnsafeBufferPointer<Int32>)
+        case int(SnapshotSection)
+        case date(SnapshotSection)
+        case text(SnapshotSection, DictionaryPlan)
+        case textSet(SnapshotSection, SnapshotSection, DictionaryPlan)
+        case reference(String, SnapshotSection)
 
-        /// The column, read from the mapping when first used.
-        func lazyColumn(rows: Int, rowCounts: [String: Int], mapping: SnapshotMapping, table: String) -> Column {
-            func copy<T>(_ values: UnsafeBufferPointer<T>) -> [T] {
-                let out = Array(values)
-                Snapshot.release(UnsafeRawBufferPointer(values))
-                return out
+        /// The payload bytes this column is read from: verified together before any of
+        /// them is used, so a column is read whole from the snapshot or whole from CSV.
+        var sections: [SnapshotSection] {
+            switch self {
+            case .int(let v), .date(let v), .reference(_, let v): return [v]
+            case .text(let codes, let d): return [codes, d.ends, d.bytes]
+            case .textSet(let offsets, let elements, let d): return [offsets, elements, d.ends, d.bytes]
             }
-            let what = table
+        }
+
+        /// The column, read from the file when first used.
+        func lazyColumn(rows: Int, rowCounts: [String: Int], source: SnapshotColumnSource) -> Column {
+            let what = source.what
             switch self {
             case .int(let values):
-                return .int(IntColumn { _ = mapping; return copy(values) })
+                return .int(IntColumn {
+                    switch source.take(0) {
+                    case .csv(.int(let c)): return c.values
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int.self, values)) }
+                    }
+                })
             case .date(let values):
-                return .date(DateColumn { _ = mapping; return copy(values) })
+                return .date(DateColumn {
+                    switch source.take(0) {
+                    case .csv(.date(let c)): return c.values
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int32.self, values)) }
+                    }
+                })
             case .text(let codes, let dictionary):
-                let d = dictionary.lazy(mapping, what)
-                let count = Int32(dictionary.ends.count)
+                let d = dictionary.lazy(source, part: 1)
+                let count = Int32(dictionary.ends.count / 4)
                 return .text(TextColumn(loading: {
-                    _ = mapping
-                    precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
-                    return copy(codes)
+                    switch source.take(0) {
+                    case .csv(.text(let c)): return c.codes
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        // The buffer must outlive the pointers into it.
+                        return withExtendedLifetime(b) {
+                            let codes = b[0].array(Int32.self, codes)
+                            precondition(inRange(codes, -1, count - 1), "\(Snapshot.fileName): a text code out of range in \(what)")
+                            return Array(codes)
+                        }
+                    }
                 }, dictionary: d))
             case .textSet(let offsets, let elements, let dictionary):
-                let d = dictionary.lazy(mapping, what)
-                let count = Int32(dictionary.ends.count)
+                let d = dictionary.lazy(source, part: 2)
+                let count = Int32(dictionary.ends.count / 4)
+                let elementCount = elements.count / 4
                 return .textSet(SetColumn(offsets: {
-                    _ = mapping
-                    var ok = offsets.first == 0 && offsets.last.map(Int.init) == elements.count
-                    for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
-                    precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
-                    return copy(offsets)
+                    switch source.take(0) {
+                    case .csv(.textSet(let c)): return c.offsets
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        return withExtendedLifetime(b) {
+                            let offsets = b[0].array(Int32.self, offsets)
+                            var ok = offsets.first == 0 && offsets.last.map(Int.init) == elementCount
+                            for i in 1..<max(offsets.count, 1) where offsets[i - 1] > offsets[i] { ok = false }
+                            precondition(ok, "\(Snapshot.fileName): bad set offsets in \(what)")
+                            return Array(offsets)
+                        }
+                    }
                 }, elements: {
-                    _ = mapping
-                    precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
-                    return copy(elements)
+                    switch source.take(1) {
+                    case .csv(.textSet(let c)): return c.elements
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        return withExtendedLifetime(b) {
+                            let elements = b[0].array(Int32.self, elements)
+                            precondition(inRange(elements, 0, count - 1), "\(Snapshot.fileName): a set element out of range in \(what)")
+                            return Array(elements)
+                        }
+                    }
                 }, dictionary: d))
             case .reference(let target, let targetRows):
                 let count = Int32(rowCounts[target] ?? 0)
                 return .reference(RefColumn(target: target, loading: {
-                    _ = mapping
-                    precondition(inRange(targetRows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
-                    return copy(targetRows)
+                    switch source.take(0) {
+                    case .csv(.reference(let c)): return c.rows
+                    case .csv: source.unusable("kind")
+                    case .snapshot(let b):
+                        return withExtendedLifetime(b) {
+                            let rows = b[0].array(Int32.self, targetRows)
+                            precondition(inRange(rows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
+                            return Array(rows)
+                        }
+                    }
                 }))
             }
         }
 
-        /// Gives back the mapped pages this column was copied from.
         private func inRange(_ values: UnsafeBufferPointer<Int32>, _ low: Int32, _ high: Int32) -> Bool {
             var lo = Int32.max, hi = Int32.min
             for v in values {
@@ -381,41 +478,24 @@ public enum Snapshot {
 
     // MARK: - Checksums and files
 
-    /// XXH64 of the XXH64 of each block, the blocks hashed on both cores.
-    static func blockChecksum(_ payload: UnsafeRawBufferPointer) -> UInt64 {
-        let blocks = (payload.count + blockSize - 1) / blockSize
-        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(blocks, 1))
-        defer { hashes.deallocate() }
-        let box = UncheckedSendable((hashes, payload))
-        DispatchQueue.concurrentPerform(iterations: min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))) { worker in
-            let (hashes, payload) = box.value
-            var b = worker
-            while b < blocks {
-                let start = b * blockSize
-                let end = Swift.min(payload.count, start + blockSize)
-                hashes[b] = XXH64.hash(UnsafeRawBufferPointer(rebasing: payload[start..<end]))
-                // Checked pages leave our resident set (they stay in the page cache): the
-                // copy pass maps them again one column at a time.
-                Snapshot.release(UnsafeRawBufferPointer(rebasing: payload[start..<end]))
-                b += 2
-            }
-        }
-        return XXH64.hash(UnsafeRawBufferPointer(start: hashes.baseAddress, count: blocks * 8))
-    }
-
-    /// Drops the whole pages of a read-only mapping from the resident set.
-    static func release(_ range: UnsafeRawBufferPointer) {
-        guard let start = range.baseAddress, range.count > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let first = (Int(bitPattern: start) + page - 1) / page * page
-        let last = (Int(bitPattern: start) + range.count) / page * page
-        if last > first { madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED) }
-    }
+    // MARK: - Files
 
     /// Size and modification time (nanoseconds) of a regular file, nil when absent.
     static func fileStat(_ path: String) -> (size: Int, mtime: Int)? {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard stat(path, &info) == 0 else { return nil }
+        return regularFileStat(info)
+    }
+
+    /// The same of an open file.
+    static func fileStat(descriptor fd: Int32) -> (size: Int, mtime: Int)? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return regularFileStat(info)
+    }
+
+    private static func regularFileStat(_ info: stat) -> (size: Int, mtime: Int)? {
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         #if os(Linux)
         let time = info.st_mtim
         #else
@@ -429,21 +509,236 @@ private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
     open(path, flags, mode)
 }
 
-/// A snapshot file mapped read-only; unmapped when nothing reads from it any more.
-final class SnapshotMapping: @unchecked Sendable {
-    let address: UnsafeMutableRawPointer
-    let size: Int
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: address, count: size) }
-
-    init(address: UnsafeMutableRawPointer, size: Int) {
-        self.address = address
-        self.size = size
-    }
-
-    deinit { munmap(address, size) }
+/// A byte range of the payload.
+struct SnapshotSection {
+    let offset: Int
+    let count: Int
 }
 
-/// Streams the payload to the file in 8 MiB blocks, hashing each as it is written.
+/// Payload bytes read into memory and verified: offsets `start ..< start + memory.count`.
+final class SnapshotBuffer {
+    let start: Int
+    let memory: UnsafeMutableRawBufferPointer
+
+    init(start: Int, count: Int) {
+        self.start = start
+        memory = .allocate(byteCount: max(count, 8), alignment: 16)
+    }
+
+    deinit { memory.deallocate() }
+
+    func slice(_ section: SnapshotSection) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: memory.baseAddress! + (section.offset - start), count: section.count)
+    }
+
+    /// The section as `T`s (sections start on 8-byte boundaries: aligned for T).
+    func array<T>(_ type: T.Type, _ section: SnapshotSection) -> UnsafeBufferPointer<T> {
+        let raw = slice(section)
+        return UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: T.self), count: section.count / MemoryLayout<T>.stride)
+    }
+}
+
+/// An opened snapshot and what is known of its blocks: each `checkBlockSize` block of the
+/// payload is read and hashed when something first needs bytes in it, and compared with
+/// the checksum the writer stored for it.
+final class SnapshotSource: @unchecked Sendable {
+    struct FileState {
+        let name: String
+        let present: Bool
+        let size: Int
+        let mtime: Int
+
+        /// The file is as recorded (and, present, not newer than `notAfter`).
+        func matches(directory: String, notAfter: Int) -> Bool {
+            let now = Snapshot.fileStat(directory + "/" + name)
+            guard present else { return now == nil }
+            guard let now else { return false }
+            return now.size == size && now.mtime == mtime && now.mtime <= notAfter
+        }
+    }
+
+    let fd: Int32
+    let payloadLength: Int
+    let blockHashes: [UInt64]
+    let directory: String
+    let warn: @Sendable (String) -> Void
+    /// The CSV files the snapshot was written from, and each table's row count.
+    var files: [FileState] = []
+    var rowCounts: [Int] = []
+    /// Guards `csvStore` and the column sources' states: columns may be read from several
+    /// threads.
+    let lock = NSLock()
+    /// Blocks of the layout read while opening (dropped once it is read).
+    private var layoutBlocks: [Int: SnapshotBuffer] = [:]
+    /// The CSV files loaded, once a damaged column had to be read from them.
+    private var csvStore: Store?
+
+    init(fd: Int32, payloadLength: Int, blockHashes: [UInt64], directory: String, warn: @escaping @Sendable (String) -> Void) {
+        self.fd = fd
+        self.payloadLength = payloadLength
+        self.blockHashes = blockHashes
+        self.directory = directory
+        self.warn = warn
+    }
+
+    deinit { close(fd) }
+
+    var path: String { Snapshot.path(in: directory) }
+
+    static func readFully(_ fd: Int32, _ into: UnsafeMutableRawBufferPointer, at offset: Int) -> Bool {
+        var done = 0
+        while done < into.count {
+            let n = pread(fd, into.baseAddress! + done, into.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
+    }
+
+    /// The blocks holding payload bytes `section`, read and verified; nil when one does
+    /// not match its checksum (or cannot be read).
+    func read(_ section: SnapshotSection) -> SnapshotBuffer? {
+        let size = Snapshot.checkBlockSize
+        guard section.count > 0 else { return SnapshotBuffer(start: section.offset, count: 0) }
+        let first = section.offset / size, last = (section.offset + section.count - 1) / size
+        let start = first * size, end = min(payloadLength, (last + 1) * size)
+        let buffer = SnapshotBuffer(start: start, count: end - start)
+        guard Self.readFully(fd, UnsafeMutableRawBufferPointer(rebasing: buffer.memory[0..<(end - start)]), at: Snapshot.headerSize + start) else {
+            return nil
+        }
+        let blocks = last - first + 1
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: blocks)
+        defer { results.deallocate() }
+        let box = UncheckedSendable((results, UnsafeRawBufferPointer(rebasing: buffer.memory[0..<(end - start)])))
+        // TUNING: two workers pay past a few hundred blocks (a few MB).
+        let workers = blocks >= 256 ? 2 : 1
+        let hashes = blockHashes
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let (results, bytes) = box.value
+            var i = worker
+            while i < blocks {
+                let from = i * size
+                results[i] = XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[from..<min(bytes.count, from + size)])) == hashes[first + i]
+                i += workers
+            }
+        }
+        return results.allSatisfy { $0 } ? buffer : nil
+    }
+
+    /// `count` bytes of the layout at payload offset `offset`, verified (while opening).
+    func layoutBytes(_ offset: Int, _ count: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var at = offset
+        while at < offset + count {
+            let block = at / Snapshot.checkBlockSize
+            if layoutBlocks[block] == nil {
+                guard let buffer = read(SnapshotSection(offset: block * Snapshot.checkBlockSize, count: 1)) else {
+                    throw Snapshot.SnapshotError(message: "checksum mismatch")
+                }
+                layoutBlocks[block] = buffer
+            }
+            let buffer = layoutBlocks[block]!
+            let upTo = min(offset + count, buffer.start + buffer.memory.count)
+            out += UnsafeRawBufferPointer(rebasing: buffer.memory[(at - buffer.start)..<(upTo - buffer.start)])
+            at = upTo
+        }
+        return out
+    }
+
+    /// The layout is read: its blocks are no longer needed.
+    func layoutRead() { layoutBlocks = [:] }
+
+    /// Column `column` of table `table` as the CSV files give it, for a column whose
+    /// snapshot bytes are damaged (the caller holds `lock`). The CSV files must still be
+    /// those the snapshot was written from; when they are not (a checkpoint replaced them
+    /// since this process opened the snapshot), or cannot be loaded, there is no right
+    /// answer to give: the process says so and stops.
+    func csvColumn(table: Int, column: Int, what: String) -> Column {
+        warn(EngineMessage.damagedSnapshotColumn(path, what))
+        if csvStore == nil {
+            guard files.allSatisfy({ $0.matches(directory: directory, notAfter: Int.max) }) else {
+                unusable(what, EngineMessage.snapshotCSVChanged())
+            }
+            do { csvStore = try DatasetLoader.load(directory: directory) } catch { unusable(what, "\(error)") }
+            guard files.allSatisfy({ $0.matches(directory: directory, notAfter: Int.max) }) else {
+                unusable(what, EngineMessage.snapshotCSVChanged())
+            }
+        }
+        let csv = csvStore!.tables[table]
+        guard csv.rowCount == rowCounts[table], column < csv.columns.count else {
+            unusable(what, EngineMessage.snapshotCSVChanged())
+        }
+        return csv.columns[column]
+    }
+
+    func unusable(_ what: String, _ why: String) -> Never {
+        FileHandle.standardError.write(Data((EngineMessage.snapshotColumnUnusable(path, what, why) + "\n").utf8))
+        exit(1)
+    }
+}
+
+/// One column of an opened snapshot: its sections are read and verified together before
+/// any of them is used, and the column is read from the CSV files instead when damaged.
+final class SnapshotColumnSource: @unchecked Sendable {
+    enum Parts {
+        /// The verified buffers of the parts asked for.
+        case snapshot([SnapshotBuffer])
+        /// The column as the CSV files give it.
+        case csv(Column)
+    }
+
+    let source: SnapshotSource
+    let table: Int
+    let column: Int
+    /// `collection.field`, for messages.
+    let what: String
+    private let sections: [SnapshotSection]
+    private enum State { case unchecked, verified([SnapshotBuffer?]), replaced(Column) }
+    private var state = State.unchecked
+
+    init(source: SnapshotSource, table: Int, column: Int, what: String, sections: [SnapshotSection]) {
+        self.source = source
+        self.table = table
+        self.column = column
+        self.what = what
+        self.sections = sections
+    }
+
+    /// The buffers of sections `parts` (each taken once: the column part built from it
+    /// keeps its own copy), or the column from CSV.
+    func take(_ parts: Int...) -> Parts {
+        source.lock.lock()
+        defer { source.lock.unlock() }
+        if case .unchecked = state {
+            var buffers: [SnapshotBuffer?] = []
+            for section in sections {
+                guard let buffer = source.read(section) else { break }
+                buffers.append(buffer)
+            }
+            if buffers.count == sections.count {
+                state = .verified(buffers)
+            } else {
+                state = .replaced(source.csvColumn(table: table, column: column, what: what))
+            }
+        }
+        switch state {
+        case .replaced(let column): return .csv(column)
+        case .verified(var buffers):
+            let taken = parts.map { buffers[$0]! }
+            for part in parts { buffers[part] = nil }
+            state = .verified(buffers)
+            return .snapshot(taken)
+        case .unchecked: fatalError("unreachable")
+        }
+    }
+
+    func unusable(_ why: String) -> Never { source.unusable(what, why) }
+}
+
+/// Streams the payload to the file in 8 MiB pieces, hashing each 16 KiB block as it is
+/// written.
 struct SnapshotWriter {
     let fd: Int32
     let path: String
@@ -504,7 +799,13 @@ struct SnapshotWriter {
     private mutating func flush() throws {
         guard filled > 0 else { return }
         let block = UnsafeRawBufferPointer(start: buffer, count: filled)
-        blockHashes.append(XXH64.hash(block))
+        // Every flush but the last is a whole `blockSize`: the check blocks stay aligned.
+        var start = 0
+        while start < filled {
+            let end = min(filled, start + Snapshot.checkBlockSize)
+            blockHashes.append(XXH64.hash(UnsafeRawBufferPointer(rebasing: block[start..<end])))
+            start = end
+        }
         try writeAll(block)
         payloadLength += filled
         filled = 0
@@ -522,9 +823,11 @@ struct SnapshotWriter {
         }
     }
 
-    /// Writes the last block and the header.
+    /// Writes the last block, the block checksums and the header.
     mutating func finish() throws {
         try flush()
+        blockHashes = blockHashes.map(\.littleEndian)
+        try blockHashes.withUnsafeBytes { try writeAll($0) }
         let checksum = blockHashes.withUnsafeBytes { XXH64.hash($0) }
         var header = [UInt8](repeating: 0, count: Snapshot.headerSize)
         header.replaceSubrange(0..<8, with: Snapshot.magic)
@@ -539,51 +842,57 @@ struct SnapshotWriter {
     }
 }
 
-/// Reads the payload, checking every length against what is left.
+/// Reads the layout of the payload, checking every length against what is left. The
+/// layout (counts, names, types) is verified against the block checksums as it is read;
+/// arrays are only located, and verified when their column is first read.
 struct SnapshotReader {
-    let bytes: UnsafeRawBufferPointer
+    let source: SnapshotSource
+    let length: Int
     private var offset = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(_ source: SnapshotSource) {
+        self.source = source
+        length = source.payloadLength
+    }
 
-    var atEnd: Bool { offset == bytes.count }
+    var atEnd: Bool { offset == length }
 
     mutating func u64() throws -> UInt64 {
-        guard bytes.count - offset >= 8 else { throw Snapshot.SnapshotError(message: "truncated") }
-        defer { offset += 8 }
-        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        guard length - offset >= 8 else { throw Snapshot.SnapshotError(message: "truncated") }
+        let bytes = try source.layoutBytes(offset, 8)
+        offset += 8
+        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
     }
 
     /// A count that must fit what is left of the file.
     mutating func count() throws -> Int {
         let n = try u64()
-        guard n <= UInt64(bytes.count) else { throw Snapshot.SnapshotError(message: "bad count \(n)") }
+        guard n <= UInt64(length) else { throw Snapshot.SnapshotError(message: "bad count \(n)") }
         return Int(n)
     }
 
-    private mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
-        guard n >= 0, bytes.count - offset >= n else { throw Snapshot.SnapshotError(message: "truncated") }
-        let taken = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
+    private mutating func take(_ n: Int) throws -> SnapshotSection {
+        guard n >= 0, length - offset >= n else { throw Snapshot.SnapshotError(message: "truncated") }
+        let taken = SnapshotSection(offset: offset, count: n)
         offset += n
         let rest = offset % 8
         if rest != 0 {
-            guard bytes.count - offset >= 8 - rest else { throw Snapshot.SnapshotError(message: "truncated") }
+            guard length - offset >= 8 - rest else { throw Snapshot.SnapshotError(message: "truncated") }
             offset += 8 - rest
         }
         return taken
     }
 
-    mutating func array<T>(_ type: T.Type, _ count: Int) throws -> UnsafeBufferPointer<T> {
+    mutating func array<T>(_ type: T.Type, _ count: Int) throws -> SnapshotSection {
         let (total, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
         guard !overflow else { throw Snapshot.SnapshotError(message: "bad count \(count)") }
-        let raw = try take(total)
-        // Arrays start on 8-byte boundaries of a page-aligned mapping: aligned for T.
-        return UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: T.self), count: count)
+        return try take(total)
     }
 
     mutating func string() throws -> String {
         let n = try count()
-        return String(decoding: try take(n), as: UTF8.self)
+        let section = try take(n)
+        return String(decoding: try source.layoutBytes(section.offset, n), as: UTF8.self)
     }
 
     mutating func dictionary() throws -> Snapshot.DictionaryPlan {
