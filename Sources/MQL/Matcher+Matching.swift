@@ -59,7 +59,9 @@ struct MatchGroup {
 enum GroupMatching {
     /// Assigns children to groups: per group, the children paired with its first mothers
     /// (as many as it pairs), in preference order; and whether the sets were laminar.
-    static func assign(_ groups: [MatchGroup], childRows: Int, rank: [Int32], cancelled: (() -> Bool)? = nil) -> (taken: [[Int32]], laminar: Bool) {
+    /// `searchAlways` takes the search path even for laminar sets (tests compare the two).
+    static func assign(_ groups: [MatchGroup], childRows: Int, rank: [Int32], cancelled: (() -> Bool)? = nil,
+                       searchAlways: Bool = false) -> (taken: [[Int32]], laminar: Bool) {
         let narrowestFirst = groups.indices.sorted {
             let a = groups[$0], b = groups[$1]
             if a.children.count != b.children.count { return a.children.count < b.children.count }
@@ -68,7 +70,7 @@ enum GroupMatching {
         }
         let parent = laminarParents(groups, childRows: childRows, order: narrowestFirst)
         var network = RegionNetwork(groups, childRows: childRows, rank: rank)
-        let mothers = network.bestMothers(groups, laminarParents: parent, cancelled: cancelled)
+        let mothers = network.bestMothers(groups, laminarParents: searchAlways ? nil : parent, cancelled: cancelled)
         let children = network.bestChildren(maximum: mothers.reduce(0, +), cancelled: cancelled)
         let taken = network.pairs(groups, mothers: mothers, children: children, rank: rank)
         return (taken, parent != nil)
