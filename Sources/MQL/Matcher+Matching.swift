@@ -417,7 +417,7 @@ struct RegionNetwork {
                 taken[g] += regionChildren[r][next[r]..<(next[r] + f)]
                 next[r] += f
             }
-            taken[g].sort { rank[Int($0)] < rank[Int($1)] }
+            taken[g] = Matcher.byRank(taken[g], rank)
         }
         return taken
     }

@@ -52,10 +52,11 @@ struct Matcher {
         if case .date(let column)? = children.column(named: "registered") {
             for i in 0..<children.rowCount where column.values[i] != DateColumn.null { registered[i] = column.values[i] }
         }
-        let order = (0..<Int32(children.rowCount)).sorted { (a: Int32, b: Int32) -> Bool in
-            let x = registered[Int(a)], y = registered[Int(b)]
-            return x != y ? x < y : a < b
-        }
+        // Sorted as plain integers (date, then row): a million rows sort several times faster
+        // than through a comparison closure.
+        var keys = (0..<children.rowCount).map { UInt64(UInt32(bitPattern: registered[$0]) ^ 0x8000_0000) << 32 | UInt64($0) }
+        keys.sort()
+        let order = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
         var rank = [Int32](repeating: 0, count: children.rowCount)
         for (i, row) in order.enumerated() { rank[Int(row)] = Int32(i) }
         return rank
@@ -76,7 +77,9 @@ struct Matcher {
         for (g, children) in taken.enumerated() {
             for (mother, child) in zip(groups[g].mothers, children) { pairs.append(.init(mother: mother, child: child)) }
         }
-        pairs.sort { rank[Int($0.child)] < rank[Int($1.child)] }
+        var motherOf = [Int32](repeating: -1, count: rank.count)
+        for pair in pairs { motherOf[Int(pair.child)] = pair.mother }
+        pairs = Self.byRank(pairs.map(\.child), rank).map { PairingRoundResult.Suggestion(mother: motherOf[Int($0)], child: $0) }
         let (accepted, refused) = try validate(pairs, forms: forms)
         result.suggestions = accepted
         var reasons: [Int32: String] = [:]
@@ -85,7 +88,7 @@ struct Matcher {
         let left = candidates.filter { !matched.contains($0) }
         let levels = levelsOf(motherTable, mothers)
         let coverage = coveringLevels(groups, left: left, childRows: childTable.rowCount, motherTable: motherTable, levels: levels)
-        for child in left.sorted(by: { rank[Int($0)] < rank[Int($1)] }) {
+        for child in Self.byRank(left, rank) {
             if let refusal = reasons[child] { result.unmatched.append(.init(child: child, reason: refusal)); continue }
             let counts = coverage[child] ?? Array(repeating: 0, count: levels.count)
             let byLevel = zip(levels, counts).map { "\($0.0.isEmpty ? "?" : $0.0) \($0.1)" }.joined(separator: ", ")
@@ -190,7 +193,7 @@ struct Matcher {
             if let g = groupOf[groupKey] { groups[g].mothers += members; continue }
             var set = children
             for s in sets.sorted(by: { $0.count < $1.count }) { set = Self.intersect(set, s) }
-            set.sort { rank[Int($0)] < rank[Int($1)] }
+            set = Self.byRank(set, rank)
             groupOf[groupKey] = groups.count
             groups.append(MatchGroup(mothers: members, children: set, levelRank: 0))
         }
@@ -201,6 +204,13 @@ struct Matcher {
             groups[g].levelRank = groups[g].motherLevels.first ?? LevelPreference.order.count
         }
         return groups
+    }
+
+    /// Rows in preference order, sorted as plain integers (rank, then row).
+    static func byRank(_ rows: [Int32], _ rank: [Int32]) -> [Int32] {
+        var keys = rows.map { UInt64(UInt32(rank[Int($0)])) << 32 | UInt64(UInt32($0)) }
+        keys.sort()
+        return keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     }
 
     static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
