@@ -197,10 +197,23 @@ struct Matcher {
             groupOf[groupKey] = groups.count
             groups.append(MatchGroup(mothers: members, children: set, levelRank: 0))
         }
+        // Each level text's rank once (by its code), then each group's mothers sorted as
+        // plain integers (rank, then row).
+        var rankOfCode: [Int: Int] = [:]
+        let codes = levelColumn?.codes
+        func level(_ m: Int32) -> Int {
+            guard let levelColumn, let codes else { return LevelPreference.order.count }
+            let code = Int(codes[Int(m)])
+            if let known = rankOfCode[code] { return known }
+            let rank = LevelPreference.rank(levelColumn.text(at: Int(m)))
+            rankOfCode[code] = rank
+            return rank
+        }
         for g in groups.indices {
-            let level: (Int32) -> Int = { LevelPreference.rank(levelColumn?.text(at: Int($0))) }
-            groups[g].mothers.sort { level($0) != level($1) ? level($0) < level($1) : $0 < $1 }
-            groups[g].motherLevels = groups[g].mothers.map(level)
+            var keys = groups[g].mothers.map { UInt64(level($0)) << 32 | UInt64(UInt32($0)) }
+            keys.sort()
+            groups[g].mothers = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+            groups[g].motherLevels = keys.map { Int($0 >> 32) }
             groups[g].levelRank = groups[g].motherLevels.first ?? LevelPreference.order.count
         }
         return groups
