@@ -32,16 +32,27 @@ import Foundation
 public struct DatasetGenerator: Sendable {
     public var children: Int
     public var seed: UInt64
+    /// Mothers per child in thousandths: 900 (0.9, the default) writes `children * 9 / 10`
+    /// mothers, as every dataset generated before the option existed.
+    public var mothersPerThousandChildren: Int
 
-    public init(children: Int, seed: UInt64) {
+    public init(children: Int, seed: UInt64, mothersPerThousandChildren: Int = 900) {
         self.children = children
         self.seed = seed
+        self.mothersPerThousandChildren = max(0, mothersPerThousandChildren)
+    }
+
+    /// The number of mothers written for `children` children at `perThousand` mothers per
+    /// thousand children (rounded down).
+    public static func motherCount(children: Int, perThousand: Int) -> Int {
+        children.multipliedReportingOverflow(by: perThousand).overflow ? Int.max : children * perThousand / 1000
     }
 
     /// Writes streets.csv, communities.csv, children.csv, mothers.csv, pairings.csv, visits.csv into `directory` (created if missing).
     public func write(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var run = Run(children: max(0, children), seed: seed, directory: directory)
+        var run = Run(children: max(0, children), seed: seed, directory: directory,
+                      mothers: Self.motherCount(children: max(0, children), perThousand: mothersPerThousandChildren))
         try run.streetsAndCommunities()
         try run.childrenFile()
         try run.mothersFile()
@@ -514,6 +525,8 @@ extension DatasetGenerator {
 
     fileprivate struct Run {
         let n: Int
+        /// How many mothers mothers.csv has.
+        let motherTotal: Int
         let seed: UInt64
         let dir: URL
 
@@ -537,8 +550,9 @@ extension DatasetGenerator {
         /// Home visits with a photo: (visit id, date), drawn while visits.csv is written.
         var photographedVisits: [(id: Int, day: Int)] = []
 
-        init(children: Int, seed: UInt64, directory: URL) {
+        init(children: Int, seed: UInt64, directory: URL, mothers: Int) {
             n = children
+            motherTotal = mothers
             self.seed = seed
             dir = directory
             for (s, st) in T.streets.enumerated() {
@@ -905,7 +919,7 @@ extension DatasetGenerator {
 
         mutating func mothersFile() throws {
             var r = rng(3)
-            let m = n * 9 / 10
+            let m = motherTotal
             motherLevel = [UInt8](repeating: 0, count: m)
             motherStreet = [UInt8](repeating: 0, count: m)
             motherComm = [UInt16](repeating: 0, count: m)

@@ -90,6 +90,30 @@ func readDataset(_ dir: URL) throws -> [String: Data] {
         #expect(Attachments.verify(store, directory: dir.path).isEmpty)
     }
 
+    @Test func mothersPerChildDefaultsToNineTenthsAndMayExceedOne() throws {
+        let plain = try temporaryDirectory("gen-plain"), explicit = try temporaryDirectory("gen-0.9"), more = try temporaryDirectory("gen-1.2")
+        defer { for d in [plain, explicit, more] { try? FileManager.default.removeItem(at: d) } }
+        try DatasetGenerator(children: 1001, seed: 42).write(to: plain)
+        try DatasetGenerator(children: 1001, seed: 42, mothersPerThousandChildren: 900).write(to: explicit)
+        try DatasetGenerator(children: 1001, seed: 42, mothersPerThousandChildren: 1200).write(to: more)
+        #expect(try readDataset(plain) == readDataset(explicit), "0.9 is the default: the same bytes as before the option")
+        #expect(DatasetGenerator.motherCount(children: 1001, perThousand: 900) == 1001 * 9 / 10)
+        let store = try DatasetLoader.load(directory: more.path)
+        #expect(store.table("mothers")?.rowCount == 1201)
+        #expect(store.table("children")?.rowCount == 1001)
+        // More mothers than children: every mother id a pairing names exists, each active
+        // pairing's mother at most twice (the deliberate one_child violations).
+        let pairings = try #require(store.table("pairings"))
+        var active: [String: Int] = [:]
+        for row in 0..<pairings.rowCount {
+            let c = DatasetWriter.cells(pairings, row: row, store: store)
+            #expect(Int(c["mother"]!).map { (1...1201).contains($0) } == true)
+            if c["until"]!.isEmpty { active[c["mother"]!, default: 0] += 1 }
+        }
+        #expect(active.values.allSatisfy { $0 <= 2 })
+        #expect(active.count > 500, "most approved children are paired")
+    }
+
     @Test func emptyDataset() throws {
         let dir = try temporaryDirectory("gen-0")
         defer { try? FileManager.default.removeItem(at: dir) }
