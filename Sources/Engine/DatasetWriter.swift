@@ -134,7 +134,7 @@ public enum DatasetWriter {
     }
 
     private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-    nonisolated(unsafe) private static let syncFileRange: SyncFileRange? = {
+    private static let syncFileRange: SyncFileRange? = {
         #if os(Linux)
         guard let symbol = dlsym(nil, "sync_file_range") else { return nil }
         return unsafeBitCast(symbol, to: SyncFileRange.self)

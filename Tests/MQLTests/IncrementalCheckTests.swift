@@ -368,6 +368,42 @@ import Testing
         #expect(refused > 40)
     }
 
+    /// An import of many rows into a store opened from a snapshot (its columns read on
+    /// first use), made in place with its audit rows appended in place: the store it
+    /// leaves is the one the journal replays, and its indexes the ones built afresh.
+    @Test func aLargeImportIntoASnapshotIsWhatTheJournalReplays() throws {
+        let directory = NSTemporaryDirectory() + "mql-import-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try DatasetGenerator(children: 400, seed: 5).write(to: URL(fileURLWithPath: directory))
+        let first = Dataset(directory: directory)
+        try first.checkpoint(try first.load())
+        guard case .loaded(let store) = Snapshot.open(directory: directory) else { Issue.record("no snapshot"); return }
+        let dataset = Dataset(directory: directory)
+        let session = try Session(store: store, ruleSources: Fixtures.ruleSources, today: Fixtures.today)
+        session.dataset = dataset
+        let communities = store.table("communities")!
+        let children = store.table("children")!
+        var edits: [RowEdit] = []
+        for i in 0..<120 {
+            let place = communities.editKey(row: i % communities.rowCount).split(separator: "/").map(String.init)
+            let id = String(children.nextFreeID + i)
+            edits.append(RowEdit(kind: .insert, collection: "children", key: id, cells: [
+                "id": id, "name": "新童\(i)", "gender": "", "birth": "2012-03-01", "street": place[0], "community": place[1],
+                "guardian": "监护人\(i)", "guardian_phone": "1390000\(1000 + i)", "address": "地址\(i)", "tags": "低保", "reason": "低保",
+                "household_size": "", "household_income": "", "medical_cost": "", "status": "待审核", "review": "", "registered": "2019-11-01",
+            ]))
+        }
+        #expect(store.canApplyInPlace(edits))
+        try session.apply(edits, description: "import")
+        #expect(session.store.table("children")!.rowCount == 520)
+        let fresh = try Dataset(directory: directory).load()
+        #expect(Self.dump(session.store) == Self.dump(fresh))
+        let rebuilt = session.store.copy()
+        for table in rebuilt.tables { table.invalidateIndexes() }
+        Self.expectIndexesRebuilt(session.store, fresh: rebuilt, "import")
+    }
+
     /// A row removed in place and put back on both cores (as a large table's is) leaves
     /// the table, its indexes and the references to it as removing it on a copy would,
     /// and then as they were.
