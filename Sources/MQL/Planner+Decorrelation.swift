@@ -511,15 +511,18 @@ extension Planner {
         let table = shape.table
         // A key read directly from a text or reference field of the subquery's row: its
         // posting lists give the rows with the enclosing row's value.
-        var driver: (key: Int, postings: Postings)?
+        // Found on first use: a statement that reads the count for a whole column at once
+        // (`decorrelatedCounts`) never builds them.
+        var driver: (key: Int, field: Int)?
         for (k, key) in shape.keys.enumerated() {
             guard let field = directField(key.inner, table: table), case .ints = parts.values[k] else { continue }
             switch table.columns[field] {
-            case .text, .reference: driver = (k, table.postings(field: field))
+            case .text, .reference: driver = (k, field)
             default: continue
             }
             break
         }
+        let postingsMemo = Memo<Postings>()
         let search = caches.correlated.searches[ObjectIdentifier(sub)] ?? CorrelatedSearch()
         caches.correlated.searches[ObjectIdentifier(sub)] = search
         let cache = caches.correlated
@@ -531,7 +534,9 @@ extension Planner {
             return nil
         }
         return { r in
-            if cache.groups[key] == nil, let (k, postings) = driver, search.spent < budget {
+            if cache.groups[key] == nil, let (k, field) = driver, search.spent < budget {
+                let postings = postingsMemo.value ?? table.postings(field: field)
+                postingsMemo.value = postings
                 guard parts.outerHolds(r) else { return 0 }
                 let outerKey: [Int] = values.map { if case .ints(_, let outer) = $0 { return outer(r) }; return 0 }
                 let outerTexts: [String?] = values.map { if case .texts(_, let outer) = $0 { return outer(r) }; return nil }

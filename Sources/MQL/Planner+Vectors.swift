@@ -564,6 +564,22 @@ extension Planner {
         if x.type == .null { return VectorForm(make: { RowBits(count: count) }, cost: 0) }
         switch set.type {
         case .textSet:
+            if case .set(let elements)? = constantValue(set) {
+                // `kind in visit_kinds`, a param's set of text: the column's codes of its
+                // elements, as for a list of text constants.
+                return pushedDown(x, table: table) { x, table in
+                    guard x.type == .text, isTextColumn(x), let values = vectorValues(x, table: table) else { return nil }
+                    let count = table.rowCount
+                    return VectorForm(make: {
+                        guard case .codes(let column, let dictionary) = values() else { return RowBits(count: count) }
+                        var wanted = [Bool](repeating: false, count: dictionary.count + 1)
+                        for s in elements { if let code = dictionary.code(of: s) { wanted[Int(code) + 1] = true } }
+                        return column.withUnsafeBufferPointer { v in
+                            wanted.withUnsafeBufferPointer { w in RowBits.buildInParallel(count: count) { w[Int(v[$0]) + 1] } }
+                        }
+                    }, cost: count + valuesCost(x, table: table))
+                }
+            }
             // "低保" in tags, of this collection's set column: its posting list.
             guard case .text(let element)? = constantValue(x), case .field(let base, let tableName, let field) = set.node,
                   case .this = base.node, tableName == table.name, case .textSet(let column) = table.columns[field] else { return nil }

@@ -180,3 +180,31 @@ import Testing
         #expect(try session.count("count children where not known_tags") == result.rows.filter { if case .set(let s) = $0[2] { return !s.isEmpty }; return false }.count)
     }
 }
+
+@Suite struct ParamSetMembershipTests {
+    /// `kind in visit_kinds` (a param's set of text) as one pass over the column's codes
+    /// selects what the row-by-row test selects, values outside the set and nulls included.
+    @Test func aColumnPassSelectsWhatRowByRowSelects() throws {
+        let rules = SourceFile(name: "p.mql", text: """
+            param kinds = ["家访", "线上", "不存在"]
+            param statuses = ["已审核"]
+            param nothing = ["不存在"]
+
+            """)
+        let session = try Session(store: Fixtures.exampleStore(), ruleSources: [rules], today: Fixtures.today)
+        for query in ["visits where kind in kinds select id", "visits where not (kind in kinds) select id",
+                      "children where status in statuses select id", "children where not (status in statuses) select id",
+                      "children where name in nothing select id", "visits where pairing.child.status in statuses select id"] {
+            let indexed = try session.rows(query)
+            session.useIndexes = false
+            let scanned = try session.rows(query)
+            session.useIndexes = true
+            #expect(indexed == scanned, "\(query)")
+        }
+        let inside = try session.count("count visits where kind in kinds")
+        let all = try session.count("count visits")
+        #expect(inside > 0 && inside < all)
+        let plan = try session.rows("plan visits where kind in kinds")
+        #expect(plan.first?.hasPrefix("SCAN") == true, "\(plan)")
+    }
+}
