@@ -25,32 +25,24 @@ public struct Postings: Sendable {
     /// `keyCount` keys. Each move shifts the arrays once (a memory move, no rebuild), so a
     /// change of a few rows keeps the index of a million rows at the cost of copying it.
     func moving(_ moves: [(row: Int32, old: Int32, new: Int32)], keyCount: Int) -> Postings {
-        var offsets = self.offsets, rows = self.rows
+        var moved = self
         let needed = max(keyCount, moves.map { Int(max($0.old, $0.new)) + 1 }.max() ?? 0)
-        if offsets.count - 1 < needed { offsets += repeatElement(offsets.last ?? 0, count: needed - (offsets.count - 1)) }
-        func position(of row: Int32, key: Int) -> Int {
-            var low = Int(offsets[key]), high = Int(offsets[key + 1])
-            while low < high {
-                let mid = (low + high) >> 1
-                if rows[mid] < row { low = mid + 1 } else { high = mid }
-            }
-            return low
-        }
+        if moved.keyCount < needed { moved.offsets += repeatElement(offsets.last ?? 0, count: needed - moved.keyCount) }
         for move in moves where move.old != move.new {
             if move.old >= 0 {
-                let key = Int(move.old), at = position(of: move.row, key: key)
-                if at < Int(offsets[key + 1]) && rows[at] == move.row {
-                    rows.remove(at: at)
-                    for k in (key + 1)..<offsets.count { offsets[k] -= 1 }
+                let key = Int(move.old), at = moved.position(of: move.row, key: key)
+                if at < Int(moved.offsets[key + 1]) && moved.rows[at] == move.row {
+                    moved.rows.remove(at: at)
+                    for k in (key + 1)..<moved.offsets.count { moved.offsets[k] -= 1 }
                 }
             }
             if move.new >= 0 {
                 let key = Int(move.new)
-                rows.insert(move.row, at: position(of: move.row, key: key))
-                for k in (key + 1)..<offsets.count { offsets[k] += 1 }
+                moved.rows.insert(move.row, at: moved.position(of: move.row, key: key))
+                for k in (key + 1)..<moved.offsets.count { moved.offsets[k] += 1 }
             }
         }
-        return Postings(offsets: offsets, rows: rows)
+        return moved
     }
 
     public func rows(for key: Int) -> ArraySlice<Int32> {

@@ -812,15 +812,7 @@ struct SnapshotWriter {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var written = 0
-        while written < bytes.count {
-            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw JournalError(message: EngineMessage.writeFailed(path, String(cString: strerror(errno))))
-            }
-            written += n
-        }
+        try DatasetWriter.writeAll(fd, bytes, path: path)
     }
 
     /// Writes the last block, the block checksums and the header.
