@@ -115,30 +115,22 @@ public struct SortedIndex: Sendable {
 
     /// This index after rows changed value (nil: null, not listed), each by a memory move.
     func moving(_ moves: [(row: Int32, old: Int?, new: Int?)]) -> SortedIndex {
-        var rows = self.rows, values = self.values
-        func position(_ value: Int, _ row: Int32) -> Int {
-            var low = 0, high = values.count
-            while low < high {
-                let mid = (low + high) >> 1
-                if values[mid] < value || (values[mid] == value && rows[mid] < row) { low = mid + 1 } else { high = mid }
-            }
-            return low
-        }
+        var moved = self
         for move in moves where move.old != move.new {
             if let old = move.old {
-                let at = position(old, move.row)
-                if at < values.count && values[at] == old && rows[at] == move.row {
-                    rows.remove(at: at)
-                    values.remove(at: at)
+                let at = moved.position(old, move.row)
+                if at < moved.values.count && moved.values[at] == old && moved.rows[at] == move.row {
+                    moved.rows.remove(at: at)
+                    moved.values.remove(at: at)
                 }
             }
             if let new = move.new {
-                let at = position(new, move.row)
-                rows.insert(move.row, at: at)
-                values.insert(new, at: at)
+                let at = moved.position(new, move.row)
+                moved.rows.insert(move.row, at: at)
+                moved.values.insert(new, at: at)
             }
         }
-        return SortedIndex(rows: rows, values: values)
+        return moved
     }
 
     public init(values column: [Int], null: Int) {
