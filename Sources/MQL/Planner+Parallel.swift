@@ -66,6 +66,35 @@ enum Parallel {
     }
 }
 
+extension Parallel {
+    /// TUNING: the stack of a thread of `onThreads`: planning and evaluating recurse as deep
+    /// as chains of defines go (`DefineNesting.limit`), which the main thread's 8 MB holds
+    /// and a dispatch worker's smaller stack may not.
+    static let threadStackSize = 16 << 20
+
+    /// Runs `body(worker)` for each worker of `0..<workers` at once — worker 0 on the
+    /// calling thread, each other on a thread of its own — and returns when all are done.
+    /// What the workers share is the caller's to make safe to share.
+    static func onThreads(_ workers: Int, _ body: @escaping (Int) -> Void) {
+        guard workers > 1 else { body(0); return }
+        // Unchecked: `body` is called once per worker, on distinct worker numbers, while
+        // this function waits for all of them; the caller vouches for what it captures.
+        let box = UncheckedBox(body)
+        let done = DispatchGroup()
+        for worker in 1..<workers {
+            done.enter()
+            let thread = Thread {
+                box.value(worker)
+                done.leave()
+            }
+            thread.stackSize = threadStackSize
+            thread.start()
+        }
+        body(0)
+        done.wait()
+    }
+}
+
 /// A value handed to the workers of `Parallel`, which only read it (or write disjoint parts).
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
