@@ -29,7 +29,7 @@ extension Session {
         // known runs on this thread once the workers are done.
         var together: [Int] = [], alone: [Int] = []
         var fields: [String: Set<Int>] = [:]
-        for (i, (info, table)) in checked.enumerated() {
+        for (i, (info, _)) in checked.enumerated() {
             let dependencies = ConstraintDependencies(info, store: store)
             guard !dependencies.unanalysable else { alone.append(i); continue }
             together.append(i)
@@ -44,9 +44,12 @@ extension Session {
                 }
             }
         }
-        for (collection, fields) in fields.sorted(by: { $0.key < $1.key }) {
-            store.table(collection)?.loadForConcurrentReads(fields: fields.sorted())
+        // Different columns are read at once (each from its own part of the snapshot).
+        let loads = fields.sorted { $0.key < $1.key }.flatMap { collection, fields in
+            store.table(collection).map { table in fields.sorted().map { (table, $0) } } ?? []
         }
+        Parallel.each(loads.count) { i in loads[i].0.columns[loads[i].1].load() }
+        for collection in fields.keys.sorted() { store.table(collection)?.loadForConcurrentReads(fields: []) }
 
         // Each worker takes the next constraint not yet taken, with a planner of its own
         // (compile caches are not shared between threads), made here so that every planner
@@ -88,7 +91,8 @@ extension Session {
 
     /// `describeRow` as UTF-8 appended to `out`, without a String per part: the fields
     /// and the tables they lead to looked up once for the collection (`mql check` prints a
-    /// line per violation, hundreds of thousands at a million children).
+    /// line per violation, hundreds of thousands at a million children). The columns it
+    /// reads are read when it is made, so that several threads may use it at once.
     public func rowDescriber(_ collection: String) -> ((Int, inout [UInt8]) -> Void)? {
         guard let table = store.table(collection) else { return nil }
         enum Part {
@@ -96,6 +100,7 @@ extension Session {
             case reference(label: [UInt8], RefColumn, Table, TextColumn?)
         }
         var parts: [Part] = []
+        let keyed = table.isKeyedByID
         for (i, field) in table.schema.fields.enumerated() where field.masking == .none {
             switch (field.name, table.columns[i]) {
             case ("name", .text(let c)):
@@ -109,7 +114,17 @@ extension Session {
                 continue
             }
         }
-        let keyed = table.isKeyedByID
+        // Read now what the describer reads, so that several threads may then use it.
+        if keyed { table.loadForConcurrentReads(fields: table.schema.key.compactMap(table.schema.fieldIndex)) }
+        for part in parts {
+            switch part {
+            case .name(let c): Column.text(c).load()
+            case .reference(_, let c, let target, let names):
+                Column.reference(c).load()
+                target.loadForConcurrentReads(fields: target.schema.key.compactMap(target.schema.fieldIndex))
+                if let names { Column.text(names).load() }
+            }
+        }
         return { row, out in
             var first = true
             func separate() {

@@ -80,6 +80,8 @@ struct CheckReport {
     /// buffer reused, rather than tens of megabytes grown by doubling (page faults and
     /// copies were a tenth of `mql check` at a million children).
     static let pieceSize = 1 << 20
+    /// TUNING: rows of a violation one core writes at a time (about 2 MB of lines).
+    static let rowsPerPiece = 1 << 15
 
     /// The report as UTF-8, in pieces, a violation's row written as bytes (hundreds of
     /// thousands of lines at a million children); a row with a control character is
@@ -92,19 +94,37 @@ struct CheckReport {
             out += Array(("  " + ReplMessage.constraintRows(v.constraint.qualifiedName, v.rows.count, v.rows.count == 1 ? "" : "s") + "\n").utf8)
             let prefix = Array("    \(v.constraint.collection) ".utf8)
             let describe = session.rowDescriber(v.constraint.collection)
-            for row in v.rows {
-                out += prefix
-                let start = out.count
-                describe?(Int(row), &out)
-                if Self.hasControl(out[start...]) {
-                    out.removeSubrange(start...)
-                    out += Array(OutputWriter.visible(session.describeRow(v.constraint.collection, Int(row))).utf8)
+            let collection = v.constraint.collection
+            // The lines of a large violation are written on every core, a block of rows at
+            // a time (each core a piece of it), the pieces joined in row order.
+            var start = 0
+            while start < v.rows.count {
+                let end = min(v.rows.count, start + ParallelPieces.block(perCore: Self.rowsPerPiece))
+                let pieces = ParallelPieces.map(end - start, total: v.rows.count) { range -> [UInt8] in
+                    var piece: [UInt8] = []
+                    piece.reserveCapacity(range.count * 64)
+                    for row in v.rows[(start + range.lowerBound)..<(start + range.upperBound)] {
+                        piece += prefix
+                        let from = piece.count
+                        describe?(Int(row), &piece)
+                        if Self.hasControl(piece[from...]) {
+                            piece.removeSubrange(from...)
+                            piece += Array(OutputWriter.visible(session.describeRow(collection, Int(row))).utf8)
+                        }
+                        piece.append(0x0A)
+                    }
+                    return piece
                 }
-                out.append(0x0A)
-                if out.count >= Self.pieceSize {
-                    write(out)
-                    out.removeAll(keepingCapacity: true)
+                for piece in pieces {
+                    if out.count + piece.count < Self.pieceSize {
+                        out += piece
+                    } else {
+                        write(out)
+                        out.removeAll(keepingCapacity: true)
+                        write(piece)
+                    }
                 }
+                start = end
             }
         }
         let broken = violations.filter { !$0.rows.isEmpty }.count
