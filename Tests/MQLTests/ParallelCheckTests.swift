@@ -29,12 +29,15 @@ import Testing
         for i in stride(from: 7, to: pairingCount, by: 45) { pairings[i]["child"] = "" }
         var quotas = streets
         quotas[0]["quota"] = "-1"
-        let reports = (1...40).map { i in
-            ["id": String(i), "street": IncrementalCheckTests.streets[i % 3], "period": i % 7 == 0 ? "双月" : "2019-\(i % 2 == 0 ? "08" : "10")",
-             "submitted": "2019-10-20", "results": "", "experience": "", "problems": ""]
+        var reports: [[String: String]] = []
+        for i in 1...40 {
+            let period: String = i % 7 == 0 ? "双月" : (i % 2 == 0 ? "2019-08" : "2019-10")
+            let street: String = IncrementalCheckTests.streets[i % 3]
+            reports.append(["id": String(i), "street": street, "period": period, "submitted": "2019-10-20",
+                            "results": "", "experience": "", "problems": ""])
         }
         typealias G = IncrementalCheckTests.Generator
-        let files = [
+        let files: [String: String] = [
             "streets": G.csv(["name", "quota", "liaison", "liaison_phone"], quotas),
             "communities": G.csv(["name", "street"], communities),
             "children": G.csv(["id", "name", "gender", "birth", "street", "community", "guardian", "guardian_phone", "address", "tags", "reason",
