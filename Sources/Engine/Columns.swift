@@ -20,6 +20,11 @@ public final class TextDictionary {
     private var cachedValues: [String]?
     private var cachedRanks: [Int32]?
     private var cachedFlags: [String: [Bool]] = [:]
+    /// Guards what reading builds on first use — the lookup table, the cached Strings,
+    /// ranks and flags — so that several threads may read one dictionary at once (`mql
+    /// check` runs constraints on every core). Its values must have been read first
+    /// (`load`); writing (`intern`) stays single-threaded.
+    private let cacheLock = NSLock()
 
     var storage: TextStorage {
         get { materialize(); return loaded }
@@ -48,9 +53,19 @@ public final class TextDictionary {
 
     public var count: Int { pending == nil ? loaded.count : pendingCount }
 
+    /// Reads the values now if they are still to be read from a snapshot, so that several
+    /// threads may then read the dictionary at once.
+    public func load() { materialize() }
+
     /// Every value as a String, by code. Materialised on first use and cached until the
     /// dictionary grows: O(count) the first time, so hot paths use `string(at:)` or codes.
     public var values: [String] {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        return valuesHoldingLock()
+    }
+
+    private func valuesHoldingLock() -> [String] {
         if let cached = cachedValues, cached.count == storage.count { return cached }
         let all = (0..<storage.count).map { storage.string(at: $0) }
         cachedValues = all
@@ -59,7 +74,10 @@ public final class TextDictionary {
 
     /// The value of one code.
     public func string(at code: Int) -> String {
-        if let cached = cachedValues, code < cached.count { return cached[code] }
+        cacheLock.lock()
+        let cached = cachedValues
+        cacheLock.unlock()
+        if let cached, code < cached.count { return cached[code] }
         return storage.string(at: code)
     }
 
@@ -75,6 +93,8 @@ public final class TextDictionary {
     }
 
     public func code(of bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
         let code = storage.find(bytes.baseAddress, bytes.count)
         return code < 0 ? nil : code
     }
@@ -108,6 +128,8 @@ public final class TextDictionary {
     /// A property of each value's bytes, computed once per value and kept (extended as values
     /// are added): `name` identifies the property, `compute` decides it for one value.
     public func flags(_ name: String, _ compute: (UnsafeBufferPointer<UInt8>) -> Bool) -> [Bool] {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
         var flags = cachedFlags[name] ?? []
         if flags.count < storage.count {
             flags.reserveCapacity(storage.count)
@@ -132,8 +154,10 @@ public final class TextDictionary {
     /// sorting rows compares two integers. Computed once per distinct value and cached
     /// until the dictionary grows.
     public func collationRanks() -> [Int32] {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
         if let ranks = cachedRanks, ranks.count == storage.count { return ranks }
-        let values = self.values
+        let values = valuesHoldingLock()
         let order = PinyinCollation.sortedIndices(values)
         var ranks = [Int32](repeating: 0, count: values.count)
         var rank: Int32 = 0
@@ -553,6 +577,19 @@ public enum Column {
         case .textSet(let c):
             c.elements.removeSubrange(Int(c.offsets[count])...)
             c.offsets.removeSubrange((count + 1)...)
+        }
+    }
+
+    /// Reads the column now (with its dictionary) if it is still to be read from a
+    /// snapshot: a column is read from the file on first use by whichever thread uses it,
+    /// so one that several threads will read at once is read before they start.
+    public func load() {
+        switch self {
+        case .int(let c): _ = c.values.count
+        case .date(let c): _ = c.values.count
+        case .text(let c): _ = c.codes.count; c.dictionary.load()
+        case .reference(let c): _ = c.rows.count
+        case .textSet(let c): _ = c.offsets.count; _ = c.elements.count; c.dictionary.load()
         }
     }
 

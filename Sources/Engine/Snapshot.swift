@@ -328,7 +328,9 @@ public enum Snapshot {
             if table.isKeyedByID { table.keyIndexIsSorted() } else { table.rebuildKeyIndex() }
             tables.append(table)
         }
-        return .loaded(Store(tables: tables))
+        let store = Store(tables: tables)
+        store.snapshotSource = source
+        return .loaded(store)
     }
 
     struct TablePlan {
@@ -572,6 +574,9 @@ final class SnapshotSource: @unchecked Sendable {
     private var layoutBlocks: [Int: SnapshotBuffer] = [:]
     /// The CSV files loaded, once a damaged column had to be read from them.
     private var csvStore: Store?
+    /// Set while several threads read the store (`Store.readConcurrently`): no column may
+    /// then be read for the first time (checked in debug builds).
+    var concurrentReaders = 0
 
     init(fd: Int32, payloadLength: Int, blockHashes: [UInt64], directory: String, warn: @escaping @Sendable (String) -> Void) {
         self.fd = fd
@@ -711,6 +716,7 @@ final class SnapshotColumnSource: @unchecked Sendable {
     func take(_ parts: Int...) -> Parts {
         source.lock.lock()
         defer { source.lock.unlock() }
+        assert(source.concurrentReaders == 0, "\(what) read for the first time while several threads read the store")
         if case .unchecked = state {
             var buffers: [SnapshotBuffer?] = []
             for section in sections {

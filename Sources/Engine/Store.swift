@@ -5,6 +5,25 @@
 public final class Store {
     public let tables: [Table]
     private let tableIndex: [String: Int]
+    /// The snapshot the columns are read from on first use, when opened from one.
+    var snapshotSource: SnapshotSource?
+
+    /// Runs `body`, in which several threads read the store at once. Columns are read from
+    /// a snapshot on first use by whichever thread uses them, so what the threads read must
+    /// be read before (`Table.loadForConcurrentReads`); a debug build stops on a column
+    /// read for the first time meanwhile.
+    public func readConcurrently<T>(_ body: () -> T) -> T {
+        guard let source = snapshotSource else { return body() }
+        source.lock.lock()
+        source.concurrentReaders += 1
+        source.lock.unlock()
+        defer {
+            source.lock.lock()
+            source.concurrentReaders -= 1
+            source.lock.unlock()
+        }
+        return body()
+    }
 
     public init(tables: [Table]) {
         self.tables = tables

@@ -4,6 +4,7 @@
 // the collection's natural order and ties in `order by` fall back to it for free.
 
 import Collections
+import Foundation
 
 public final class Table {
     public let schema: CollectionSchema
@@ -32,6 +33,10 @@ public final class Table {
 
     var postingsCache: [Int: Postings] = [:]
     var sortedCache: [Int: SortedIndex] = [:]
+    /// Guards the indexes built on first use by a read (`postings`, `sortedIndex`, the
+    /// key text index), so that several threads may read the table at once (`mql check`
+    /// runs constraints on every core). Changes stay single-threaded.
+    private let readCacheLock = NSLock()
     /// How much of the table each cached index reflects: the rows there were and the
     /// length of `updateLog` when it was built or last brought up to date.
     var postingsCoverage: [Int: (rows: Int, updates: Int)] = [:]
@@ -137,6 +142,8 @@ public final class Table {
             guard let id = Int(text), let row = row(id: id) else { return [] }
             return [Int32(row)]
         }
+        readCacheLock.lock()
+        defer { readCacheLock.unlock() }
         // Mid-change (several edits applied in one batch, as a journal replays them) a row
         // inserted or renamed by an earlier edit must be found by the next one.
         if keyIndexStale {
@@ -199,11 +206,24 @@ public final class Table {
         }
     }
 
+    /// Reads fields `fields` now where they are still to be read from a snapshot (and the
+    /// key index, should a change have left it stale), so that several threads may then
+    /// read them at once: columns are read on first use, by whichever thread uses them.
+    public func loadForConcurrentReads(fields: some Sequence<Int>) {
+        for field in fields where field >= 0 && field < columns.count { columns[field].load() }
+        if keyIndexStale {
+            rebuildKeyIndex()
+            keyIndexStale = false
+        }
+    }
+
     // MARK: - Secondary indexes
 
     /// Rows by value of a text column, by element of a set column, or by target row of a
     /// reference column. Built on first use.
     public func postings(field: Int) -> Postings {
+        readCacheLock.lock()
+        defer { readCacheLock.unlock() }
         if let cached = postingsCache[field] { return grownToTarget(cached, field: field) }
         let built: Postings
         switch columns[field] {
@@ -226,12 +246,22 @@ public final class Table {
         return grown
     }
 
-    public func hasCachedPostings(field: Int) -> Bool { postingsCache[field] != nil }
+    public func hasCachedPostings(field: Int) -> Bool {
+        readCacheLock.lock()
+        defer { readCacheLock.unlock() }
+        return postingsCache[field] != nil
+    }
 
-    public func hasCachedSortedIndex(field: Int) -> Bool { sortedCache[field] != nil }
+    public func hasCachedSortedIndex(field: Int) -> Bool {
+        readCacheLock.lock()
+        defer { readCacheLock.unlock() }
+        return sortedCache[field] != nil
+    }
 
     /// Non-null rows of an int or date column in value order. Built on first use.
     public func sortedIndex(field: Int) -> SortedIndex {
+        readCacheLock.lock()
+        defer { readCacheLock.unlock() }
         if let cached = sortedCache[field] { return cached }
         let built: SortedIndex
         switch columns[field] {

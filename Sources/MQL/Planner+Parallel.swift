@@ -51,6 +51,15 @@ enum Parallel {
         }
     }
 
+    /// Runs `body` on each of `0..<count` on every core, items taken in turn.
+    static func each(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1, cores > 1 else { for i in 0..<count { body(i) }; return }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
+        }
+    }
+
     /// One result per range, computed at once, in range order.
     static func map<T>(_ ranges: [Range<Int>], _ body: (Range<Int>) -> T) -> [T] {
         if ranges.count == 1 { return [body(ranges[0])] }
@@ -64,6 +73,51 @@ enum Parallel {
         }
         return results.map { $0! }
     }
+}
+
+extension Parallel {
+    /// TUNING: the stack of a thread of `onThreads`: planning and evaluating recurse as deep
+    /// as chains of defines go (`DefineNesting.limit`), which the main thread's 8 MB holds
+    /// and a dispatch worker's smaller stack may not.
+    static let threadStackSize = 16 << 20
+
+    /// Runs `body(worker)` for each worker of `0..<workers` at once — worker 0 on the
+    /// calling thread, each other on a thread of its own — and returns when all are done.
+    /// What the workers share is the caller's to make safe to share.
+    static func onThreads(_ workers: Int, _ body: @escaping (Int) -> Void) {
+        guard workers > 1 else { body(0); return }
+        // Unchecked: `body` is called once per worker, on distinct worker numbers, while
+        // this function waits for all of them; the caller vouches for what it captures.
+        let box = UncheckedBox(body)
+        let done = DispatchGroup()
+        for worker in 1..<workers {
+            done.enter()
+            let thread = Thread {
+                box.value(worker)
+                done.leave()
+            }
+            thread.stackSize = threadStackSize
+            thread.start()
+        }
+        body(0)
+        done.wait()
+    }
+}
+
+/// Work of the executable split over the cores: `mql check` writes the lines of its
+/// report so (hundreds of thousands at a million children).
+public enum ParallelPieces {
+    /// `body` on pieces of `0..<count` at once — on every core when `total` (the size of
+    /// the whole job `count` is part of) is large — its results in range order. `body`
+    /// may only read what it shares (columns already read: see `Session.rowDescriber`).
+    public static func map<T>(_ count: Int, total: Int, _ body: (Range<Int>) -> T) -> [T] {
+        let workers = total >= Parallel.minimumItems ? min(Parallel.cores, max(1, count)) : 1
+        return Parallel.map(Parallel.ranges(count, workers: workers), body)
+    }
+
+    /// How many items to hand to `map` at a time: enough for each core to take a piece of
+    /// about `perCore` items.
+    public static func block(perCore: Int) -> Int { perCore * Parallel.cores }
 }
 
 /// A value handed to the workers of `Parallel`, which only read it (or write disjoint parts).
