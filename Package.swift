@@ -38,7 +38,14 @@ let package = Package(
             dependencies: [
                 "Engine", "MQL", "CReadline", "Workbook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The release `mql` carries the Swift runtime and Foundation in itself: loading
+            // and relocating them as shared libraries was half of every process's start
+            // (docs/performance.md, "The start of a process"). Compiling with the flag too
+            // makes the objects name the static libraries' own dependencies. Debug builds
+            // and tests keep the shared libraries (XCTest links them).
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "MQLTests", dependencies: ["MQL", "Engine"], resources: [.copy("Golden")]),

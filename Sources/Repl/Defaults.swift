@@ -6,7 +6,7 @@ import Foundation
 
 enum Defaults {
     static var projectRoot: String {
-        if let home = ProcessInfo.processInfo.environment["MQL_HOME"], !home.isEmpty { return home }
+        if let home = getenv("MQL_HOME").map({ String(cString: $0) }), !home.isEmpty { return home }
         // This file is Sources/Repl/Defaults.swift of the project.
         let built = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         if FileManager.default.fileExists(atPath: built + "/examples/data") { return built }
