@@ -6,8 +6,9 @@
 #   - `mql --data BIG -c 'count children'` and `… where street = "布吉"` (a dataset with a
 #     snapshot, e.g. 1,000,000 children from `mql gen` after a checkpoint),
 #   - the same statement as a whole `sqlite3` process on SQLITE_DB, if given,
-#   - a C-free reference: `true` (fork + exec alone),
-# with the ratios of mql against `true` and against the sqlite3 process.
+#   - a reference: `true` (fork + exec alone),
+# with the ratios of mql against the sqlite3 process and against OLD_MQL. The wall times
+# include waiting for a core, so on a loaded machine the CPU times are the steadier figure.
 #
 #   python3 benchmarks/startup.py MQL EMPTY_DIR BIG_DIR [RUNS] [--sqlite DB] [--before OLD_MQL]
 #
@@ -47,6 +48,15 @@ for _ in range(args.runs):
         _, status, usage = os.wait4(p.pid, 0)
         results[name].append((time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, status))
 
+# Peak RSS from os.wait4 counts the forked Python before exec (about 15 MB here), so the
+# peak of each command is also taken from GNU time, which forks from a small process.
+peaks = {}
+if os.path.exists("/usr/bin/time"):
+    for name, argv in commands.items():
+        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+        peaks[name] = f"{int(last) / 1024:6.1f} MB" if last.isdigit() else "     ?"
+
 print("load average:", " ".join(open("/proc/loadavg").read().split()[:3]), f"  runs: {args.runs}")
 medians = {}
 for name, v in results.items():
@@ -56,7 +66,8 @@ for name, v in results.items():
     failed = sum(1 for x in v if x[3] != 0)
     medians[name] = wall
     note = f"   ({failed} runs failed)" if failed else ""
-    print(f"{name:34s} wall {wall:7.1f} ms   cpu {cpu:6.1f} ms   peak RSS {rss:6.1f} MB{note}")
+    peak = f"   time -f %M {peaks[name]}" if name in peaks else ""
+    print(f"{name:34s} wall {wall:7.1f} ms   cpu {cpu:6.1f} ms   peak RSS {rss:6.1f} MB{peak}{note}")
 
 def ratio(a, b):
     if a in medians and b in medians and medians[b] > 0:
