@@ -185,12 +185,17 @@ public struct Lexer {
         return Unicode.Scalar(value) ?? Unicode.Scalar(0xFFFD)!
     }
 
+    // ASCII is answered without the Unicode property tables (the same answers: among ASCII
+    // only A–Z and a–z are alphabetic and only 0–9 numeric); the lookup was the lexer's
+    // largest cost when every process reads the rule files.
     func isIdentifierStart(_ s: Unicode.Scalar) -> Bool {
-        s == "_" || s.properties.isAlphabetic
+        if s.value < 0x80 { return s == "_" || ((s.value | 0x20) >= 0x61 && (s.value | 0x20) <= 0x7A) }
+        return s.properties.isAlphabetic
     }
 
     func isIdentifierContinue(_ s: Unicode.Scalar) -> Bool {
-        s == "_" || s.properties.isAlphabetic || s.properties.numericType != nil
+        if s.value < 0x80 { return s == "_" || ((s.value | 0x20) >= 0x61 && (s.value | 0x20) <= 0x7A) || (s.value >= 0x30 && s.value <= 0x39) }
+        return s.properties.isAlphabetic || s.properties.numericType != nil
     }
 
     mutating func lexIdentifier() {

@@ -88,7 +88,10 @@ public enum RuleFiles {
             return [Diagnostic(file, d.collectionRange, Message.unknownCollection(d.collection, suggestion: Suggest.closest(d.collection, among: store.collectionNames)))]
         }
         var errors: [Diagnostic] = []
-        if d.kind != .define && (d.citation ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+        // Blank: only what CharacterSet.whitespaces holds (category Zs and tab), tested per
+        // scalar rather than by Foundation's trimming, which goes through NSString.
+        let blank = (d.citation ?? "").unicodeScalars.allSatisfy { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
+        if d.kind != .define && blank {
             return [Diagnostic(file, d.nameRange, Message.missingCitation(d.kind.rawValue))]
         }
         if table.schema.fieldIndex(d.name) != nil {

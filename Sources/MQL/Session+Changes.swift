@@ -33,8 +33,9 @@ struct PendingAttachment {
 
 extension Session {
     static func osUser() -> String {
-        let env = ProcessInfo.processInfo.environment
-        return env["USER"] ?? env["LOGNAME"] ?? NSUserName()
+        // getenv, not ProcessInfo's environment (a dictionary of every variable, built for two).
+        func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        return variable("USER") ?? variable("LOGNAME") ?? NSUserName()
     }
 
     func fail(_ statement: Statement, _ message: String, at range: SourceRange? = nil) -> DiagnosticError {

@@ -79,10 +79,17 @@ public final class Session {
         self.init(store: store, catalog: catalog, today: today)
     }
 
-    /// Today's date from the system clock, in the local time zone.
+    /// Today's date from the system clock, in the local time zone (TZ, else /etc/localtime).
+    /// The C library's `localtime_r` rather than `Calendar.current`: building the current
+    /// calendar loads ICU's time-zone and calendar data, 5% of a whole `mql -c` process.
     public static func systemToday() -> Int32 {
-        let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-        return CivilDate.days(year: c.year!, month: c.month!, day: c.day!)
+        var now = time(nil)
+        var parts = tm()
+        guard localtime_r(&now, &parts) != nil else {
+            let c = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+            return CivilDate.days(year: c.year!, month: c.month!, day: c.day!)
+        }
+        return CivilDate.days(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday))
     }
 
     /// Parses and runs every statement of `text`, returning an outcome per statement. A

@@ -5,8 +5,10 @@
 import Foundation
 
 enum Defaults {
-    static var projectRoot: String {
-        if let home = ProcessInfo.processInfo.environment["MQL_HOME"], !home.isEmpty { return home }
+    /// Worked out once: a process asks for it several times (the data, the rules, whether
+    /// the data is the shipped examples), and each answer asks the file system.
+    static let projectRoot: String = {
+        if let home = getenv("MQL_HOME").map({ String(cString: $0) }), !home.isEmpty { return home }
         // This file is Sources/Repl/Defaults.swift of the project.
         let built = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         if FileManager.default.fileExists(atPath: built + "/examples/data") { return built }
@@ -17,7 +19,7 @@ enum Defaults {
             dir = dir.deletingLastPathComponent()
         }
         return FileManager.default.currentDirectoryPath
-    }
+    }()
 
     static var dataDirectory: String { projectRoot + "/examples/data" }
     static var rulesDirectory: String { projectRoot + "/examples/rules" }

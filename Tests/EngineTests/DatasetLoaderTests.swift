@@ -110,6 +110,28 @@ extension Table {
         #expect(children.ref("community", 2) == nil)
     }
 
+    /// Rows already in pinyin key order are kept as they come (checked by comparing
+    /// neighbours); out of order they are sorted; either way the same store, and a name
+    /// given twice side by side is still reported.
+    @Test func namesInOrderOrNotLoadTheSame() throws {
+        var sorted = baseFiles
+        sorted["streets"] = "name,quota\n坂田,1\n布吉,2\n平湖,3\n"
+        var shuffled = baseFiles
+        shuffled["streets"] = "name,quota\n平湖,3\n坂田,1\n布吉,2\n"
+        for files in [sorted, shuffled] {
+            let streets = try #require(try load(files).table("streets"))
+            #expect((0..<3).map { streets.keyText(row: $0) } == ["坂田", "布吉", "平湖"])
+            #expect((0..<3).map { streets.int("quota", $0) } == [1, 2, 3])
+            #expect(streets.rows(keyText: "平湖") == [2], "the key index follows the rows")
+        }
+        var twice = baseFiles
+        twice["streets"] = "name,quota\n坂田,1\n布吉,2\n布吉,3\n平湖,3\n"
+        #expect(loadErrors(twice) == ["streets.csv:4: error: duplicate key '布吉' (first on line 3)"])
+        var sameCommunityTwice = baseFiles
+        sameCommunityTwice["communities"] = "name,street\n凤凰,布吉\n可园,布吉\n凤凰,平湖\n凤凰,平湖\n"
+        #expect(loadErrors(sameCommunityTwice) == ["communities.csv:5: error: duplicate community '凤凰' in street '平湖' (first on line 4)"])
+    }
+
     @Test func communityResolvedWithinItsStreet() throws {
         let store = try load(baseFiles)
         let streets = try #require(store.table("streets"))
