@@ -24,6 +24,8 @@ public final class Session {
     }
     /// Queries and counts already checked, by their text (`StatementCache`).
     let statementCache = StatementCache()
+    /// Off: result rows are built row by row only (tests compare with `Evaluator+ColumnRows`).
+    var buildsRowsColumnwise = true
     /// Off: every statement is checked afresh (tests compare the two; `MQL_STATEMENT_CACHE=off`
     /// turns it off for a process, to measure what it saves).
     public var useStatementCache = ProcessInfo.processInfo.environment["MQL_STATEMENT_CACHE"] != "off"
@@ -269,6 +271,7 @@ public final class Session {
             e.caches = shared
         }
         e.useIndexes = useIndexes
+        e.buildsRowsColumnwise = buildsRowsColumnwise
         e.buildsSortedIndexOnFirstUse = buildsSortedIndexOnFirstUse
         e.cancelled = cancellationCheck
         e.charge = limits.map { limits in { limits.charge($0) } }
