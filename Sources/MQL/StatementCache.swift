@@ -5,12 +5,12 @@
 // statements the same way (128 of them).
 //
 // What a checked query depends on, and so what empties the cache:
-// - the rules (defines, params): the catalog's `version`, part of every entry's stamp;
+// - the rules (defines, params): the catalog's `version`, part of the cache's stamp;
 // - the data and its shape: the checker reads column dictionaries (the warning for a value
 //   no row holds; whether a bare word is a column value), so any assignment of the
 //   session's store, and any statement other than a query or count (a change, even one
 //   made in place on the same store; begin/commit/rollback; a define or param), empties it;
-// - today's date: part of the stamp.
+// - today's date: part of the stamp. An entry is kept under one stamp only; another empties the cache.
 // Plans are not kept: a plan captures the columns as they are and the indexes built so far
 // (a sorted index built on first use, a posting list), so each run plans afresh.
 //
@@ -40,7 +40,6 @@ final class StatementCache {
         /// The file and start of the statement the query was checked as.
         let file: SourceFile
         let start: Int
-        let stamp: Stamp
         var lastUse: Int
     }
 
@@ -52,12 +51,20 @@ final class StatementCache {
 
     var count: Int { entries.count }
 
-    func lookup(_ text: String, stamp: Stamp) -> Entry? {
-        guard var entry = entries[text] else { return nil }
-        guard entry.stamp == stamp else {
-            entries[text] = nil
-            return nil
+    /// The stamp every entry was made under: another one empties the cache (its entries
+    /// could never be used again, and they hold the defines of an older catalog).
+    private var stamp: Stamp?
+
+    private func adopt(_ stamp: Stamp) {
+        if self.stamp != stamp {
+            removeAll()
+            self.stamp = stamp
         }
+    }
+
+    func lookup(_ text: String, stamp: Stamp) -> Entry? {
+        adopt(stamp)
+        guard var entry = entries[text] else { return nil }
         clock += 1
         entry.lastUse = clock
         entries[text] = entry
@@ -66,12 +73,13 @@ final class StatementCache {
     }
 
     func store(_ text: String, query: TQuery, file: SourceFile, start: Int, stamp: Stamp) {
+        adopt(stamp)
         if entries.count >= Self.capacity, entries[text] == nil,
            let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             entries[oldest] = nil
         }
         clock += 1
-        entries[text] = Entry(query: query, file: file, start: start, stamp: stamp, lastUse: clock)
+        entries[text] = Entry(query: query, file: file, start: start, lastUse: clock)
         stores += 1
     }
 

@@ -83,8 +83,10 @@ import Testing
         _ = try session.one("param medical_burden_ratio = 100.0")
         let after = try session.count(query)
         #expect(after < before, "a far larger ratio leaves fewer children past it: \(before) → \(after)")
+        _ = try session.count("count children")
         try session.setParam("medical_burden_ratio", "0.5")
         #expect(try session.count(query) == before)
+        #expect(session.statementCache.count == 1, "the entries of the older rules are gone")
         #expect(session.statementCache.hits == 1, "neither run after a param change came from the cache")
     }
 
