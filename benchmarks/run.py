@@ -25,8 +25,9 @@ What it does, per dataset size N:
    as integers, others to 6 significant digits, sets `;`-joined, null as ∅); rows sorted
    unless the statement's order by is reproducible in SQL.
    - mql, timing: each repetition is ONE `mql --timer` process running a file that holds
-     the suite twice; the timer lines on stderr (parse, check, plan, execute, build the
-     result rows; not printing) give each statement a first ("1st") and a second ("warm")
+     the suite twice; the timer lines on stderr (check — in the second pass a lookup in
+     the statement cache instead —, plan, execute, build the result rows; not parsing or
+     printing) give each statement a first ("1st") and a second ("warm")
      time. mql builds its secondary indexes (posting lists, sorted indexes) lazily on first
      use, so the first run of a statement may pay for an index that SQLite built during
      its load; the warm time is the comparable one and the ratios use it. Medians over

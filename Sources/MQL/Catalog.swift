@@ -45,9 +45,12 @@ public struct TestInfo {
 
 public final class Catalog {
     /// Defines, rules and constraints by collection, then name, in the order written.
-    public private(set) var definitions: [String: [String: DefineInfo]] = [:]
-    public private(set) var ordered: [DefineInfo] = []
-    public internal(set) var params: [String: ParamInfo] = [:]
+    public private(set) var definitions: [String: [String: DefineInfo]] = [:] { didSet { version &+= 1 } }
+    public private(set) var ordered: [DefineInfo] = [] { didSet { version &+= 1 } }
+    public internal(set) var params: [String: ParamInfo] = [:] { didSet { version &+= 1 } }
+    /// Changes with every define, rule, constraint or param entered, removed or changed:
+    /// what was checked against an earlier version may no longer hold (`StatementCache`).
+    public private(set) var version = 0
     public private(set) var paramOrder: [String] = []
     public private(set) var tests: [TestInfo] = []
     public private(set) var files: [SourceFile] = []

@@ -536,6 +536,8 @@ struct Evaluator {
     let today: Int32
     let source: SourceFile?
     /// Full scans only (the property test compares this with indexed plans).
+    /// Off: result rows built row by row only (tests compare the two; `Evaluator+ColumnRows`).
+    var buildsRowsColumnwise = true
     var useIndexes = true
     /// See `Planner.buildsSortedIndexOnFirstUse`.
     var buildsSortedIndexOnFirstUse = false
@@ -599,7 +601,9 @@ struct Evaluator {
 
     /// `rows` nil: every row of the collection.
     func ungrouped(_ q: TQuery, _ selected: [Int32]?, planner: Planner) -> QueryResult {
-        let items = q.select.map { planner.compile($0.expr) }
+        // Compiled when first needed: an order key naming an item, or the row-by-row getters
+        // (rows built from the columns themselves need none).
+        let items = CompiledItems(q.select.map(\.expr), planner: planner)
         planner.selectItemCompiled = { items[$0] }
         let table = store.table(q.collection)!
         var ordered: [Int32]
@@ -622,8 +626,11 @@ struct Evaluator {
             ordered = selected ?? (0..<Int32(table.rowCount)).map { $0 }
         }
         ordered = window(ordered, q)
-        let getters = zip(q.select, items).map { item, compiled in
-            Self.nullableBool(item.expr, planner: planner) ?? compiled.valueGetter(store: store)
+        if buildsRowsColumnwise, let rows = columnwiseRows(q, ordered, table: table) {
+            return QueryResult(columns: columns(q), rows: rows)
+        }
+        let getters = q.select.indices.map { i in
+            Self.nullableBool(q.select[i].expr, planner: planner) ?? items[i].valueGetter(store: store)
         }
         return QueryResult(columns: columns(q), rows: resultRows(ordered.lazy.map(Int.init), count: ordered.count, getters))
     }

@@ -559,6 +559,9 @@ extension Planner {
 
     // MARK: - Membership and text
 
+    /// TUNING: a list of whole numbers spanning fewer values than this is tested by a table.
+    static let membershipTableLimit = 4096
+
     private func membershipBits(_ x: TExpr, in set: TExpr, table: Table) -> VectorForm? {
         let count = table.rowCount
         if x.type == .null { return VectorForm(make: { RowBits(count: count) }, cost: 0) }
@@ -631,6 +634,23 @@ extension Planner {
                     let exact = Set(wanted.compactMap { $0 == $0.rounded() && Swift.abs($0) < 9e15 ? Int($0) : nil })
                     let small = Array(exact)
                     guard wanted.allSatisfy({ $0 == $0.rounded() && Swift.abs($0) < 9e15 }) else { return nil }
+                    if let low = small.min(), let high = small.max(), Swift.abs(low) < 1 << 52, Swift.abs(high) < 1 << 52,
+                       high - low < Self.membershipTableLimit {
+                        // Constants close together (`household_size in [1, 2]`): a table of the
+                        // span, one lookup per row on both cores. No value of 2^53 or more can
+                        // equal a constant below 2^52, even as a real number.
+                        var table = [Bool](repeating: false, count: high - low + 1)
+                        for k in small { table[k - low] = true }
+                        return VectorForm(make: {
+                            guard case .ints(let column) = values() else { return RowBits(count: count) }
+                            return column.withUnsafeBufferPointer { v in
+                                table.withUnsafeBufferPointer { t in
+                                    // The null (Int.min) minus `low` lands outside the span.
+                                    RowBits.buildInParallel(count: count) { row in let d = v[row] &- low; return d >= 0 && d < t.count && t[d] }
+                                }
+                            }
+                        }, cost: cost)
+                    }
                     return VectorForm(make: {
                         guard case .ints(let column) = values() else { return RowBits(count: count) }
                         return column.withUnsafeBufferPointer { v in

@@ -19,7 +19,16 @@ public enum StatementOutcome: Sendable, Equatable {
 }
 
 public final class Session {
-    public internal(set) var store: Store
+    public internal(set) var store: Store {
+        didSet { statementCache.removeAll() }
+    }
+    /// Queries and counts already checked, by their text (`StatementCache`).
+    let statementCache = StatementCache()
+    /// Off: result rows are built row by row only (tests compare with `Evaluator+ColumnRows`).
+    var buildsRowsColumnwise = true
+    /// Off: every statement is checked afresh (tests compare the two; `MQL_STATEMENT_CACHE=off`
+    /// turns it off for a process, to measure what it saves).
+    public var useStatementCache = ProcessInfo.processInfo.environment["MQL_STATEMENT_CACHE"] != "off"
     /// The dataset directory changes are made durable in; nil for an in-memory store
     /// (changes then last for the session only).
     public var dataset: Dataset?
@@ -117,6 +126,12 @@ public final class Session {
         if !endsTransaction, let failure = transaction?.failure {
             throw DiagnosticError(Diagnostic(statement.file, statement.range, Message.statementInAbortedTransaction(Self.position(failure.file, failure.range))))
         }
+        switch statement.kind {
+        case .query, .count: break
+        // Anything else may change the data or the rules, in place: what was checked may
+        // no longer hold.
+        default: statementCache.removeAll()
+        }
         let limits = StatementLimits(timeout: timeout, cellBudget: cellBudget, userCancellation: userCancellation)
         let enclosing = self.limits
         self.limits = limits
@@ -153,12 +168,15 @@ public final class Session {
     func executeUnchecked(_ statement: Statement) throws -> StatementOutcome {
         let file = statement.file
         switch statement.kind {
-        case .query(let q), .section(_, _, _, let q):
+        case .query(let q):
+            let (checked, cached) = try checkCached(q, statement: statement)
+            return .rows(try runningCached(cached, statement) { evaluator(cached?.file ?? file).run(checked) })
+        case .section(_, _, _, let q):
             let checked = try check(q, file: file)
             return .rows(evaluator(file).run(checked))
         case .count(let q):
-            let checked = try check(q, file: file)
-            return .count(evaluator(file).count(checked))
+            let (checked, cached) = try checkCached(q, statement: statement)
+            return .count(try runningCached(cached, statement) { evaluator(cached?.file ?? file).count(checked) })
         case .expression(let e):
             let checker = Checker(store: store, catalog: catalog)
             guard let typed = checker.checkExpression(e, file: file) else { throw DiagnosticError(checker.diagnostics) }
@@ -260,6 +278,7 @@ public final class Session {
             e.caches = shared
         }
         e.useIndexes = useIndexes
+        e.buildsRowsColumnwise = buildsRowsColumnwise
         e.buildsSortedIndexOnFirstUse = buildsSortedIndexOnFirstUse
         e.cancelled = cancellationCheck
         e.charge = limits.map { limits in { limits.charge($0) } }

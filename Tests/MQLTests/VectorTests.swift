@@ -102,6 +102,10 @@ import Testing
             "children where household_income > 1000 group by status, street select status, street, count(), sum(medical_cost)",
             "children order by household_income desc, id limit 10 select id, household_income",
             "children order by registered, medical_cost desc limit 40 select id",
+            // Whole numbers close together: a table of their span (nulls and negatives outside it).
+            "children where status in [\"待审核\", \"不通过\"] and household_size in [1, 2] select id, status, household_size",
+            "children where household_size in [5, -3, 4] or household_income in [0, 1000, 4000] select id",
+            "children where not (household_size in [2, 3]) select id",
         ]
         for statement in statements {
             let (indexed, scanned) = try indexedAndScanned(session, statement)
