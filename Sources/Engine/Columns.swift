@@ -48,6 +48,10 @@ public final class TextDictionary {
 
     public var count: Int { pending == nil ? loaded.count : pendingCount }
 
+    /// The values are still to be read (from a snapshot): one may be read alone
+    /// (`TextColumn.text(at:)`) without reading them all.
+    var isPending: Bool { pending != nil }
+
     /// Every value as a String, by code. Materialised on first use and cached until the
     /// dictionary grows: O(count) the first time, so hot paths use `string(at:)` or codes.
     public var values: [String] {
@@ -387,33 +391,62 @@ public enum PinyinCollation {
 }
 
 // A column may be loaded lazily (from a snapshot, `Snapshot.swift`): its array is then
-// copied out of the mapped file the first time it is read, so a process that answers one
-// query reads only the columns that query touches.
+// read from the file the first time it is read, so a process that answers one query reads
+// only the columns that query touches. Until then single values may be read alone
+// (`value(at:)`, `text(at:)`, `texts(at:)`): only the 16 KiB blocks of the file holding
+// them are read, so a statement whose result has a few rows reads a few blocks of each
+// column it shows.
+
+/// A value read alone from a snapshot's blocks, or word to read the whole column instead.
+enum Peek<T> {
+    case value(T)
+    case whole
+}
 
 /// An array filled on first use.
 struct LazyArray<T> {
     private var stored: [T]
     private var pending: (() -> [T])?
+    /// One element read without the rest, while the array is pending.
+    private var peek: ((Int) -> Peek<T>)?
 
     init(_ values: [T]) { stored = values }
-    init(loading: @escaping () -> [T]) {
+    init(loading: @escaping () -> [T], peek: ((Int) -> Peek<T>)? = nil) {
         stored = []
         pending = loading
+        self.peek = peek
     }
+
+    var isLoaded: Bool { pending == nil }
 
     var value: [T] {
         mutating get {
-            if let pending { stored = pending(); self.pending = nil }
+            load()
             return stored
         }
         set {
             pending = nil
+            peek = nil
             stored = newValue
         }
         _modify {
-            if let pending { stored = pending(); self.pending = nil }
+            load()
             yield &stored
         }
+    }
+
+    @inline(__always) private mutating func load() {
+        if let pending {
+            stored = pending()
+            self.pending = nil
+            peek = nil
+        }
+    }
+
+    /// Element `i`: alone while the array is pending (when it can be), else from the array.
+    mutating func element(at i: Int) -> T {
+        if pending != nil, let peek, case .value(let v) = peek(i) { return v }
+        return value[i]
     }
 }
 
@@ -426,7 +459,10 @@ public final class IntColumn {
         _modify { yield &storage.value }
     }
     public init(values: [Int] = []) { storage = LazyArray(values) }
-    init(loading: @escaping () -> [Int]) { storage = LazyArray(loading: loading) }
+    init(loading: @escaping () -> [Int], peek: ((Int) -> Peek<Int>)? = nil) { storage = LazyArray(loading: loading, peek: peek) }
+    /// The value of one row, read alone while the column is still in the snapshot.
+    public func value(at row: Int) -> Int { storage.element(at: row) }
+    public var isLoaded: Bool { storage.isLoaded }
 }
 
 public final class DateColumn {
@@ -438,7 +474,9 @@ public final class DateColumn {
         _modify { yield &storage.value }
     }
     public init(values: [Int32] = []) { storage = LazyArray(values) }
-    init(loading: @escaping () -> [Int32]) { storage = LazyArray(loading: loading) }
+    init(loading: @escaping () -> [Int32], peek: ((Int) -> Peek<Int32>)? = nil) { storage = LazyArray(loading: loading, peek: peek) }
+    /// The value of one row, read alone while the column is still in the snapshot.
+    public func value(at row: Int) -> Int32 { storage.element(at: row) }
 }
 
 public final class TextColumn {
@@ -454,12 +492,22 @@ public final class TextColumn {
         storage = LazyArray(codes)
         self.dictionary = dictionary
     }
-    init(loading: @escaping () -> [Int32], dictionary: TextDictionary) {
+    /// Reads the text of one row alone (code, then the dictionary's value) while the codes
+    /// are still in the snapshot; given the dictionary, whether loaded or not.
+    private var peekText: ((Int, TextDictionary) -> Peek<String?>)?
+
+    init(loading: @escaping () -> [Int32], dictionary: TextDictionary, peekText: ((Int, TextDictionary) -> Peek<String?>)? = nil) {
         storage = LazyArray(loading: loading)
         self.dictionary = dictionary
+        self.peekText = peekText
     }
 
+    /// The text of one row; read alone while the column is still in the snapshot.
     public func text(at row: Int) -> String? {
+        if let peekText {
+            if !storage.isLoaded, case .value(let text) = peekText(row, dictionary) { return text }
+            if storage.isLoaded { self.peekText = nil }
+        }
         let code = codes[row]
         return code < 0 ? nil : dictionary.string(at: Int(code))
     }
@@ -481,10 +529,16 @@ public final class SetColumn {
     }
     public let dictionary: TextDictionary
     public init(dictionary: TextDictionary = TextDictionary()) { self.dictionary = dictionary }
-    init(offsets: @escaping () -> [Int32], elements: @escaping () -> [Int32], dictionary: TextDictionary) {
+    /// Reads the texts of one row alone while the offsets, elements and dictionary are all
+    /// still in the snapshot.
+    private var peekTexts: ((Int) -> Peek<[String]>)?
+
+    init(offsets: @escaping () -> [Int32], elements: @escaping () -> [Int32], dictionary: TextDictionary,
+         peekTexts: ((Int) -> Peek<[String]>)? = nil) {
         offsetStorage = LazyArray(loading: offsets)
         elementStorage = LazyArray(loading: elements)
         self.dictionary = dictionary
+        self.peekTexts = peekTexts
     }
 
     public func codes(at row: Int) -> ArraySlice<Int32> {
@@ -492,7 +546,12 @@ public final class SetColumn {
     }
 
     public func texts(at row: Int) -> [String] {
-        codes(at: row).map { dictionary.string(at: Int($0)) }
+        if let peekTexts {
+            if !offsetStorage.isLoaded && !elementStorage.isLoaded && dictionary.isPending,
+               case .value(let texts) = peekTexts(row) { return texts }
+            if offsetStorage.isLoaded || elementStorage.isLoaded { self.peekTexts = nil }
+        }
+        return codes(at: row).map { dictionary.string(at: Int($0)) }
     }
 
     public func append(_ codes: [Int32]) {
@@ -514,10 +573,12 @@ public final class RefColumn {
         storage = LazyArray(rows)
         self.target = target
     }
-    init(target: String, loading: @escaping () -> [Int32]) {
-        storage = LazyArray(loading: loading)
+    init(target: String, loading: @escaping () -> [Int32], peek: ((Int) -> Peek<Int32>)? = nil) {
+        storage = LazyArray(loading: loading, peek: peek)
         self.target = target
     }
+    /// The target row of one row, read alone while the column is still in the snapshot.
+    public func row(at row: Int) -> Int32 { storage.element(at: row) }
 }
 
 public enum Column {

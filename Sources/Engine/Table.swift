@@ -106,9 +106,12 @@ public final class Table {
     /// The row with id `id`.
     public func row(id: Int) -> Int? {
         guard isKeyedByID, case .int(let ids) = columns[0] else { return nil }
-        if let row = ids.values.withUnsafeBufferPointer({ Self.position(of: id, in: $0, sortedCount: idSortedCount) }) {
-            return row
-        }
+        // Ids still in the snapshot are read alone: a lookup reads a block or a few, not
+        // the column.
+        let found = ids.isLoaded
+            ? ids.values.withUnsafeBufferPointer { v in Self.position(of: id, sortedCount: idSortedCount) { v[$0] } }
+            : Self.position(of: id, sortedCount: idSortedCount) { ids.value(at: $0) }
+        if let row = found { return row }
         return appendedRowOfID.isEmpty ? nil : appendedRowOfID[id].map(Int.init)
     }
 
@@ -116,19 +119,25 @@ public final class Table {
     /// would be if ids are dense, else by binary search.
     @inline(__always)
     static func position(of id: Int, in ids: UnsafeBufferPointer<Int>, sortedCount: Int) -> Int? {
+        position(of: id, sortedCount: sortedCount) { ids[$0] }
+    }
+
+    /// The same, reading the id at a position through `ids`.
+    @inline(__always)
+    static func position(of id: Int, sortedCount: Int, _ ids: (Int) -> Int) -> Int? {
         guard sortedCount > 0 else { return nil }
-        let guess = id &- ids[0]
+        let guess = id &- ids(0)
         if guess >= 0 && guess < sortedCount {
-            if ids[guess] == id { return guess }
-        } else if guess < 0 || id > ids[sortedCount - 1] {
+            if ids(guess) == id { return guess }
+        } else if guess < 0 || id > ids(sortedCount - 1) {
             return nil
         }
         var low = 0, high = sortedCount
         while low < high {
             let mid = (low + high) >> 1
-            if ids[mid] < id { low = mid + 1 } else { high = mid }
+            if ids(mid) < id { low = mid + 1 } else { high = mid }
         }
-        return low < sortedCount && ids[low] == id ? low : nil
+        return low < sortedCount && ids(low) == id ? low : nil
     }
 
     /// Rows whose key, as text, is `text` (a street's name, a community's name, an id's digits).

@@ -599,7 +599,13 @@ struct Evaluator {
 
     /// `rows` nil: every row of the collection.
     func ungrouped(_ q: TQuery, _ selected: [Int32]?, planner: Planner) -> QueryResult {
+        // TUNING: a result of up to 256 rows reads its fields row by row (a few blocks of a
+        // column still in the snapshot); a column read past an eighth of its blocks so is
+        // then read whole anyway.
+        let resultBound = min(selected?.count ?? Int.max, q.limit.map { $0 + (q.offset ?? 0) } ?? Int.max)
+        planner.readsFewRows = resultBound <= 256
         let items = q.select.map { planner.compile($0.expr) }
+        planner.readsFewRows = false
         planner.selectItemCompiled = { items[$0] }
         let table = store.table(q.collection)!
         var ordered: [Int32]

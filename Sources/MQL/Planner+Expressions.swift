@@ -280,6 +280,7 @@ extension Planner {
     func compileField(base: TExpr, table tableName: String, field: Int) -> Compiled {
         let table = store.table(tableName)!
         let baseRow = rowFunction(base)
+        if readsFewRows { return compileFieldByRow(table.columns[field], baseRow) }
         switch table.columns[field] {
         case .int(let c):
             let values = c.values
@@ -311,6 +312,24 @@ extension Planner {
                 return .row(c.target) { r in let row = b(r); return row < 0 ? -1 : rows[Int(row)] }
             }
             return .row(c.target) { r in rows[r] }
+        }
+    }
+
+    /// A field read one row at a time, for a few rows: a column still in the snapshot is
+    /// not read whole, only the blocks holding the rows asked for.
+    func compileFieldByRow(_ column: Column, _ baseRow: ((Int) -> Int32)?) -> Compiled {
+        let at: (Int) -> Int = baseRow.map { b in { Int(b($0)) } } ?? { $0 }
+        switch column {
+        case .int(let c):
+            return .int { r in let row = at(r); if row < 0 { return nil }; let v = c.value(at: row); return v == IntColumn.null ? nil : v }
+        case .date(let c):
+            return .date { r in let row = at(r); if row < 0 { return nil }; let v = c.value(at: row); return v == DateColumn.null ? nil : v }
+        case .text(let c):
+            return .text { r in let row = at(r); return row < 0 ? nil : c.text(at: row) }
+        case .textSet(let c):
+            return .textSet { r in let row = at(r); return row < 0 ? nil : .stored(c, row) }
+        case .reference(let c):
+            return .row(c.target) { r in let row = at(r); return row < 0 ? -1 : c.row(at: row) }
         }
     }
 

@@ -69,6 +69,11 @@ public final class Planner {
     /// follow. False for a single `mql -c` statement and for the checks, which scan instead.
     var buildsSortedIndexOnFirstUse = false
 
+    /// True while compiling what is read of a few rows only (the select items of a small
+    /// result): fields are then read row by row, so a column still in the snapshot gives
+    /// the blocks holding those rows instead of being read whole (`compileFieldByRow`).
+    var readsFewRows = false
+
     init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
         self.store = store
         self.catalog = catalog
