@@ -409,11 +409,16 @@ struct LazyArray<T> {
     private var pending: (() -> [T])?
     /// One element read without the rest, while the array is pending.
     private var peek: ((Int) -> Peek<T>)?
+    /// How many elements `pending` gives, and those appended since (a change that adds a
+    /// row appends to every column without reading them: `append`).
+    private var pendingCount = 0
+    private var tail: [T] = []
 
     init(_ values: [T]) { stored = values }
-    init(loading: @escaping () -> [T], peek: ((Int) -> Peek<T>)? = nil) {
+    init(loading: @escaping () -> [T], count: Int = 0, peek: ((Int) -> Peek<T>)? = nil) {
         stored = []
         pending = loading
+        pendingCount = count
         self.peek = peek
     }
 
@@ -427,6 +432,7 @@ struct LazyArray<T> {
         set {
             pending = nil
             peek = nil
+            tail = []
             stored = newValue
         }
         _modify {
@@ -440,13 +446,26 @@ struct LazyArray<T> {
             stored = pending()
             self.pending = nil
             peek = nil
+            if !tail.isEmpty {
+                stored += tail
+                tail = []
+            }
         }
     }
 
     /// Element `i`: alone while the array is pending (when it can be), else from the array.
     mutating func element(at i: Int) -> T {
-        if pending != nil, let peek, case .value(let v) = peek(i) { return v }
+        if pending != nil, let peek {
+            if i >= pendingCount && i - pendingCount < tail.count { return tail[i - pendingCount] }
+            if case .value(let v) = peek(i) { return v }
+        }
         return value[i]
+    }
+
+    /// Appends `v`; to what is appended to a pending array when its size is known, so the
+    /// array is not read for it.
+    mutating func append(_ v: T) {
+        if pending != nil && peek != nil { tail.append(v) } else { value.append(v) }
     }
 }
 
@@ -459,10 +478,14 @@ public final class IntColumn {
         _modify { yield &storage.value }
     }
     public init(values: [Int] = []) { storage = LazyArray(values) }
-    init(loading: @escaping () -> [Int], peek: ((Int) -> Peek<Int>)? = nil) { storage = LazyArray(loading: loading, peek: peek) }
+    init(loading: @escaping () -> [Int], count: Int = 0, peek: ((Int) -> Peek<Int>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peek)
+    }
     /// The value of one row, read alone while the column is still in the snapshot.
     public func value(at row: Int) -> Int { storage.element(at: row) }
     public var isLoaded: Bool { storage.isLoaded }
+    /// Appends a value without reading a column still in the snapshot.
+    public func append(_ v: Int) { storage.append(v) }
 }
 
 public final class DateColumn {
@@ -474,9 +497,14 @@ public final class DateColumn {
         _modify { yield &storage.value }
     }
     public init(values: [Int32] = []) { storage = LazyArray(values) }
-    init(loading: @escaping () -> [Int32], peek: ((Int) -> Peek<Int32>)? = nil) { storage = LazyArray(loading: loading, peek: peek) }
+    init(loading: @escaping () -> [Int32], count: Int = 0, peek: ((Int) -> Peek<Int32>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peek)
+    }
     /// The value of one row, read alone while the column is still in the snapshot.
     public func value(at row: Int) -> Int32 { storage.element(at: row) }
+    var isLoaded: Bool { storage.isLoaded }
+    /// Appends a value without reading a column still in the snapshot.
+    public func append(_ v: Int32) { storage.append(v) }
 }
 
 public final class TextColumn {
@@ -492,21 +520,35 @@ public final class TextColumn {
         storage = LazyArray(codes)
         self.dictionary = dictionary
     }
-    /// Reads the text of one row alone (code, then the dictionary's value) while the codes
-    /// are still in the snapshot; given the dictionary, whether loaded or not.
-    private var peekText: ((Int, TextDictionary) -> Peek<String?>)?
+    /// Reads the value of a row's code alone from a dictionary still in the snapshot.
+    private var peekText: ((Int, Int32) -> Peek<String?>)?
 
-    init(loading: @escaping () -> [Int32], dictionary: TextDictionary, peekText: ((Int, TextDictionary) -> Peek<String?>)? = nil) {
-        storage = LazyArray(loading: loading)
+    init(loading: @escaping () -> [Int32], count: Int = 0, peekCode: ((Int) -> Peek<Int32>)? = nil, dictionary: TextDictionary,
+         peekText: ((Int, Int32) -> Peek<String?>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peekCode)
         self.dictionary = dictionary
         self.peekText = peekText
     }
 
+    /// The code of one row, read alone while the column is still in the snapshot.
+    public func code(at row: Int) -> Int32 { storage.element(at: row) }
+    /// Appends a code without reading a column still in the snapshot.
+    public func append(_ code: Int32) { storage.append(code) }
+
+    var isLoaded: Bool { storage.isLoaded }
+
     /// The text of one row; read alone while the column is still in the snapshot.
     public func text(at row: Int) -> String? {
-        if let peekText {
-            if !storage.isLoaded, case .value(let text) = peekText(row, dictionary) { return text }
-            if storage.isLoaded { self.peekText = nil }
+        if !storage.isLoaded, let peekText {
+            // The code from its block (or a row appended since), then its value; past
+            // the blocks worth reading alone, both from the whole column (so a code and
+            // the dictionary it indexes always come from the same place).
+            let code = storage.element(at: row)
+            if !storage.isLoaded {
+                if code < 0 { return nil }
+                if !dictionary.isPending { return dictionary.string(at: Int(code)) }
+                if case .value(let text) = peekText(row, code) { return text }
+            }
         }
         let code = codes[row]
         return code < 0 ? nil : dictionary.string(at: Int(code))
@@ -545,6 +587,8 @@ public final class SetColumn {
         elements[Int(offsets[row])..<Int(offsets[row + 1])]
     }
 
+    var isLoaded: Bool { offsetStorage.isLoaded || elementStorage.isLoaded }
+
     public func texts(at row: Int) -> [String] {
         if let peekTexts {
             if !offsetStorage.isLoaded && !elementStorage.isLoaded && dictionary.isPending,
@@ -573,12 +617,15 @@ public final class RefColumn {
         storage = LazyArray(rows)
         self.target = target
     }
-    init(target: String, loading: @escaping () -> [Int32], peek: ((Int) -> Peek<Int32>)? = nil) {
-        storage = LazyArray(loading: loading, peek: peek)
+    init(target: String, loading: @escaping () -> [Int32], count: Int = 0, peek: ((Int) -> Peek<Int32>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peek)
         self.target = target
     }
+    /// Appends a target row without reading a column still in the snapshot.
+    public func append(_ v: Int32) { storage.append(v) }
     /// The target row of one row, read alone while the column is still in the snapshot.
     public func row(at row: Int) -> Int32 { storage.element(at: row) }
+    var isLoaded: Bool { storage.isLoaded }
 }
 
 public enum Column {

@@ -163,16 +163,17 @@ extension Table {
     public func append(_ values: [ParsedCell]) {
         for (fieldIndex, value) in values.enumerated() {
             switch (columns[fieldIndex], value) {
-            case (.int(let c), .int(let v)): c.values.append(v)
-            case (.int(let c), _): c.values.append(IntColumn.null)
-            case (.date(let c), .date(let v)): c.values.append(v)
-            case (.date(let c), _): c.values.append(DateColumn.null)
-            case (.text(let c), .code(let v)): c.codes.append(v)
-            case (.text(let c), _): c.codes.append(TextColumn.null)
+            // Columns still in the snapshot are appended to without being read.
+            case (.int(let c), .int(let v)): c.append(v)
+            case (.int(let c), _): c.append(IntColumn.null)
+            case (.date(let c), .date(let v)): c.append(v)
+            case (.date(let c), _): c.append(DateColumn.null)
+            case (.text(let c), .code(let v)): c.append(v)
+            case (.text(let c), _): c.append(TextColumn.null)
             case (.textSet(let c), .codes(let v)): c.append(v)
             case (.textSet(let c), _): c.append([])
-            case (.reference(let c), .reference(let v)): c.rows.append(v)
-            case (.reference(let c), _): c.rows.append(RefColumn.null)
+            case (.reference(let c), .reference(let v)): c.append(v)
+            case (.reference(let c), _): c.append(RefColumn.null)
             }
         }
         rowCount += 1

@@ -413,7 +413,7 @@ public enum Snapshot {
                     case .csv: source.unusable("kind")
                     case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int.self, values)) }
                     }
-                }, peek: { row in
+                }, count: rows, peek: { row in
                     switch source.peek(0, element: row, as: Int.self) {
                     case .value(let v): return .value(Int(littleEndian: v))
                     case .csv(.int(let c)): return .value(c.values[row])
@@ -428,7 +428,7 @@ public enum Snapshot {
                     case .csv: source.unusable("kind")
                     case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int32.self, values)) }
                     }
-                }, peek: { row in
+                }, count: rows, peek: { row in
                     switch source.peek(0, element: row, as: Int32.self) {
                     case .value(let v): return .value(Int32(littleEndian: v))
                     case .csv(.date(let c)): return .value(c.values[row])
@@ -451,17 +451,17 @@ public enum Snapshot {
                             return Array(codes)
                         }
                     }
-                }, dictionary: d, peekText: { row, dictionary in
-                    let code: Int32
+                }, count: rows, peekCode: { row in
                     switch source.peek(0, element: row, as: Int32.self) {
-                    case .value(let v): code = Int32(littleEndian: v)
-                    case .csv(.text(let c)): return .value(c.text(at: row))
+                    case .value(let v):
+                        let code = Int32(littleEndian: v)
+                        precondition(code >= -1 && code < count, "\(Snapshot.fileName): a text code out of range in \(what)")
+                        return .value(code)
+                    case .csv(.text(let c)): return .value(c.codes[row])
                     case .csv: source.unusable("kind")
                     case .whole: return .whole
                     }
-                    precondition(code >= -1 && code < count, "\(Snapshot.fileName): a text code out of range in \(what)")
-                    if code < 0 { return .value(nil) }
-                    guard dictionary.isPending else { return .value(dictionary.string(at: Int(code))) }
+                }, dictionary: d, peekText: { row, code in
                     switch Snapshot.peekValue(source, dictionaryPart: 1, code: Int(code)) {
                     case .value(let text): return .value(text)
                     case .csv(.text(let c)): return .value(c.text(at: row))
@@ -543,7 +543,7 @@ public enum Snapshot {
                             return Array(rows)
                         }
                     }
-                }, peek: { row in
+                }, count: rows, peek: { row in
                     switch source.peek(0, element: row, as: Int32.self) {
                     case .value(let v):
                         let target = Int32(littleEndian: v)

@@ -58,8 +58,9 @@ public final class Table {
     /// every other marks the table for reordering.
     func noteAppended(row: Int) {
         if isKeyedByID, case .int(let ids) = columns[0] {
-            let id = ids.values[row]
-            if appendedRowOfID.isEmpty && row == idSortedCount && (row == 0 || ids.values[row - 1] < id) {
+            // Read alone: a row appended to ids still in the snapshot does not read them.
+            let id = ids.value(at: row)
+            if appendedRowOfID.isEmpty && row == idSortedCount && (row == 0 || ids.value(at: row - 1) < id) {
                 idSortedCount += 1
             } else {
                 appendedRowOfID[id] = Int32(row)
@@ -180,6 +181,10 @@ public final class Table {
     /// The largest id of the rows the table holds now (0 when empty).
     var largestID: Int {
         guard case .int(let ids) = columns[0] else { return 0 }
+        // Ids in key order: the last is the largest (read alone, not the column).
+        if isKeyedByID && idSortedCount == rowCount && appendedRowOfID.isEmpty {
+            return rowCount == 0 ? 0 : max(ids.value(at: rowCount - 1), 0)
+        }
         return max(ids.values.max() ?? 0, 0)
     }
 

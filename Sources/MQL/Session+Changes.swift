@@ -344,8 +344,11 @@ extension Session {
     func activePairings(ofChild child: Int, store: Store) -> [Int] {
         guard let pairings = store.table("pairings"), let childField = pairings.schema.fieldIndex("child"),
               case .date(let until) = pairings.column(named: "until")! else { return [] }
+        // A child's few pairings: their ends read alone (a few blocks of a column still in
+        // the snapshot).
         return pairings.postings(field: childField).rows(for: child).map(Int.init).filter {
-            until.values[$0] == DateColumn.null || until.values[$0] > today
+            let end = until.value(at: $0)
+            return end == DateColumn.null || end > today
         }
     }
 
