@@ -327,7 +327,7 @@ extension Store {
         var streetRow: Int32 = -1
         var streetText: String?
         if let streetField = table.schema.fieldIndex("street"), case .reference(let refs) = table.columns[streetField] {
-            streetRow = refs.rows[row]
+            streetRow = refs.row(at: row)
             if let given = cells["street"] {
                 streetText = given
                 streetRow = given.isEmpty ? -1 : (self.table("streets")?.row(keyBytes: Array(given.utf8)) ?? -1)

@@ -413,6 +413,8 @@ struct LazyArray<T> {
     /// row appends to every column without reading them: `append`).
     private var pendingCount = 0
     private var tail: [T] = []
+    /// Elements of `pending` set since (a change that sets a field of a row).
+    private var patches: [Int: T] = [:]
 
     init(_ values: [T]) { stored = values }
     init(loading: @escaping () -> [T], count: Int = 0, peek: ((Int) -> Peek<T>)? = nil) {
@@ -433,6 +435,7 @@ struct LazyArray<T> {
             pending = nil
             peek = nil
             tail = []
+            patches = [:]
             stored = newValue
         }
         _modify {
@@ -450,6 +453,8 @@ struct LazyArray<T> {
                 stored += tail
                 tail = []
             }
+            for (i, v) in patches { stored[i] = v }
+            patches = [:]
         }
     }
 
@@ -457,9 +462,19 @@ struct LazyArray<T> {
     mutating func element(at i: Int) -> T {
         if pending != nil, let peek {
             if i >= pendingCount && i - pendingCount < tail.count { return tail[i - pendingCount] }
+            if let v = patches[i] { return v }
             if case .value(let v) = peek(i) { return v }
         }
         return value[i]
+    }
+
+    /// Sets element `i`; of a pending array whose size is known, without reading it.
+    mutating func set(_ i: Int, _ v: T) {
+        if pending != nil && peek != nil && i >= 0 {
+            if i < pendingCount { patches[i] = v; return }
+            if i - pendingCount < tail.count { tail[i - pendingCount] = v; return }
+        }
+        value[i] = v
     }
 
     /// Appends `v`; to what is appended to a pending array when its size is known, so the
@@ -486,6 +501,8 @@ public final class IntColumn {
     public var isLoaded: Bool { storage.isLoaded }
     /// Appends a value without reading a column still in the snapshot.
     public func append(_ v: Int) { storage.append(v) }
+    /// Sets a row's value without reading a column still in the snapshot.
+    public func set(_ row: Int, _ v: Int) { storage.set(row, v) }
 }
 
 public final class DateColumn {
@@ -505,6 +522,8 @@ public final class DateColumn {
     var isLoaded: Bool { storage.isLoaded }
     /// Appends a value without reading a column still in the snapshot.
     public func append(_ v: Int32) { storage.append(v) }
+    /// Sets a row's value without reading a column still in the snapshot.
+    public func set(_ row: Int, _ v: Int32) { storage.set(row, v) }
 }
 
 public final class TextColumn {
@@ -534,6 +553,8 @@ public final class TextColumn {
     public func code(at row: Int) -> Int32 { storage.element(at: row) }
     /// Appends a code without reading a column still in the snapshot.
     public func append(_ code: Int32) { storage.append(code) }
+    /// Sets a row's code without reading a column still in the snapshot.
+    public func set(_ row: Int, _ code: Int32) { storage.set(row, code) }
 
     var isLoaded: Bool { storage.isLoaded }
 
@@ -623,6 +644,8 @@ public final class RefColumn {
     }
     /// Appends a target row without reading a column still in the snapshot.
     public func append(_ v: Int32) { storage.append(v) }
+    /// Sets a row's target without reading a column still in the snapshot.
+    public func set(_ row: Int, _ v: Int32) { storage.set(row, v) }
     /// The target row of one row, read alone while the column is still in the snapshot.
     public func row(at row: Int) -> Int32 { storage.element(at: row) }
     var isLoaded: Bool { storage.isLoaded }

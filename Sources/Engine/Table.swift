@@ -322,10 +322,10 @@ public final class Table {
     /// A cell as `updateLog` keeps it: text code, target row, number or day.
     func currentValue(row: Int, field: Int) -> Int {
         switch columns[field] {
-        case .text(let c): return Int(c.codes[row])
-        case .reference(let c): return Int(c.rows[row])
-        case .int(let c): return c.values[row]
-        case .date(let c): return Int(c.values[row])
+        case .text(let c): return Int(c.code(at: row))
+        case .reference(let c): return Int(c.row(at: row))
+        case .int(let c): return c.value(at: row)
+        case .date(let c): return Int(c.value(at: row))
         case .textSet: return 0
         }
     }
@@ -373,10 +373,11 @@ public final class Table {
     /// A cell as the row parser gives it, to set it back.
     func cell(row: Int, field: Int) -> ParsedCell {
         switch columns[field] {
-        case .int(let c): return c.values[row] == IntColumn.null ? .null : .int(c.values[row])
-        case .date(let c): return c.values[row] == DateColumn.null ? .null : .date(c.values[row])
-        case .text(let c): return c.codes[row] < 0 ? .null : .code(c.codes[row])
-        case .reference(let c): return c.rows[row] < 0 ? .null : .reference(c.rows[row])
+        // Read alone: a column still in the snapshot is not read for one cell.
+        case .int(let c): let v = c.value(at: row); return v == IntColumn.null ? .null : .int(v)
+        case .date(let c): let v = c.value(at: row); return v == DateColumn.null ? .null : .date(v)
+        case .text(let c): let v = c.code(at: row); return v < 0 ? .null : .code(v)
+        case .reference(let c): let v = c.row(at: row); return v < 0 ? .null : .reference(v)
         case .textSet(let c): return .codes(Array(c.codes(at: row)))
         }
     }

@@ -370,14 +370,18 @@ extension Planner {
         // Already computed for the whole collection by the filter: read it.
         if let whole = caches.vectors.compiled(key) { return whole }
         if let done = caches.defines[key] { return done }
-        if let whole = wholeCollectionDefine(info) { return whole }
+        // For a few rows, neither the define for every row of its collection nor its fields
+        // read whole: row by row.
+        if readsFewRows, let done = caches.fewRowDefines[key] { return done }
+        if !readsFewRows, let whole = wholeCollectionDefine(info) { return whole }
         guard let typed = info.typed else { return .null }
         // A fresh planner: a define's body never sees the enclosing query's groups.
         let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)
         planner.source = info.file
+        planner.readsFewRows = readsFewRows
         let compiled = planner.compile(typed)
         let body = Self.oncePerRow(compiled, rowCount: store.table(info.collection)?.rowCount ?? 0, counters: caches.counters)
-        caches.defines[key] = body
+        if readsFewRows { caches.fewRowDefines[key] = body } else { caches.defines[key] = body }
         return body
     }
 

@@ -20,6 +20,9 @@ final class OuterRow {
 
 final class CompileCaches {
     var defines: [ObjectIdentifier: Compiled] = [:]
+    /// Defines compiled to read their fields row by row (`Planner.readsFewRows`), kept
+    /// apart so that a scan of the same statement does not take them.
+    var fewRowDefines: [ObjectIdentifier: Compiled] = [:]
     /// Where closures report values they cannot represent (see `EvaluationFaults`).
     let faults = EvaluationFaults.current ?? EvaluationFaults()
     /// Values of the statement that do not depend on the row, by node (see

@@ -264,8 +264,8 @@ extension Session {
             guard let pairings = store.table("pairings"), let row = pairings.row(editKey: key) else {
                 throw fail(statement, MessageID.noPairingWithID(key), at: pairing.range)
             }
-            if case .date(let until) = pairings.column(named: "until")!, until.values[row] != DateColumn.null {
-                throw fail(statement, MessageID.pairingAlreadyEnded(key, CivilDate.format(until.values[row])), at: pairing.range)
+            if case .date(let until) = pairings.column(named: "until")!, until.value(at: row) != DateColumn.null {
+                throw fail(statement, MessageID.pairingAlreadyEnded(key, CivilDate.format(until.value(at: row))), at: pairing.range)
             }
             var cells = ["until": try on.map { try constantCell($0, field: "until", of: "pairings", statement: statement, store: store) } ?? CivilDate.format(today)]
             if cells["until"]!.isEmpty { throw fail(statement, MessageID.endPairingNeedsDate(), at: on?.range) }
