@@ -158,7 +158,8 @@ public final class Table {
 
     /// The key of a row as it is printed and compared: the id, or the name.
     public func keyText(row: Int) -> String {
-        if isKeyedByID, case .int(let ids) = columns[0] { return String(ids.values[row]) }
+        // Read alone: a column still in the snapshot is not read for one key.
+        if isKeyedByID, case .int(let ids) = columns[0] { return String(ids.value(at: row)) }
         if case .text(let names) = column(named: "name")! { return names.text(at: row) ?? "" }
         return ""
     }
@@ -166,7 +167,7 @@ public final class Table {
     /// The id of a row, for collections keyed by id.
     public func id(row: Int) -> Int? {
         guard isKeyedByID, case .int(let ids) = columns[0] else { return nil }
-        return ids.values[row]
+        return ids.value(at: row)
     }
 
     /// The id a new row takes: one past the highest the collection has ever held (ids are

@@ -123,7 +123,8 @@ struct IncrementalCheck {
 
     /// The rows of the constraint's collection in `store` that the changed rows `store`
     /// holds lead back to; nil when it must be checked on every row.
-    static func reached(_ dependencies: ConstraintDependencies, _ changes: [ChangedRow], in store: Store) -> Set<Int32>? {
+    static func reached(_ dependencies: ConstraintDependencies, _ changes: [ChangedRow], in store: Store,
+                        buildsIndexes: Bool = true) -> Set<Int32>? {
         if dependencies.unanalysable { return nil }
         guard let table = store.table(dependencies.constraint.collection) else { return nil }
         let limit = rowLimit(table.rowCount)
@@ -134,7 +135,8 @@ struct IncrementalCheck {
             for read in reads where change.touches(read.field) {
                 if !read.path.bounded { return nil }
                 guard let row else { continue }
-                guard let found = Self.rows(leadingTo: read.path, from: [Int32(row)], in: store, limit: limit) else { return nil }
+                guard let found = Self.rows(leadingTo: read.path, from: [Int32(row)], in: store, limit: limit,
+                                            buildsIndexes: buildsIndexes) else { return nil }
                 rows.formUnion(found)
                 if rows.count > limit { return nil }
             }
@@ -148,16 +150,21 @@ struct IncrementalCheck {
     struct Prepared {
         let changes: [ChangedRow]
         let keysBefore: [(ConstraintDependencies, Set<String>)]
+        /// False for a process that makes one change: a reference followed back without
+        /// its index built is then one pass over the column, not an index for the next
+        /// change (see `rows(leadingTo:)`).
+        let buildsIndexes: Bool
 
         /// Nil when some constraint must be checked on every row (then the change is
         /// checked on a copy, the usual way).
-        init?(before: Store, edits: [RowEdit], catalog: Catalog) {
+        init?(before: Store, edits: [RowEdit], catalog: Catalog, buildsIndexes: Bool = true) {
             changes = IncrementalCheck.changedRows(edits, in: before)
+            self.buildsIndexes = buildsIndexes
             var keys: [(ConstraintDependencies, Set<String>)] = []
             for info in catalog.constraints {
                 guard let table = before.table(info.collection) else { continue }
                 let dependencies = ConstraintDependencies(info, store: before)
-                guard let rows = IncrementalCheck.reached(dependencies, changes, in: before) else { return nil }
+                guard let rows = IncrementalCheck.reached(dependencies, changes, in: before, buildsIndexes: buildsIndexes) else { return nil }
                 keys.append((dependencies, Set(rows.map { table.editKey(row: Int($0)) })))
             }
             keysBefore = keys
@@ -170,7 +177,7 @@ struct IncrementalCheck {
             var out: [(ConstraintDependencies, [String])] = []
             for (dependencies, keys) in keysBefore {
                 guard let table = after.table(dependencies.constraint.collection),
-                      var rows = IncrementalCheck.reached(dependencies, changes, in: after) else { return nil }
+                      var rows = IncrementalCheck.reached(dependencies, changes, in: after, buildsIndexes: buildsIndexes) else { return nil }
                 for key in keys { if let row = table.row(editKey: key) { rows.insert(Int32(row)) } }
                 if rows.isEmpty { continue }
                 if rows.count > IncrementalCheck.rowLimit(table.rowCount) { return nil }
@@ -198,7 +205,8 @@ struct IncrementalCheck {
     /// The rows of the path's first collection (the constraint's) from which `path` leads
     /// to one of `rows` (rows of its last collection) in `store`; nil past `limit` rows or
     /// through a step that cannot be followed back.
-    static func rows(leadingTo path: DependencyPath, from rows: Set<Int32>, in store: Store, limit: Int) -> Set<Int32>? {
+    static func rows(leadingTo path: DependencyPath, from rows: Set<Int32>, in store: Store, limit: Int,
+                     buildsIndexes: Bool = true) -> Set<Int32>? {
         var current = rows
         var step = path
         while let parent = step.parent {
@@ -209,10 +217,21 @@ struct IncrementalCheck {
             case .root, .whole:
                 return nil
             case .forward(let field):
-                let postings = parentTable.postings(field: field)
-                for target in current {
-                    next.formUnion(postings.rows(for: Int(target)))
+                if !buildsIndexes, !parentTable.hasCachedPostings(field: field),
+                   case .reference(let refs) = parentTable.columns[field], current.count <= 8 {
+                    // One change in the process: one pass over the column costs less than
+                    // building its index (the rows referring to a few targets).
+                    let targets = Array(current)
+                    refs.rows.withUnsafeBufferPointer { r in
+                        for i in r.indices where targets.contains(r[i]) { next.insert(Int32(i)) }
+                    }
                     if next.count > limit { return nil }
+                } else {
+                    let postings = parentTable.postings(field: field)
+                    for target in current {
+                        next.formUnion(postings.rows(for: Int(target)))
+                        if next.count > limit { return nil }
+                    }
                 }
             case .reverse(let source, let field):
                 guard case .reference(let refs)? = store.table(source)?.columns[field] else { return nil }

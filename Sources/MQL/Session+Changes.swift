@@ -95,7 +95,8 @@ extension Session {
     func changeInPlace(_ edits: [RowEdit], of current: Store, text: String, statement: Statement, insertedID: Int?,
                        attachments: [PendingAttachment] = []) throws -> StatementOutcome? {
         guard !edits.isEmpty, !IncrementalCheck.alwaysFull, current === store, current.canApplyInPlace(edits),
-              let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog) else { return nil }
+              let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog,
+                                                       buildsIndexes: buildsSortedIndexOnFirstUse) else { return nil }
         var change: InPlaceChange
         do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
         do {
@@ -344,9 +345,17 @@ extension Session {
     func activePairings(ofChild child: Int, store: Store) -> [Int] {
         guard let pairings = store.table("pairings"), let childField = pairings.schema.fieldIndex("child"),
               case .date(let until) = pairings.column(named: "until")! else { return [] }
-        // A child's few pairings: their ends read alone (a few blocks of a column still in
-        // the snapshot).
-        return pairings.postings(field: childField).rows(for: child).map(Int.init).filter {
+        // A child's few pairings (one pass over the column for a process that makes one
+        // change, rather than building its index); their ends read alone (a few blocks of
+        // a column still in the snapshot).
+        let rows: [Int]
+        if !buildsSortedIndexOnFirstUse, !pairings.hasCachedPostings(field: childField), case .reference(let refs) = pairings.columns[childField] {
+            let target = Int32(child)
+            rows = refs.rows.withUnsafeBufferPointer { r in r.indices.filter { r[$0] == target } }
+        } else {
+            rows = pairings.postings(field: childField).rows(for: child).map(Int.init)
+        }
+        return rows.filter {
             let end = until.value(at: $0)
             return end == DateColumn.null || end > today
         }
