@@ -426,6 +426,11 @@ struct LazyArray<T> {
 
     var isLoaded: Bool { pending == nil }
 
+    /// The number of elements, without reading a pending array whose size is known.
+    var count: Int {
+        mutating get { pending != nil && peek != nil ? pendingCount + tail.count : value.count }
+    }
+
     var value: [T] {
         mutating get {
             load()
@@ -596,10 +601,11 @@ public final class SetColumn {
     /// still in the snapshot.
     private var peekTexts: ((Int) -> Peek<[String]>)?
 
-    init(offsets: @escaping () -> [Int32], elements: @escaping () -> [Int32], dictionary: TextDictionary,
-         peekTexts: ((Int) -> Peek<[String]>)? = nil) {
-        offsetStorage = LazyArray(loading: offsets)
-        elementStorage = LazyArray(loading: elements)
+    init(offsets: @escaping () -> [Int32], offsetCount: Int, peekOffset: @escaping (Int) -> Peek<Int32>,
+         elements: @escaping () -> [Int32], elementCount: Int, peekElement: @escaping (Int) -> Peek<Int32>,
+         dictionary: TextDictionary, peekTexts: ((Int) -> Peek<[String]>)? = nil) {
+        offsetStorage = LazyArray(loading: offsets, count: offsetCount, peek: peekOffset)
+        elementStorage = LazyArray(loading: elements, count: elementCount, peek: peekElement)
         self.dictionary = dictionary
         self.peekTexts = peekTexts
     }
@@ -619,9 +625,10 @@ public final class SetColumn {
         return codes(at: row).map { dictionary.string(at: Int($0)) }
     }
 
+    /// Appends a row's codes; to sets still in the snapshot without reading them.
     public func append(_ codes: [Int32]) {
-        elements.append(contentsOf: codes)
-        offsets.append(Int32(elements.count))
+        for code in codes { elementStorage.append(code) }
+        offsetStorage.append(Int32(elementStorage.count))
     }
 }
 

@@ -473,6 +473,14 @@ public enum Snapshot {
                 let d = dictionary.lazy(source, part: 2)
                 let count = Int32(dictionary.ends.count / 4)
                 let elementCount = elements.count / 4
+                let peekPart = { (part: Int) in { (i: Int) -> Peek<Int32> in
+                    switch source.peek(part, element: i, as: Int32.self) {
+                    case .value(let v): return .value(Int32(littleEndian: v))
+                    case .csv(.textSet(let c)): return .value(part == 0 ? c.offsets[i] : c.elements[i])
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
+                    }
+                } }
                 return .textSet(SetColumn(offsets: {
                     switch source.take(0) {
                     case .csv(.textSet(let c)): return c.offsets
@@ -486,7 +494,7 @@ public enum Snapshot {
                             return Array(offsets)
                         }
                     }
-                }, elements: {
+                }, offsetCount: rows + 1, peekOffset: peekPart(0), elements: {
                     switch source.take(1) {
                     case .csv(.textSet(let c)): return c.elements
                     case .csv: source.unusable("kind")
@@ -497,7 +505,7 @@ public enum Snapshot {
                             return Array(elements)
                         }
                     }
-                }, dictionary: d, peekTexts: { row in
+                }, elementCount: elementCount, peekElement: peekPart(1), dictionary: d, peekTexts: { row in
                     // Where the row's elements are, then each element's code and value.
                     let bounds = source.peek(0, at: row * 4, count: 8) {
                         (Int32(littleEndian: $0.loadUnaligned(as: Int32.self)),

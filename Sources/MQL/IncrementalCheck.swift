@@ -223,7 +223,12 @@ struct IncrementalCheck {
                     // building its index (the rows referring to a few targets).
                     let targets = Array(current)
                     refs.rows.withUnsafeBufferPointer { r in
-                        for i in r.indices where targets.contains(r[i]) { next.insert(Int32(i)) }
+                        if targets.count == 1 {
+                            let target = targets[0]
+                            for i in r.indices where r[i] == target { next.insert(Int32(i)) }
+                        } else {
+                            for i in r.indices where targets.contains(r[i]) { next.insert(Int32(i)) }
+                        }
                     }
                     if next.count > limit { return nil }
                 } else {
