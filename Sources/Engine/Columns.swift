@@ -463,6 +463,16 @@ struct LazyArray<T> {
         }
     }
 
+    /// A copy that does not read a pending array: both read it once, when either first
+    /// needs it (a store copied for a change or a journal's replay reads only what the
+    /// change reads).
+    mutating func copy() -> LazyArray<T> {
+        guard let pending else { return LazyArray(stored) }
+        let once = LoadOnce(pending)
+        self.pending = { once.value }
+        return self
+    }
+
     /// Element `i`: alone while the array is pending (when it can be), else from the array.
     mutating func element(at i: Int) -> T {
         if pending != nil, let peek {
@@ -489,6 +499,25 @@ struct LazyArray<T> {
     }
 }
 
+/// An array read once for the copies that share it (`LazyArray.copy`).
+final class LoadOnce<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var loader: (() -> [T])?
+    private var loaded: [T] = []
+
+    init(_ loader: @escaping () -> [T]) { self.loader = loader }
+
+    var value: [T] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let loader {
+            loaded = loader()
+            self.loader = nil
+        }
+        return loaded
+    }
+}
+
 public final class IntColumn {
     public static let null = Int.min
     private var storage: LazyArray<Int>
@@ -506,6 +535,12 @@ public final class IntColumn {
     public var isLoaded: Bool { storage.isLoaded }
     /// Appends a value without reading a column still in the snapshot.
     public func append(_ v: Int) { storage.append(v) }
+    /// A copy, without reading a column still in the snapshot.
+    func copy() -> IntColumn {
+        let c = IntColumn()
+        c.storage = storage.copy()
+        return c
+    }
     /// Sets a row's value without reading a column still in the snapshot.
     public func set(_ row: Int, _ v: Int) { storage.set(row, v) }
 }
@@ -527,6 +562,12 @@ public final class DateColumn {
     var isLoaded: Bool { storage.isLoaded }
     /// Appends a value without reading a column still in the snapshot.
     public func append(_ v: Int32) { storage.append(v) }
+    /// A copy, without reading a column still in the snapshot.
+    func copy() -> DateColumn {
+        let c = DateColumn()
+        c.storage = storage.copy()
+        return c
+    }
     /// Sets a row's value without reading a column still in the snapshot.
     public func set(_ row: Int, _ v: Int32) { storage.set(row, v) }
 }
@@ -558,6 +599,13 @@ public final class TextColumn {
     public func code(at row: Int) -> Int32 { storage.element(at: row) }
     /// Appends a code without reading a column still in the snapshot.
     public func append(_ code: Int32) { storage.append(code) }
+    /// A copy sharing the dictionary, without reading codes still in the snapshot.
+    func copy() -> TextColumn {
+        let c = TextColumn(dictionary: dictionary)
+        c.storage = storage.copy()
+        c.peekText = peekText
+        return c
+    }
     /// Sets a row's code without reading a column still in the snapshot.
     public func set(_ row: Int, _ code: Int32) { storage.set(row, code) }
 
@@ -625,6 +673,15 @@ public final class SetColumn {
         return codes(at: row).map { dictionary.string(at: Int($0)) }
     }
 
+    /// A copy sharing the dictionary, without reading sets still in the snapshot.
+    func copy() -> SetColumn {
+        let c = SetColumn(dictionary: dictionary)
+        c.offsetStorage = offsetStorage.copy()
+        c.elementStorage = elementStorage.copy()
+        c.peekTexts = peekTexts
+        return c
+    }
+
     /// Appends a row's codes; to sets still in the snapshot without reading them.
     public func append(_ codes: [Int32]) {
         for code in codes { elementStorage.append(code) }
@@ -651,6 +708,12 @@ public final class RefColumn {
     }
     /// Appends a target row without reading a column still in the snapshot.
     public func append(_ v: Int32) { storage.append(v) }
+    /// A copy, without reading a column still in the snapshot.
+    func copy() -> RefColumn {
+        let c = RefColumn(target: target)
+        c.storage = storage.copy()
+        return c
+    }
     /// Sets a row's target without reading a column still in the snapshot.
     public func set(_ row: Int, _ v: Int32) { storage.set(row, v) }
     /// The target row of one row, read alone while the column is still in the snapshot.
