@@ -665,11 +665,8 @@ public final class SetColumn {
     var isLoaded: Bool { offsetStorage.isLoaded || elementStorage.isLoaded }
 
     public func texts(at row: Int) -> [String] {
-        if let peekTexts {
-            if !offsetStorage.isLoaded && !elementStorage.isLoaded && dictionary.isPending,
-               case .value(let texts) = peekTexts(row) { return texts }
-            if offsetStorage.isLoaded || elementStorage.isLoaded { self.peekTexts = nil }
-        }
+        if !offsetStorage.isLoaded && !elementStorage.isLoaded && dictionary.isPending, let peekTexts,
+           case .value(let texts) = peekTexts(row) { return texts }
         return codes(at: row).map { dictionary.string(at: Int($0)) }
     }
 
