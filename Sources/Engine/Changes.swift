@@ -63,16 +63,13 @@ extension Table {
 
 extension Column {
     func copy() -> Column {
+        // Columns still in the snapshot stay there (read once, for both, when needed).
         switch self {
-        case .int(let c): return .int(IntColumn(values: c.values))
-        case .date(let c): return .date(DateColumn(values: c.values))
-        case .text(let c): return .text(TextColumn(codes: c.codes, dictionary: c.dictionary))
-        case .reference(let c): return .reference(RefColumn(target: c.target, rows: c.rows))
-        case .textSet(let c):
-            let s = SetColumn(dictionary: c.dictionary)
-            s.offsets = c.offsets
-            s.elements = c.elements
-            return .textSet(s)
+        case .int(let c): return .int(c.copy())
+        case .date(let c): return .date(c.copy())
+        case .text(let c): return .text(c.copy())
+        case .reference(let c): return .reference(c.copy())
+        case .textSet(let c): return .textSet(c.copy())
         }
     }
 }
@@ -327,7 +324,7 @@ extension Store {
         var streetRow: Int32 = -1
         var streetText: String?
         if let streetField = table.schema.fieldIndex("street"), case .reference(let refs) = table.columns[streetField] {
-            streetRow = refs.rows[row]
+            streetRow = refs.row(at: row)
             if let given = cells["street"] {
                 streetText = given
                 streetRow = given.isEmpty ? -1 : (self.table("streets")?.row(keyBytes: Array(given.utf8)) ?? -1)

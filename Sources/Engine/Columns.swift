@@ -57,6 +57,10 @@ public final class TextDictionary {
     /// threads may then read the dictionary at once.
     public func load() { materialize() }
 
+    /// The values are still to be read (from a snapshot): one may be read alone
+    /// (`TextColumn.text(at:)`) without reading them all.
+    var isPending: Bool { pending != nil }
+
     /// Every value as a String, by code. Materialised on first use and cached until the
     /// dictionary grows: O(count) the first time, so hot paths use `string(at:)` or codes.
     public var values: [String] {
@@ -411,33 +415,130 @@ public enum PinyinCollation {
 }
 
 // A column may be loaded lazily (from a snapshot, `Snapshot.swift`): its array is then
-// copied out of the mapped file the first time it is read, so a process that answers one
-// query reads only the columns that query touches.
+// read from the file the first time it is read, so a process that answers one query reads
+// only the columns that query touches. Until then single values may be read alone
+// (`value(at:)`, `text(at:)`, `texts(at:)`): only the 16 KiB blocks of the file holding
+// them are read, so a statement whose result has a few rows reads a few blocks of each
+// column it shows.
+
+/// A value read alone from a snapshot's blocks, or word to read the whole column instead.
+enum Peek<T> {
+    case value(T)
+    case whole
+}
 
 /// An array filled on first use.
 struct LazyArray<T> {
     private var stored: [T]
     private var pending: (() -> [T])?
+    /// One element read without the rest, while the array is pending.
+    private var peek: ((Int) -> Peek<T>)?
+    /// How many elements `pending` gives, and those appended since (a change that adds a
+    /// row appends to every column without reading them: `append`).
+    private var pendingCount = 0
+    private var tail: [T] = []
+    /// Elements of `pending` set since (a change that sets a field of a row).
+    private var patches: [Int: T] = [:]
 
     init(_ values: [T]) { stored = values }
-    init(loading: @escaping () -> [T]) {
+    init(loading: @escaping () -> [T], count: Int = 0, peek: ((Int) -> Peek<T>)? = nil) {
         stored = []
         pending = loading
+        pendingCount = count
+        self.peek = peek
+    }
+
+    var isLoaded: Bool { pending == nil }
+
+    /// The number of elements, without reading a pending array whose size is known.
+    var count: Int {
+        mutating get { pending != nil && peek != nil ? pendingCount + tail.count : value.count }
     }
 
     var value: [T] {
         mutating get {
-            if let pending { stored = pending(); self.pending = nil }
+            load()
             return stored
         }
         set {
             pending = nil
+            peek = nil
+            tail = []
+            patches = [:]
             stored = newValue
         }
         _modify {
-            if let pending { stored = pending(); self.pending = nil }
+            load()
             yield &stored
         }
+    }
+
+    @inline(__always) private mutating func load() {
+        if let pending {
+            stored = pending()
+            self.pending = nil
+            peek = nil
+            if !tail.isEmpty {
+                stored += tail
+                tail = []
+            }
+            for (i, v) in patches { stored[i] = v }
+            patches = [:]
+        }
+    }
+
+    /// A copy that does not read a pending array: both read it once, when either first
+    /// needs it (a store copied for a change or a journal's replay reads only what the
+    /// change reads).
+    mutating func copy() -> LazyArray<T> {
+        guard let pending else { return LazyArray(stored) }
+        let once = LoadOnce(pending)
+        self.pending = { once.value }
+        return self
+    }
+
+    /// Element `i`: alone while the array is pending (when it can be), else from the array.
+    mutating func element(at i: Int) -> T {
+        if pending != nil, let peek {
+            if i >= pendingCount && i - pendingCount < tail.count { return tail[i - pendingCount] }
+            if let v = patches[i] { return v }
+            if case .value(let v) = peek(i) { return v }
+        }
+        return value[i]
+    }
+
+    /// Sets element `i`; of a pending array whose size is known, without reading it.
+    mutating func set(_ i: Int, _ v: T) {
+        if pending != nil && peek != nil && i >= 0 {
+            if i < pendingCount { patches[i] = v; return }
+            if i - pendingCount < tail.count { tail[i - pendingCount] = v; return }
+        }
+        value[i] = v
+    }
+
+    /// Appends `v`; to what is appended to a pending array when its size is known, so the
+    /// array is not read for it.
+    mutating func append(_ v: T) {
+        if pending != nil && peek != nil { tail.append(v) } else { value.append(v) }
+    }
+}
+
+/// An array read once for the copies that share it (`LazyArray.copy`).
+final class LoadOnce<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var loader: (() -> [T])?
+    private var loaded: [T] = []
+
+    init(_ loader: @escaping () -> [T]) { self.loader = loader }
+
+    var value: [T] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let loader {
+            loaded = loader()
+            self.loader = nil
+        }
+        return loaded
     }
 }
 
@@ -450,7 +551,22 @@ public final class IntColumn {
         _modify { yield &storage.value }
     }
     public init(values: [Int] = []) { storage = LazyArray(values) }
-    init(loading: @escaping () -> [Int]) { storage = LazyArray(loading: loading) }
+    init(loading: @escaping () -> [Int], count: Int = 0, peek: ((Int) -> Peek<Int>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peek)
+    }
+    /// The value of one row, read alone while the column is still in the snapshot.
+    public func value(at row: Int) -> Int { storage.element(at: row) }
+    public var isLoaded: Bool { storage.isLoaded }
+    /// Appends a value without reading a column still in the snapshot.
+    public func append(_ v: Int) { storage.append(v) }
+    /// A copy, without reading a column still in the snapshot.
+    func copy() -> IntColumn {
+        let c = IntColumn()
+        c.storage = storage.copy()
+        return c
+    }
+    /// Sets a row's value without reading a column still in the snapshot.
+    public func set(_ row: Int, _ v: Int) { storage.set(row, v) }
 }
 
 public final class DateColumn {
@@ -462,7 +578,22 @@ public final class DateColumn {
         _modify { yield &storage.value }
     }
     public init(values: [Int32] = []) { storage = LazyArray(values) }
-    init(loading: @escaping () -> [Int32]) { storage = LazyArray(loading: loading) }
+    init(loading: @escaping () -> [Int32], count: Int = 0, peek: ((Int) -> Peek<Int32>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peek)
+    }
+    /// The value of one row, read alone while the column is still in the snapshot.
+    public func value(at row: Int) -> Int32 { storage.element(at: row) }
+    var isLoaded: Bool { storage.isLoaded }
+    /// Appends a value without reading a column still in the snapshot.
+    public func append(_ v: Int32) { storage.append(v) }
+    /// A copy, without reading a column still in the snapshot.
+    func copy() -> DateColumn {
+        let c = DateColumn()
+        c.storage = storage.copy()
+        return c
+    }
+    /// Sets a row's value without reading a column still in the snapshot.
+    public func set(_ row: Int, _ v: Int32) { storage.set(row, v) }
 }
 
 public final class TextColumn {
@@ -478,12 +609,45 @@ public final class TextColumn {
         storage = LazyArray(codes)
         self.dictionary = dictionary
     }
-    init(loading: @escaping () -> [Int32], dictionary: TextDictionary) {
-        storage = LazyArray(loading: loading)
+    /// Reads the value of a row's code alone from a dictionary still in the snapshot.
+    private var peekText: ((Int, Int32) -> Peek<String?>)?
+
+    init(loading: @escaping () -> [Int32], count: Int = 0, peekCode: ((Int) -> Peek<Int32>)? = nil, dictionary: TextDictionary,
+         peekText: ((Int, Int32) -> Peek<String?>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peekCode)
         self.dictionary = dictionary
+        self.peekText = peekText
     }
 
+    /// The code of one row, read alone while the column is still in the snapshot.
+    public func code(at row: Int) -> Int32 { storage.element(at: row) }
+    /// Appends a code without reading a column still in the snapshot.
+    public func append(_ code: Int32) { storage.append(code) }
+    /// A copy sharing the dictionary, without reading codes still in the snapshot.
+    func copy() -> TextColumn {
+        let c = TextColumn(dictionary: dictionary)
+        c.storage = storage.copy()
+        c.peekText = peekText
+        return c
+    }
+    /// Sets a row's code without reading a column still in the snapshot.
+    public func set(_ row: Int, _ code: Int32) { storage.set(row, code) }
+
+    var isLoaded: Bool { storage.isLoaded }
+
+    /// The text of one row; read alone while the column is still in the snapshot.
     public func text(at row: Int) -> String? {
+        if !storage.isLoaded, let peekText {
+            // The code from its block (or a row appended since), then its value; past
+            // the blocks worth reading alone, both from the whole column (so a code and
+            // the dictionary it indexes always come from the same place).
+            let code = storage.element(at: row)
+            if !storage.isLoaded {
+                if code < 0 { return nil }
+                if !dictionary.isPending { return dictionary.string(at: Int(code)) }
+                if case .value(let text) = peekText(row, code) { return text }
+            }
+        }
         let code = codes[row]
         return code < 0 ? nil : dictionary.string(at: Int(code))
     }
@@ -505,23 +669,44 @@ public final class SetColumn {
     }
     public let dictionary: TextDictionary
     public init(dictionary: TextDictionary = TextDictionary()) { self.dictionary = dictionary }
-    init(offsets: @escaping () -> [Int32], elements: @escaping () -> [Int32], dictionary: TextDictionary) {
-        offsetStorage = LazyArray(loading: offsets)
-        elementStorage = LazyArray(loading: elements)
+    /// Reads the texts of one row alone while the offsets, elements and dictionary are all
+    /// still in the snapshot.
+    private var peekTexts: ((Int) -> Peek<[String]>)?
+
+    init(offsets: @escaping () -> [Int32], offsetCount: Int, peekOffset: @escaping (Int) -> Peek<Int32>,
+         elements: @escaping () -> [Int32], elementCount: Int, peekElement: @escaping (Int) -> Peek<Int32>,
+         dictionary: TextDictionary, peekTexts: ((Int) -> Peek<[String]>)? = nil) {
+        offsetStorage = LazyArray(loading: offsets, count: offsetCount, peek: peekOffset)
+        elementStorage = LazyArray(loading: elements, count: elementCount, peek: peekElement)
         self.dictionary = dictionary
+        self.peekTexts = peekTexts
     }
 
     public func codes(at row: Int) -> ArraySlice<Int32> {
         elements[Int(offsets[row])..<Int(offsets[row + 1])]
     }
 
+    var isLoaded: Bool { offsetStorage.isLoaded || elementStorage.isLoaded }
+
     public func texts(at row: Int) -> [String] {
-        codes(at: row).map { dictionary.string(at: Int($0)) }
+        if !offsetStorage.isLoaded && !elementStorage.isLoaded && dictionary.isPending, let peekTexts,
+           case .value(let texts) = peekTexts(row) { return texts }
+        return codes(at: row).map { dictionary.string(at: Int($0)) }
     }
 
+    /// A copy sharing the dictionary, without reading sets still in the snapshot.
+    func copy() -> SetColumn {
+        let c = SetColumn(dictionary: dictionary)
+        c.offsetStorage = offsetStorage.copy()
+        c.elementStorage = elementStorage.copy()
+        c.peekTexts = peekTexts
+        return c
+    }
+
+    /// Appends a row's codes; to sets still in the snapshot without reading them.
     public func append(_ codes: [Int32]) {
-        elements.append(contentsOf: codes)
-        offsets.append(Int32(elements.count))
+        for code in codes { elementStorage.append(code) }
+        offsetStorage.append(Int32(elementStorage.count))
     }
 }
 
@@ -538,10 +723,23 @@ public final class RefColumn {
         storage = LazyArray(rows)
         self.target = target
     }
-    init(target: String, loading: @escaping () -> [Int32]) {
-        storage = LazyArray(loading: loading)
+    init(target: String, loading: @escaping () -> [Int32], count: Int = 0, peek: ((Int) -> Peek<Int32>)? = nil) {
+        storage = LazyArray(loading: loading, count: count, peek: peek)
         self.target = target
     }
+    /// Appends a target row without reading a column still in the snapshot.
+    public func append(_ v: Int32) { storage.append(v) }
+    /// A copy, without reading a column still in the snapshot.
+    func copy() -> RefColumn {
+        let c = RefColumn(target: target)
+        c.storage = storage.copy()
+        return c
+    }
+    /// Sets a row's target without reading a column still in the snapshot.
+    public func set(_ row: Int, _ v: Int32) { storage.set(row, v) }
+    /// The target row of one row, read alone while the column is still in the snapshot.
+    public func row(at row: Int) -> Int32 { storage.element(at: row) }
+    var isLoaded: Bool { storage.isLoaded }
 }
 
 public enum Column {

@@ -163,16 +163,17 @@ extension Table {
     public func append(_ values: [ParsedCell]) {
         for (fieldIndex, value) in values.enumerated() {
             switch (columns[fieldIndex], value) {
-            case (.int(let c), .int(let v)): c.values.append(v)
-            case (.int(let c), _): c.values.append(IntColumn.null)
-            case (.date(let c), .date(let v)): c.values.append(v)
-            case (.date(let c), _): c.values.append(DateColumn.null)
-            case (.text(let c), .code(let v)): c.codes.append(v)
-            case (.text(let c), _): c.codes.append(TextColumn.null)
+            // Columns still in the snapshot are appended to without being read.
+            case (.int(let c), .int(let v)): c.append(v)
+            case (.int(let c), _): c.append(IntColumn.null)
+            case (.date(let c), .date(let v)): c.append(v)
+            case (.date(let c), _): c.append(DateColumn.null)
+            case (.text(let c), .code(let v)): c.append(v)
+            case (.text(let c), _): c.append(TextColumn.null)
             case (.textSet(let c), .codes(let v)): c.append(v)
             case (.textSet(let c), _): c.append([])
-            case (.reference(let c), .reference(let v)): c.rows.append(v)
-            case (.reference(let c), _): c.rows.append(RefColumn.null)
+            case (.reference(let c), .reference(let v)): c.append(v)
+            case (.reference(let c), _): c.append(RefColumn.null)
             }
         }
         rowCount += 1
@@ -182,14 +183,15 @@ extension Table {
     public func set(row: Int, field: Int, _ value: ParsedCell) {
         if hasCachedIndex(field: field) { updateLog.append((Int32(row), field, currentValue(row: row, field: field))) }
         switch (columns[field], value) {
-        case (.int(let c), .int(let v)): c.values[row] = v
-        case (.int(let c), _): c.values[row] = IntColumn.null
-        case (.date(let c), .date(let v)): c.values[row] = v
-        case (.date(let c), _): c.values[row] = DateColumn.null
-        case (.text(let c), .code(let v)): c.codes[row] = v
-        case (.text(let c), _): c.codes[row] = TextColumn.null
-        case (.reference(let c), .reference(let v)): c.rows[row] = v
-        case (.reference(let c), _): c.rows[row] = RefColumn.null
+        // Columns still in the snapshot are set without being read.
+        case (.int(let c), .int(let v)): c.set(row, v)
+        case (.int(let c), _): c.set(row, IntColumn.null)
+        case (.date(let c), .date(let v)): c.set(row, v)
+        case (.date(let c), _): c.set(row, DateColumn.null)
+        case (.text(let c), .code(let v)): c.set(row, v)
+        case (.text(let c), _): c.set(row, TextColumn.null)
+        case (.reference(let c), .reference(let v)): c.set(row, v)
+        case (.reference(let c), _): c.set(row, RefColumn.null)
         case (.textSet(let c), let v):
             if case .codes(let codes) = v { c.replace(row: row, with: codes) } else { c.replace(row: row, with: []) }
         }

@@ -369,6 +369,24 @@ public enum Snapshot {
         }
     }
 
+    /// Value `code` of the dictionary whose ends are part `dictionaryPart` of the column
+    /// (its bytes the next part), read alone: its end and the one before, then its bytes.
+    static func peekValue(_ source: SnapshotColumnSource, dictionaryPart part: Int, code: Int) -> SnapshotColumnSource.Peeked<String> {
+        let ends = source.peek(part, at: max(code - 1, 0) * 4, count: code == 0 ? 4 : 8) { raw -> (Int, Int) in
+            let last = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: raw.count - 4, as: UInt32.self)))
+            return (code == 0 ? 0 : Int(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self))), last)
+        }
+        let start: Int, end: Int
+        switch ends {
+        case .value(let e): (start, end) = e
+        case .csv(let c): return .csv(c)
+        case .whole: return .whole
+        }
+        precondition(start <= end, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+        if start == end { return .value("") }
+        return source.peek(part + 1, at: start, count: end - start) { String(decoding: $0, as: UTF8.self) }
+    }
+
     enum ColumnPlan {
         case int(SnapshotSection)
         case date(SnapshotSection)
@@ -391,21 +409,35 @@ public enum Snapshot {
             let what = source.what
             switch self {
             case .int(let values):
-                return .int(IntColumn {
+                return .int(IntColumn(loading: {
                     switch source.take(0) {
                     case .csv(.int(let c)): return c.values
                     case .csv: source.unusable("kind")
                     case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int.self, values)) }
                     }
-                })
+                }, count: rows, peek: { row in
+                    switch source.peek(0, element: row, as: Int.self) {
+                    case .value(let v): return .value(Int(littleEndian: v))
+                    case .csv(.int(let c)): return .value(c.values[row])
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
+                    }
+                }))
             case .date(let values):
-                return .date(DateColumn {
+                return .date(DateColumn(loading: {
                     switch source.take(0) {
                     case .csv(.date(let c)): return c.values
                     case .csv: source.unusable("kind")
                     case .snapshot(let b): return withExtendedLifetime(b) { Array(b[0].array(Int32.self, values)) }
                     }
-                })
+                }, count: rows, peek: { row in
+                    switch source.peek(0, element: row, as: Int32.self) {
+                    case .value(let v): return .value(Int32(littleEndian: v))
+                    case .csv(.date(let c)): return .value(c.values[row])
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
+                    }
+                }))
             case .text(let codes, let dictionary):
                 let d = dictionary.lazy(source, part: 1)
                 let count = Int32(dictionary.ends.count / 4)
@@ -421,11 +453,36 @@ public enum Snapshot {
                             return Array(codes)
                         }
                     }
-                }, dictionary: d))
+                }, count: rows, peekCode: { row in
+                    switch source.peek(0, element: row, as: Int32.self) {
+                    case .value(let v):
+                        let code = Int32(littleEndian: v)
+                        precondition(code >= -1 && code < count, "\(Snapshot.fileName): a text code out of range in \(what)")
+                        return .value(code)
+                    case .csv(.text(let c)): return .value(c.codes[row])
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
+                    }
+                }, dictionary: d, peekText: { row, code in
+                    switch Snapshot.peekValue(source, dictionaryPart: 1, code: Int(code)) {
+                    case .value(let text): return .value(text)
+                    case .csv(.text(let c)): return .value(c.text(at: row))
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
+                    }
+                }))
             case .textSet(let offsets, let elements, let dictionary):
                 let d = dictionary.lazy(source, part: 2)
                 let count = Int32(dictionary.ends.count / 4)
                 let elementCount = elements.count / 4
+                let peekPart = { (part: Int) in { (i: Int) -> Peek<Int32> in
+                    switch source.peek(part, element: i, as: Int32.self) {
+                    case .value(let v): return .value(Int32(littleEndian: v))
+                    case .csv(.textSet(let c)): return .value(part == 0 ? c.offsets[i] : c.elements[i])
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
+                    }
+                } }
                 return .textSet(SetColumn(offsets: {
                     switch source.take(0) {
                     case .csv(.textSet(let c)): return c.offsets
@@ -439,7 +496,7 @@ public enum Snapshot {
                             return Array(offsets)
                         }
                     }
-                }, elements: {
+                }, offsetCount: rows + 1, peekOffset: peekPart(0), elements: {
                     switch source.take(1) {
                     case .csv(.textSet(let c)): return c.elements
                     case .csv: source.unusable("kind")
@@ -450,7 +507,39 @@ public enum Snapshot {
                             return Array(elements)
                         }
                     }
-                }, dictionary: d))
+                }, elementCount: elementCount, peekElement: peekPart(1), dictionary: d, peekTexts: { row in
+                    // Where the row's elements are, then each element's code and value.
+                    let bounds = source.peek(0, at: row * 4, count: 8) {
+                        (Int32(littleEndian: $0.loadUnaligned(as: Int32.self)),
+                         Int32(littleEndian: $0.loadUnaligned(fromByteOffset: 4, as: Int32.self)))
+                    }
+                    let start: Int32, end: Int32
+                    switch bounds {
+                    case .value(let b): (start, end) = b
+                    case .csv(.textSet(let c)): return .value(c.texts(at: row))
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
+                    }
+                    precondition(start >= 0 && start <= end && Int(end) <= elementCount, "\(Snapshot.fileName): bad set offsets in \(what)")
+                    var texts: [String] = []
+                    for i in Int(start)..<Int(end) {
+                        let code: Int32
+                        switch source.peek(1, element: i, as: Int32.self) {
+                        case .value(let v): code = Int32(littleEndian: v)
+                        case .csv(.textSet(let c)): return .value(c.texts(at: row))
+                        case .csv: source.unusable("kind")
+                        case .whole: return .whole
+                        }
+                        precondition(code >= 0 && code < count, "\(Snapshot.fileName): a set element out of range in \(what)")
+                        switch Snapshot.peekValue(source, dictionaryPart: 2, code: Int(code)) {
+                        case .value(let text): texts.append(text)
+                        case .csv(.textSet(let c)): return .value(c.texts(at: row))
+                        case .csv: source.unusable("kind")
+                        case .whole: return .whole
+                        }
+                    }
+                    return .value(texts)
+                }))
             case .reference(let target, let targetRows):
                 let count = Int32(rowCounts[target] ?? 0)
                 return .reference(RefColumn(target: target, loading: {
@@ -463,6 +552,16 @@ public enum Snapshot {
                             precondition(inRange(rows, -1, count - 1), "\(Snapshot.fileName): a reference out of range in \(what)")
                             return Array(rows)
                         }
+                    }
+                }, count: rows, peek: { row in
+                    switch source.peek(0, element: row, as: Int32.self) {
+                    case .value(let v):
+                        let target = Int32(littleEndian: v)
+                        precondition(target >= -1 && target < count, "\(Snapshot.fileName): a reference out of range in \(what)")
+                        return .value(target)
+                    case .csv(.reference(let c)): return .value(c.rows[row])
+                    case .csv: source.unusable("kind")
+                    case .whole: return .whole
                     }
                 }))
             }
@@ -702,6 +801,11 @@ final class SnapshotColumnSource: @unchecked Sendable {
     private let sections: [SnapshotSection]
     private enum State { case unchecked, verified([SnapshotBuffer?]), replaced(Column) }
     private var state = State.unchecked
+    /// Blocks read and verified one at a time for single values (`peek`), by block number.
+    private var blocks: [Int: SnapshotBuffer] = [:]
+    /// How many blocks `peek` reads before the column is better read whole: an eighth of
+    /// the column's blocks (at least 16).
+    private let blockBudget: Int
 
     init(source: SnapshotSource, table: Int, column: Int, what: String, sections: [SnapshotSection]) {
         self.source = source
@@ -709,6 +813,73 @@ final class SnapshotColumnSource: @unchecked Sendable {
         self.column = column
         self.what = what
         self.sections = sections
+        let size = Snapshot.checkBlockSize
+        let columnBlocks = sections.reduce(0) { $0 + ($1.count + size - 1) / size + 1 }
+        // TUNING: one 16 KiB block costs a pread and a hash (≈ 10 µs); a whole column is
+        // read and hashed at a few GB/s, so past an eighth of its blocks it is cheaper whole.
+        blockBudget = max(16, columnBlocks / 8)
+    }
+
+    enum Peeked<R> {
+        /// What the body made of the verified bytes.
+        case value(R)
+        /// The column is damaged in the snapshot: the CSV files' column, to read instead.
+        case csv(Column)
+        /// Read the column whole instead (it was, or enough of its blocks were read).
+        case whole
+    }
+
+    /// Bytes `offset ..< offset + count` of part `part`, reading and verifying only the
+    /// 16 KiB blocks that hold them (kept for the next value), given to `body`. A block
+    /// that does not match its checksum makes the column read from the CSV files, as a
+    /// whole-column read does: never a wrong value.
+    func peek<R>(_ part: Int, at offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) -> R) -> Peeked<R> {
+        source.lock.lock()
+        defer { source.lock.unlock() }
+        switch state {
+        case .replaced(let column): return .csv(column)
+        case .verified(let buffers):
+            guard let buffer = buffers[part] else { return .whole }
+            let section = sections[part]
+            guard offset >= 0, count >= 0, offset + count <= section.count else { return .whole }
+            return .value(body(buffer.slice(SnapshotSection(offset: section.offset + offset, count: count))))
+        case .unchecked: break
+        }
+        let section = sections[part]
+        guard offset >= 0, count > 0, offset + count <= section.count else { return .whole }
+        let size = Snapshot.checkBlockSize
+        let start = section.offset + offset
+        let first = start / size, last = (start + count - 1) / size
+        for block in first...last where blocks[block] == nil {
+            if blocks.count >= blockBudget { return .whole }
+            guard let buffer = source.read(SnapshotSection(offset: block * size, count: 1)) else {
+                blocks = [:]
+                let replaced = source.csvColumn(table: table, column: column, what: what)
+                state = .replaced(replaced)
+                return .csv(replaced)
+            }
+            blocks[block] = buffer
+        }
+        if first == last {
+            let buffer = blocks[first]!
+            return .value(body(buffer.slice(SnapshotSection(offset: start, count: count))))
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        var at = start
+        while at < start + count {
+            let buffer = blocks[at / size]!
+            let upTo = min(start + count, buffer.start + buffer.memory.count)
+            bytes += buffer.slice(SnapshotSection(offset: at, count: upTo - at))
+            at = upTo
+        }
+        return .value(bytes.withUnsafeBytes(body))
+    }
+
+    /// Element `index` of part `part` read as a `T` (see `peek`).
+    func peek<T>(_ part: Int, element index: Int, as type: T.Type) -> Peeked<T> {
+        let stride = MemoryLayout<T>.stride
+        return peek(part, at: index * stride, count: stride) { $0.loadUnaligned(as: T.self) }
     }
 
     /// The buffers of sections `parts` (each taken once: the column part built from it
@@ -718,6 +889,7 @@ final class SnapshotColumnSource: @unchecked Sendable {
         defer { source.lock.unlock() }
         assert(source.concurrentReaders == 0, "\(what) read for the first time while several threads read the store")
         if case .unchecked = state {
+            blocks = [:]
             var buffers: [SnapshotBuffer?] = []
             for section in sections {
                 guard let buffer = source.read(section) else { break }

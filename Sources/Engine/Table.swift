@@ -63,8 +63,9 @@ public final class Table {
     /// every other marks the table for reordering.
     func noteAppended(row: Int) {
         if isKeyedByID, case .int(let ids) = columns[0] {
-            let id = ids.values[row]
-            if appendedRowOfID.isEmpty && row == idSortedCount && (row == 0 || ids.values[row - 1] < id) {
+            // Read alone: a row appended to ids still in the snapshot does not read them.
+            let id = ids.value(at: row)
+            if appendedRowOfID.isEmpty && row == idSortedCount && (row == 0 || ids.value(at: row - 1) < id) {
                 idSortedCount += 1
             } else {
                 appendedRowOfID[id] = Int32(row)
@@ -111,9 +112,12 @@ public final class Table {
     /// The row with id `id`.
     public func row(id: Int) -> Int? {
         guard isKeyedByID, case .int(let ids) = columns[0] else { return nil }
-        if let row = ids.values.withUnsafeBufferPointer({ Self.position(of: id, in: $0, sortedCount: idSortedCount) }) {
-            return row
-        }
+        // Ids still in the snapshot are read alone: a lookup reads a block or a few, not
+        // the column.
+        let found = ids.isLoaded
+            ? ids.values.withUnsafeBufferPointer { v in Self.position(of: id, sortedCount: idSortedCount) { v[$0] } }
+            : Self.position(of: id, sortedCount: idSortedCount) { ids.value(at: $0) }
+        if let row = found { return row }
         return appendedRowOfID.isEmpty ? nil : appendedRowOfID[id].map(Int.init)
     }
 
@@ -121,19 +125,25 @@ public final class Table {
     /// would be if ids are dense, else by binary search.
     @inline(__always)
     static func position(of id: Int, in ids: UnsafeBufferPointer<Int>, sortedCount: Int) -> Int? {
+        position(of: id, sortedCount: sortedCount) { ids[$0] }
+    }
+
+    /// The same, reading the id at a position through `ids`.
+    @inline(__always)
+    static func position(of id: Int, sortedCount: Int, _ ids: (Int) -> Int) -> Int? {
         guard sortedCount > 0 else { return nil }
-        let guess = id &- ids[0]
+        let guess = id &- ids(0)
         if guess >= 0 && guess < sortedCount {
-            if ids[guess] == id { return guess }
-        } else if guess < 0 || id > ids[sortedCount - 1] {
+            if ids(guess) == id { return guess }
+        } else if guess < 0 || id > ids(sortedCount - 1) {
             return nil
         }
         var low = 0, high = sortedCount
         while low < high {
             let mid = (low + high) >> 1
-            if ids[mid] < id { low = mid + 1 } else { high = mid }
+            if ids(mid) < id { low = mid + 1 } else { high = mid }
         }
-        return low < sortedCount && ids[low] == id ? low : nil
+        return low < sortedCount && ids(low) == id ? low : nil
     }
 
     /// Rows whose key, as text, is `text` (a street's name, a community's name, an id's digits).
@@ -155,7 +165,8 @@ public final class Table {
 
     /// The key of a row as it is printed and compared: the id, or the name.
     public func keyText(row: Int) -> String {
-        if isKeyedByID, case .int(let ids) = columns[0] { return String(ids.values[row]) }
+        // Read alone: a column still in the snapshot is not read for one key.
+        if isKeyedByID, case .int(let ids) = columns[0] { return String(ids.value(at: row)) }
         if case .text(let names) = column(named: "name")! { return names.text(at: row) ?? "" }
         return ""
     }
@@ -163,7 +174,7 @@ public final class Table {
     /// The id of a row, for collections keyed by id.
     public func id(row: Int) -> Int? {
         guard isKeyedByID, case .int(let ids) = columns[0] else { return nil }
-        return ids.values[row]
+        return ids.value(at: row)
     }
 
     /// The id a new row takes: one past the highest the collection has ever held (ids are
@@ -178,6 +189,10 @@ public final class Table {
     /// The largest id of the rows the table holds now (0 when empty).
     var largestID: Int {
         guard case .int(let ids) = columns[0] else { return 0 }
+        // Ids in key order: the last is the largest (read alone, not the column).
+        if isKeyedByID && idSortedCount == rowCount && appendedRowOfID.isEmpty {
+            return rowCount == 0 ? 0 : max(ids.value(at: rowCount - 1), 0)
+        }
         return max(ids.values.max() ?? 0, 0)
     }
 
@@ -338,10 +353,10 @@ public final class Table {
     /// A cell as `updateLog` keeps it: text code, target row, number or day.
     func currentValue(row: Int, field: Int) -> Int {
         switch columns[field] {
-        case .text(let c): return Int(c.codes[row])
-        case .reference(let c): return Int(c.rows[row])
-        case .int(let c): return c.values[row]
-        case .date(let c): return Int(c.values[row])
+        case .text(let c): return Int(c.code(at: row))
+        case .reference(let c): return Int(c.row(at: row))
+        case .int(let c): return c.value(at: row)
+        case .date(let c): return Int(c.value(at: row))
         case .textSet: return 0
         }
     }
@@ -389,10 +404,11 @@ public final class Table {
     /// A cell as the row parser gives it, to set it back.
     func cell(row: Int, field: Int) -> ParsedCell {
         switch columns[field] {
-        case .int(let c): return c.values[row] == IntColumn.null ? .null : .int(c.values[row])
-        case .date(let c): return c.values[row] == DateColumn.null ? .null : .date(c.values[row])
-        case .text(let c): return c.codes[row] < 0 ? .null : .code(c.codes[row])
-        case .reference(let c): return c.rows[row] < 0 ? .null : .reference(c.rows[row])
+        // Read alone: a column still in the snapshot is not read for one cell.
+        case .int(let c): let v = c.value(at: row); return v == IntColumn.null ? .null : .int(v)
+        case .date(let c): let v = c.value(at: row); return v == DateColumn.null ? .null : .date(v)
+        case .text(let c): let v = c.code(at: row); return v < 0 ? .null : .code(v)
+        case .reference(let c): let v = c.row(at: row); return v < 0 ? .null : .reference(v)
         case .textSet(let c): return .codes(Array(c.codes(at: row)))
         }
     }

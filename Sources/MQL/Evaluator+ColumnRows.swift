@@ -21,9 +21,22 @@ extension Evaluator {
     func columnwiseRows(_ q: TQuery, _ rows: [Int32], table: Table) -> [[Value]]? {
         guard !rows.isEmpty, !q.select.isEmpty else { return nil }
         var readers: [ColumnReader] = []
+        let few = rows.count < Self.columnwiseMinimumRows
         for item in q.select {
             guard case .field(let base, let tableName, let field) = item.expr.node, case .this = base.node,
                   tableName == table.name, field < table.columns.count else { return nil }
+            if few {
+                // Cell by cell through the column, which reads a column still in the snapshot
+                // block by block (`children where id = 777` reads a few blocks of each column).
+                switch table.columns[field] {
+                case .int(let c): readers.append(.intCell(c))
+                case .date(let c): readers.append(.dateCell(c))
+                case .text(let c): readers.append(.textCell(c))
+                case .textSet(let c): readers.append(.set(c))
+                default: return nil
+                }
+                continue
+            }
             switch table.columns[field] {
             case .int(let c): readers.append(.int(c.values))
             case .date(let c): readers.append(.date(c.values))
@@ -37,11 +50,10 @@ extension Evaluator {
                     if dictionary.count > 0 { _ = dictionary.string(at: 0) }
                     readers.append(.text(c.codes, dictionary))
                 }
-            case .textSet(let c):
-                // A set of many rows: the row-by-row getters, which charge its elements row by row.
-                guard rows.count < Self.columnwiseMinimumRows else { return nil }
-                readers.append(.set(c))
-            default: return nil
+            default:
+                // A set of many rows among them: the row-by-row getters, which charge its
+                // elements row by row.
+                return nil
             }
         }
         if let cancelled, cancelled() { return [] }
@@ -79,9 +91,15 @@ extension Evaluator {
         case decoded([Int32], [Value])
         case text([Int32], TextDictionary)
         case set(SetColumn)
+        case intCell(IntColumn)
+        case dateCell(DateColumn)
+        case textCell(TextColumn)
 
         @inline(__always) func value(_ row: Int) -> Value {
             switch self {
+            case .intCell(let c): let x = c.value(at: row); return x == IntColumn.null ? .null : .int(x)
+            case .dateCell(let c): let x = c.value(at: row); return x == DateColumn.null ? .null : .date(x)
+            case .textCell(let c): return c.text(at: row).map(Value.text) ?? .null
             case .int(let v): let x = v[row]; return x == IntColumn.null ? .null : .int(x)
             case .date(let v): let x = v[row]; return x == DateColumn.null ? .null : .date(x)
             case .decoded(let codes, let texts): let code = codes[row]; return code < 0 ? .null : texts[Int(code)]
@@ -126,8 +144,8 @@ extension Evaluator {
                     codes.withUnsafeBufferPointer { c in
                         for i in 0..<n { let code = c[Int(selected[range.lowerBound + i])]; if code >= 0 { o[i] = .text(dictionary.string(at: Int(code))) } }
                     }
-                case .set(let c):
-                    for i in 0..<n { o[i] = .set(c.texts(at: Int(selected[range.lowerBound + i]))) }
+                case .set, .intCell, .dateCell, .textCell:  // few rows only (`columnwiseRows`)
+                    for i in 0..<n { o[i] = reader.value(Int(selected[range.lowerBound + i])) }
                 }
             }
             return out
@@ -151,15 +169,21 @@ final class CompiledItems {
     /// The planner whose `selectItemCompiled` reads these (it outlives every call).
     private unowned let planner: Planner
     private var compiled: [Compiled?]
+    /// Compiled to read their fields row by row (`Planner.readsFewRows`): a result of a few rows.
+    private let readsFewRows: Bool
 
-    init(_ exprs: [TExpr], planner: Planner) {
+    init(_ exprs: [TExpr], planner: Planner, readsFewRows: Bool) {
         self.exprs = exprs
         self.planner = planner
+        self.readsFewRows = readsFewRows
         compiled = Array(repeating: nil, count: exprs.count)
     }
 
     subscript(i: Int) -> Compiled {
         if let done = compiled[i] { return done }
+        let before = planner.readsFewRows
+        planner.readsFewRows = readsFewRows
+        defer { planner.readsFewRows = before }
         let c = planner.compile(exprs[i])
         compiled[i] = c
         return c

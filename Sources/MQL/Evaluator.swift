@@ -601,9 +601,12 @@ struct Evaluator {
 
     /// `rows` nil: every row of the collection.
     func ungrouped(_ q: TQuery, _ selected: [Int32]?, planner: Planner) -> QueryResult {
-        // Compiled when first needed: an order key naming an item, or the row-by-row getters
-        // (rows built from the columns themselves need none).
-        let items = CompiledItems(q.select.map(\.expr), planner: planner)
+        // TUNING: a result of up to 256 rows reads its fields row by row (a few blocks of a
+        // column still in the snapshot); a column read past an eighth of its blocks so is
+        // then read whole anyway. Items are compiled when first needed: an order key naming
+        // an item, or the row-by-row getters (rows built from the columns themselves need none).
+        let resultBound = min(selected?.count ?? Int.max, q.limit.map { $0 + (q.offset ?? 0) } ?? Int.max)
+        let items = CompiledItems(q.select.map(\.expr), planner: planner, readsFewRows: resultBound <= 256)
         planner.selectItemCompiled = { items[$0] }
         let table = store.table(q.collection)!
         var ordered: [Int32]

@@ -38,6 +38,15 @@ struct IncrementalCheck {
     /// vectorised full check of the constraint.
     static func rowLimit(_ rowCount: Int) -> Int { max(4096, rowCount / 8) }
 
+    /// A planner for checking `rows` rows one by one: a few are read row by row (the
+    /// blocks holding them, for columns still in the snapshot), more as whole columns.
+    static func planner(_ store: Store, _ catalog: Catalog, _ today: Int32, rows: Int) -> Planner {
+        let planner = Planner(store: store, catalog: catalog, today: today)
+        // TUNING: as for the select items of a small result (Evaluator.ungrouped).
+        planner.readsFewRows = rows <= 256
+        return planner
+    }
+
     /// The rows the edits touched, by collection and key, with the fields they set.
     static func changedRows(_ edits: [RowEdit], in store: Store) -> [ChangedRow] {
         var order: [String] = []
@@ -69,7 +78,7 @@ struct IncrementalCheck {
             let broken: [Int32]
             if let candidates = affectedRows(dependencies, changes) {
                 if candidates.isEmpty { continue }
-                let planner = Planner(store: after, catalog: catalog, today: today)
+                let planner = Self.planner(after, catalog, today, rows: candidates.count)
                 let breaks = planner.compile(dependencies.broken).asBool
                 broken = candidates.filter { breaks(Int($0)) }
             } else {
@@ -92,7 +101,7 @@ struct IncrementalCheck {
         return rows.filter { row in
             guard let old = beforeTable.row(editKey: afterTable.editKey(row: Int(row))) else { return true }
             if breaksBefore == nil {
-                breaksBefore = Planner(store: before, catalog: catalog, today: today).compile(dependencies.broken).asBool
+                breaksBefore = Self.planner(before, catalog, today, rows: rows.count).compile(dependencies.broken).asBool
             }
             return !breaksBefore!(old)
         }
@@ -114,7 +123,8 @@ struct IncrementalCheck {
 
     /// The rows of the constraint's collection in `store` that the changed rows `store`
     /// holds lead back to; nil when it must be checked on every row.
-    static func reached(_ dependencies: ConstraintDependencies, _ changes: [ChangedRow], in store: Store) -> Set<Int32>? {
+    static func reached(_ dependencies: ConstraintDependencies, _ changes: [ChangedRow], in store: Store,
+                        buildsIndexes: Bool = true) -> Set<Int32>? {
         if dependencies.unanalysable { return nil }
         guard let table = store.table(dependencies.constraint.collection) else { return nil }
         let limit = rowLimit(table.rowCount)
@@ -125,7 +135,8 @@ struct IncrementalCheck {
             for read in reads where change.touches(read.field) {
                 if !read.path.bounded { return nil }
                 guard let row else { continue }
-                guard let found = Self.rows(leadingTo: read.path, from: [Int32(row)], in: store, limit: limit) else { return nil }
+                guard let found = Self.rows(leadingTo: read.path, from: [Int32(row)], in: store, limit: limit,
+                                            buildsIndexes: buildsIndexes) else { return nil }
                 rows.formUnion(found)
                 if rows.count > limit { return nil }
             }
@@ -139,16 +150,21 @@ struct IncrementalCheck {
     struct Prepared {
         let changes: [ChangedRow]
         let keysBefore: [(ConstraintDependencies, Set<String>)]
+        /// False for a process that makes one change: a reference followed back without
+        /// its index built is then one pass over the column, not an index for the next
+        /// change (see `rows(leadingTo:)`).
+        let buildsIndexes: Bool
 
         /// Nil when some constraint must be checked on every row (then the change is
         /// checked on a copy, the usual way).
-        init?(before: Store, edits: [RowEdit], catalog: Catalog) {
+        init?(before: Store, edits: [RowEdit], catalog: Catalog, buildsIndexes: Bool = true) {
             changes = IncrementalCheck.changedRows(edits, in: before)
+            self.buildsIndexes = buildsIndexes
             var keys: [(ConstraintDependencies, Set<String>)] = []
             for info in catalog.constraints {
                 guard let table = before.table(info.collection) else { continue }
                 let dependencies = ConstraintDependencies(info, store: before)
-                guard let rows = IncrementalCheck.reached(dependencies, changes, in: before) else { return nil }
+                guard let rows = IncrementalCheck.reached(dependencies, changes, in: before, buildsIndexes: buildsIndexes) else { return nil }
                 keys.append((dependencies, Set(rows.map { table.editKey(row: Int($0)) })))
             }
             keysBefore = keys
@@ -161,11 +177,11 @@ struct IncrementalCheck {
             var out: [(ConstraintDependencies, [String])] = []
             for (dependencies, keys) in keysBefore {
                 guard let table = after.table(dependencies.constraint.collection),
-                      var rows = IncrementalCheck.reached(dependencies, changes, in: after) else { return nil }
+                      var rows = IncrementalCheck.reached(dependencies, changes, in: after, buildsIndexes: buildsIndexes) else { return nil }
                 for key in keys { if let row = table.row(editKey: key) { rows.insert(Int32(row)) } }
                 if rows.isEmpty { continue }
                 if rows.count > IncrementalCheck.rowLimit(table.rowCount) { return nil }
-                let breaks = Planner(store: after, catalog: catalog, today: today).compile(dependencies.broken).asBool
+                let breaks = IncrementalCheck.planner(after, catalog, today, rows: rows.count).compile(dependencies.broken).asBool
                 let broken = rows.filter { breaks(Int($0)) }
                 if !broken.isEmpty { out.append((dependencies, broken.map { table.editKey(row: Int($0)) })) }
             }
@@ -177,7 +193,7 @@ struct IncrementalCheck {
         static func brokeBefore(_ broken: [(ConstraintDependencies, [String])], before: Store, catalog: Catalog, today: Int32) -> Bool {
             for (dependencies, keys) in broken {
                 guard let table = before.table(dependencies.constraint.collection) else { return false }
-                let breaks = Planner(store: before, catalog: catalog, today: today).compile(dependencies.broken).asBool
+                let breaks = IncrementalCheck.planner(before, catalog, today, rows: keys.count).compile(dependencies.broken).asBool
                 for key in keys {
                     guard let row = table.row(editKey: key), breaks(row) else { return false }
                 }
@@ -189,7 +205,8 @@ struct IncrementalCheck {
     /// The rows of the path's first collection (the constraint's) from which `path` leads
     /// to one of `rows` (rows of its last collection) in `store`; nil past `limit` rows or
     /// through a step that cannot be followed back.
-    static func rows(leadingTo path: DependencyPath, from rows: Set<Int32>, in store: Store, limit: Int) -> Set<Int32>? {
+    static func rows(leadingTo path: DependencyPath, from rows: Set<Int32>, in store: Store, limit: Int,
+                     buildsIndexes: Bool = true) -> Set<Int32>? {
         var current = rows
         var step = path
         while let parent = step.parent {
@@ -200,21 +217,41 @@ struct IncrementalCheck {
             case .root, .whole:
                 return nil
             case .forward(let field):
-                let postings = parentTable.postings(field: field)
-                for target in current {
-                    next.formUnion(postings.rows(for: Int(target)))
+                if !buildsIndexes, !parentTable.hasCachedPostings(field: field),
+                   case .reference(let refs) = parentTable.columns[field], current.count <= 8 {
+                    // One change in the process: one pass over the column costs less than
+                    // building its index (the rows referring to a few targets).
+                    let targets = Array(current)
+                    refs.rows.withUnsafeBufferPointer { r in
+                        if targets.count == 1 {
+                            let target = targets[0]
+                            for i in r.indices where r[i] == target { next.insert(Int32(i)) }
+                        } else {
+                            for i in r.indices where targets.contains(r[i]) { next.insert(Int32(i)) }
+                        }
+                    }
                     if next.count > limit { return nil }
+                } else {
+                    let postings = parentTable.postings(field: field)
+                    for target in current {
+                        next.formUnion(postings.rows(for: Int(target)))
+                        if next.count > limit { return nil }
+                    }
                 }
             case .reverse(let source, let field):
                 guard case .reference(let refs)? = store.table(source)?.columns[field] else { return nil }
-                for row in current where refs.rows[Int(row)] >= 0 { next.insert(refs.rows[Int(row)]) }
+                // Row by row: a few rows of a column still in the snapshot read a few blocks.
+                for row in current {
+                    let target = refs.row(at: Int(row))
+                    if target >= 0 { next.insert(target) }
+                }
             case .correlated(let source, let innerField, let outerField):
                 guard let sourceTable = store.table(source) else { return nil }
                 switch (sourceTable.columns[innerField], parentTable.columns[outerField]) {
                 case (.text(let inner), .text(let outer)):
                     let postings = parentTable.postings(field: outerField)
                     for row in current {
-                        let code = inner.codes[Int(row)]
+                        let code = inner.code(at: Int(row))
                         guard code >= 0 else { continue }
                         let outerCode = inner.dictionary === outer.dictionary ? code : outer.dictionary.code(of: inner.dictionary.string(at: Int(code)))
                         guard let outerCode else { continue }
@@ -223,8 +260,10 @@ struct IncrementalCheck {
                     }
                 case (.reference(let inner), .reference):
                     let postings = parentTable.postings(field: outerField)
-                    for row in current where inner.rows[Int(row)] >= 0 {
-                        next.formUnion(postings.rows(for: Int(inner.rows[Int(row)])))
+                    for row in current {
+                        let target = inner.row(at: Int(row))
+                        guard target >= 0 else { continue }
+                        next.formUnion(postings.rows(for: Int(target)))
                         if next.count > limit { return nil }
                     }
                 default:

@@ -284,6 +284,7 @@ extension Planner {
     func compileField(base: TExpr, table tableName: String, field: Int) -> Compiled {
         let table = store.table(tableName)!
         let baseRow = rowFunction(base)
+        if readsFewRows { return compileFieldByRow(table.columns[field], baseRow) }
         switch table.columns[field] {
         case .int(let c):
             let values = c.values
@@ -315,6 +316,24 @@ extension Planner {
                 return .row(c.target) { r in let row = b(r); return row < 0 ? -1 : rows[Int(row)] }
             }
             return .row(c.target) { r in rows[r] }
+        }
+    }
+
+    /// A field read one row at a time, for a few rows: a column still in the snapshot is
+    /// not read whole, only the blocks holding the rows asked for.
+    func compileFieldByRow(_ column: Column, _ baseRow: ((Int) -> Int32)?) -> Compiled {
+        let at: (Int) -> Int = baseRow.map { b in { Int(b($0)) } } ?? { $0 }
+        switch column {
+        case .int(let c):
+            return .int { r in let row = at(r); if row < 0 { return nil }; let v = c.value(at: row); return v == IntColumn.null ? nil : v }
+        case .date(let c):
+            return .date { r in let row = at(r); if row < 0 { return nil }; let v = c.value(at: row); return v == DateColumn.null ? nil : v }
+        case .text(let c):
+            return .text { r in let row = at(r); return row < 0 ? nil : c.text(at: row) }
+        case .textSet(let c):
+            return .textSet { r in let row = at(r); return row < 0 ? nil : .stored(c, row) }
+        case .reference(let c):
+            return .row(c.target) { r in let row = at(r); return row < 0 ? -1 : c.row(at: row) }
         }
     }
 
@@ -355,14 +374,18 @@ extension Planner {
         // Already computed for the whole collection by the filter: read it.
         if let whole = caches.vectors.compiled(key) { return whole }
         if let done = caches.defines[key] { return done }
-        if let whole = wholeCollectionDefine(info) { return whole }
+        // For a few rows, neither the define for every row of its collection nor its fields
+        // read whole: row by row.
+        if readsFewRows, let done = caches.fewRowDefines[key] { return done }
+        if !readsFewRows, let whole = wholeCollectionDefine(info) { return whole }
         guard let typed = info.typed else { return .null }
         // A fresh planner: a define's body never sees the enclosing query's groups.
         let planner = Planner(store: store, catalog: catalog, today: today, caches: caches)
         planner.source = info.file
+        planner.readsFewRows = readsFewRows
         let compiled = planner.compile(typed)
         let body = Self.oncePerRow(compiled, rowCount: store.table(info.collection)?.rowCount ?? 0, counters: caches.counters)
-        caches.defines[key] = body
+        if readsFewRows { caches.fewRowDefines[key] = body } else { caches.defines[key] = body }
         return body
     }
 

@@ -74,9 +74,18 @@ extension Planner {
         if case .row(let collection) = r.type { return referenceComparison(op.mirrored, r, l, collection: collection) }
         if l.type == .text, r.type == .text, op == .equal || op == .notEqual,
            case .text(let constant)? = constantValue(r), let (column, baseRow) = textColumnAccess(l) {
-            let codes = column.codes
             let wanted = column.dictionary.code(of: constant) ?? -2
             let equal = op == .equal
+            if readsFewRows {
+                // Row by row: a few rows of a column still in the snapshot read a few blocks.
+                return { row in
+                    let x = baseRow.map { Int($0(row)) } ?? row
+                    guard x >= 0 else { return false }
+                    let code = column.code(at: x)
+                    return code >= 0 && ((code == wanted) == equal)
+                }
+            }
+            let codes = column.codes
             if let b = baseRow {
                 return { row in
                     let x = b(row)

@@ -20,6 +20,9 @@ final class OuterRow {
 
 final class CompileCaches {
     var defines: [ObjectIdentifier: Compiled] = [:]
+    /// Defines compiled to read their fields row by row (`Planner.readsFewRows`), kept
+    /// apart so that a scan of the same statement does not take them.
+    var fewRowDefines: [ObjectIdentifier: Compiled] = [:]
     /// Where closures report values they cannot represent (see `EvaluationFaults`).
     let faults = EvaluationFaults.current ?? EvaluationFaults()
     /// Values of the statement that do not depend on the row, by node (see
@@ -68,6 +71,11 @@ public final class Planner {
     /// sorted index built on first use then pays for itself over the statements that
     /// follow. False for a single `mql -c` statement and for the checks, which scan instead.
     var buildsSortedIndexOnFirstUse = false
+
+    /// True while compiling what is read of a few rows only (the select items of a small
+    /// result): fields are then read row by row, so a column still in the snapshot gives
+    /// the blocks holding those rows instead of being read whole (`compileFieldByRow`).
+    var readsFewRows = false
 
     init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
         self.store = store

@@ -96,7 +96,8 @@ extension Session {
     func changeInPlace(_ edits: [RowEdit], of current: Store, text: String, statement: Statement, insertedID: Int?,
                        attachments: [PendingAttachment] = []) throws -> StatementOutcome? {
         guard !edits.isEmpty, !IncrementalCheck.alwaysFull, current === store, current.canApplyInPlace(edits),
-              let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog) else { return nil }
+              let prepared = IncrementalCheck.Prepared(before: current, edits: edits, catalog: catalog,
+                                                       buildsIndexes: buildsSortedIndexOnFirstUse) else { return nil }
         var change: InPlaceChange
         do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
         do {
@@ -265,8 +266,8 @@ extension Session {
             guard let pairings = store.table("pairings"), let row = pairings.row(editKey: key) else {
                 throw fail(statement, MessageID.noPairingWithID(key), at: pairing.range)
             }
-            if case .date(let until) = pairings.column(named: "until")!, until.values[row] != DateColumn.null {
-                throw fail(statement, MessageID.pairingAlreadyEnded(key, CivilDate.format(until.values[row])), at: pairing.range)
+            if case .date(let until) = pairings.column(named: "until")!, until.value(at: row) != DateColumn.null {
+                throw fail(statement, MessageID.pairingAlreadyEnded(key, CivilDate.format(until.value(at: row))), at: pairing.range)
             }
             var cells = ["until": try on.map { try constantCell($0, field: "until", of: "pairings", statement: statement, store: store) } ?? CivilDate.format(today)]
             if cells["until"]!.isEmpty { throw fail(statement, MessageID.endPairingNeedsDate(), at: on?.range) }
@@ -345,8 +346,19 @@ extension Session {
     func activePairings(ofChild child: Int, store: Store) -> [Int] {
         guard let pairings = store.table("pairings"), let childField = pairings.schema.fieldIndex("child"),
               case .date(let until) = pairings.column(named: "until")! else { return [] }
-        return pairings.postings(field: childField).rows(for: child).map(Int.init).filter {
-            until.values[$0] == DateColumn.null || until.values[$0] > today
+        // A child's few pairings (one pass over the column for a process that makes one
+        // change, rather than building its index); their ends read alone (a few blocks of
+        // a column still in the snapshot).
+        let rows: [Int]
+        if !buildsSortedIndexOnFirstUse, !pairings.hasCachedPostings(field: childField), case .reference(let refs) = pairings.columns[childField] {
+            let target = Int32(child)
+            rows = refs.rows.withUnsafeBufferPointer { r in r.indices.filter { r[$0] == target } }
+        } else {
+            rows = pairings.postings(field: childField).rows(for: child).map(Int.init)
+        }
+        return rows.filter {
+            let end = until.value(at: $0)
+            return end == DateColumn.null || end > today
         }
     }
 

@@ -36,6 +36,35 @@ func storeDifferences(_ a: Store, _ b: Store) -> [String] {
     return out
 }
 
+/// Where the values of `rows` read one at a time (`value(at:)`, `text(at:)`, `texts(at:)`,
+/// `row(at:)`: from the snapshot's blocks while a column is not read whole) differ from
+/// `expected`'s; `rows` nil: every row. `peeked` counts the columns still not read whole after.
+func rowByRowDifferences(_ store: Store, _ expected: Store, rows: ((Table) -> [Int])? = nil, peeked: inout Int) -> [String] {
+    var out: [String] = []
+    for (x, y) in zip(store.tables, expected.tables) {
+        guard x.rowCount == y.rowCount else { out.append("\(x.name): \(x.rowCount) vs \(y.rowCount) rows"); continue }
+        let sample = rows?(x) ?? Array(0..<x.rowCount)
+        for (i, (c, d)) in zip(x.columns, y.columns).enumerated() {
+            let name = "\(x.name).\(x.schema.fields[i].name)"
+            var differs = false
+            var stillLazy = false
+            for row in sample where !differs {
+                switch (c, d) {
+                case (.int(let p), .int(let q)): differs = p.value(at: row) != q.values[row]; stillLazy = !p.isLoaded
+                case (.date(let p), .date(let q)): differs = p.value(at: row) != q.values[row]; stillLazy = !p.isLoaded
+                case (.reference(let p), .reference(let q)): differs = p.row(at: row) != q.rows[row]; stillLazy = !p.isLoaded
+                case (.text(let p), .text(let q)): differs = p.text(at: row) != q.text(at: row); stillLazy = !p.isLoaded
+                case (.textSet(let p), .textSet(let q)): differs = p.texts(at: row) != q.texts(at: row); stillLazy = !p.isLoaded
+                default: differs = true
+                }
+                if differs { out.append("\(name) row \(row)") }
+            }
+            if stillLazy { peeked += 1 }
+        }
+    }
+    return out
+}
+
 /// The exact loader alone (what the fast path falls back to).
 func exactLoad(_ dir: URL) throws -> Store {
     try DatasetLoader.load(directory: dir.path) { name in try DatasetLoader.readFile(dir.appendingPathComponent(name + ".csv").path) }
@@ -310,6 +339,84 @@ func checkpoint(_ dir: URL, _ store: Store) throws {
         }
         // Most of the file is column data, verified when read: many flips are found then.
         #expect(foundLate > offsets.count / 4, "\(foundLate) of \(offsets.count)")
+    }
+
+    /// Values read one at a time from the blocks that hold them equal those of the whole
+    /// columns, for random rows of every column of every kind.
+    @Test func blockLevelValuesEqualWholeColumnValues() throws {
+        let dir = try temporaryDirectory("snap-blocks")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try DatasetGenerator(children: 3000, seed: 8).write(to: dir)
+        try checkpoint(dir, try DatasetLoader.load(directory: dir.path))
+        guard case .loaded(let whole) = Snapshot.open(directory: dir.path),
+              case .loaded(let byRow) = Snapshot.open(directory: dir.path) else {
+            Issue.record("the snapshot was not used")
+            return
+        }
+        var generator = SplitMix(seed: 21)
+        var peeked = 0
+        let differences = rowByRowDifferences(byRow, whole, rows: { table in
+            table.rowCount == 0 ? [] : (0..<12).map { _ in Int(generator.next() % UInt64(table.rowCount)) } + [0, table.rowCount - 1]
+        }, peeked: &peeked)
+        #expect(differences == [])
+        // Every kind was read block by block, not whole: int, date, text, set, reference.
+        let children = byRow.table("children")!, pairings = byRow.table("pairings")!
+        for (table, field) in [(children, "id"), (children, "birth"), (children, "name"), (children, "tags"), (pairings, "child")] {
+            switch table.column(named: field)! {
+            case .int(let c): #expect(!c.isLoaded, "\(field)")
+            case .date(let c): #expect(!c.isLoaded, "\(field)")
+            case .text(let c): #expect(!c.isLoaded && c.dictionary.isPending, "\(field)")
+            case .textSet(let c): #expect(!c.isLoaded && c.dictionary.isPending, "\(field)")
+            case .reference(let c): #expect(!c.isLoaded, "\(field)")
+            }
+        }
+        #expect(peeked > 40, "\(peeked) columns read block by block")
+        // A key lookup reads ids so too.
+        let id = children.id(row: 1234)!
+        let lazy: Store
+        guard case .loaded(let fresh) = Snapshot.open(directory: dir.path) else { Issue.record("not used"); return }
+        lazy = fresh
+        #expect(lazy.table("children")!.row(id: id) == 1234)
+        #expect(lazy.table("children")!.row(id: -5) == nil)
+        guard case .int(let ids) = lazy.table("children")!.columns[0] else { return }
+        #expect(!ids.isLoaded)
+    }
+
+    /// A flipped bit in a block read for single values: the column is read from the CSV
+    /// files, with the warning, as when it is read whole. Never a wrong value.
+    @Test func aFlippedBitOnTheBlockPathNeverGivesAWrongValue() throws {
+        let dir = try temporaryDirectory("snap-block-flips")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try DatasetGenerator(children: 1200, seed: 6).write(to: dir)
+        try checkpoint(dir, try DatasetLoader.load(directory: dir.path))
+        let csv = try exactLoad(dir)
+        let path = Snapshot.path(in: dir.path)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        var generator = SplitMix(seed: 15)
+        var offsets = Array(stride(from: 0, to: good.count, by: max(1, good.count / 40)))
+        offsets += (0..<20).map { _ in Int(generator.next() % UInt64(good.count)) }
+        var foundLate = 0
+        var peeked = 0
+        for offset in offsets {
+            var flipped = good
+            flipped[offset] ^= UInt8(1 << (offset % 8))
+            try flipped.write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(10)], ofItemAtPath: path)
+            let late = WarningLog()
+            switch Snapshot.open(directory: dir.path, warn: late.add) {
+            case .damaged, .stale: break
+            case .loaded(let store):
+                #expect(rowByRowDifferences(store, csv, peeked: &peeked) == [], "bit flipped at \(offset)")
+                #expect(storeDifferences(store, csv) == [], "bit flipped at \(offset)")
+                if !late.lines.isEmpty {
+                    foundLate += 1
+                    #expect(late.lines.allSatisfy { $0.contains("is damaged in the snapshot; reading it from the CSV files") }, "\(late.lines)")
+                }
+            }
+        }
+        #expect(foundLate > offsets.count / 4, "\(foundLate) of \(offsets.count)")
+        // Most columns of this dataset were read block by block to their last row.
+        #expect(peeked > offsets.count * 20, "\(peeked) columns read block by block")
     }
 
     @Test func theJournalIsReplayedOnTopOfTheSnapshot() throws {
