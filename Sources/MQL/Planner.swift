@@ -162,13 +162,15 @@ public final class Planner {
         guard let filter else { return FilterPlan(table: table, driver: nil, residual: nil, residualText: []) }
         let parts = conjuncts(filter)
         var best: (index: Int, choice: IndexChoice)?
-        // A sorted index not built yet costs a sort of the column; on a large collection a
-        // pass over the column for the whole condition costs less, so a statement run once
-        // (`mql -c`'s) does not pay for an index it uses once.
+        // An index not built yet costs a sort of the column, or a pass that groups its rows
+        // by value; on a large collection a pass over the column for the whole condition
+        // costs less, so a statement run once (`mql -c`'s) does not pay for an index it
+        // uses once (`count children where street = "布吉"`: 14 ms building the street's
+        // postings from the snapshot's column, against a pass of about 1 ms).
         let scanInstead = useIndexes && !buildsSortedIndexOnFirstUse && table.rowCount >= Self.sortedIndexBuildRows && vectorBits(filter, table: table) != nil
         if useIndexes {
             for (i, part) in parts.enumerated() {
-                if scanInstead, let field = sortedIndexField(part, table: table), !table.hasCachedSortedIndex(field: field) { continue }
+                if scanInstead, readsIndexNotBuilt(part, table: table) { continue }
                 if let choice = indexChoice(part, table: table), best == nil || choice.estimate < best!.choice.estimate {
                     best = (i, choice)
                 }
@@ -214,6 +216,41 @@ public final class Planner {
         switch table.columns[f] {
         case .int, .date: return f
         default: return nil
+        }
+    }
+
+    /// Whether the index `indexChoice` would read for a conjunct is still to be built.
+    func readsIndexNotBuilt(_ e: TExpr, table: Table) -> Bool {
+        if let field = sortedIndexField(e, table: table) { return !table.hasCachedSortedIndex(field: field) }
+        if let field = postingsField(e, table: table) { return !table.hasCachedPostings(field: field) }
+        return false
+    }
+
+    /// The text, set or reference field whose postings `indexChoice` would read for a
+    /// conjunct (equality with a constant, a list of constants, an element of a set).
+    func postingsField(_ e: TExpr, table: Table) -> Int? {
+        switch e.node {
+        case .binary(.equal, let l, let r):
+            guard let field = constantValue(r) != nil ? directField(l, table: table) : constantValue(l) != nil ? directField(r, table: table) : nil
+            else { return nil }
+            switch table.columns[field] {
+            case .text, .reference: return field  // `street = "布吉"`: a reference to a street by its name
+            default: return nil
+            }
+        case .binary(.in, let l, let r):
+            if let field = directField(l, table: table), case .list = r.node {
+                switch table.columns[field] {
+                case .text, .reference: return field
+                default: return nil
+                }
+            }
+            if let field = directField(r, table: table), case .textSet = table.columns[field], constantValue(l) != nil { return field }
+            return nil
+        case .binary(.contains, let l, let r):
+            if let field = directField(l, table: table), case .textSet = table.columns[field], constantValue(r) != nil { return field }
+            return nil
+        default:
+            return nil
         }
     }
 
