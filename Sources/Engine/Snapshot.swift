@@ -454,14 +454,8 @@ public enum Snapshot {
                         }
                     }
                 }, count: rows, peekCode: { row in
-                    switch source.peek(0, element: row, as: Int32.self) {
-                    case .value(let v):
-                        let code = Int32(littleEndian: v)
-                        precondition(code >= -1 && code < count, "\(Snapshot.fileName): a text code out of range in \(what)")
-                        return .value(code)
-                    case .csv(.text(let c)): return .value(c.codes[row])
-                    case .csv: source.unusable("kind")
-                    case .whole: return .whole
+                    Self.peekRow(source, row, below: count, "a text code out of range in \(what)") { column in
+                        if case .text(let c) = column { return c.codes[row] } else { return nil }
                     }
                 }, dictionary: d, peekText: { row, code in
                     switch Snapshot.peekValue(source, dictionaryPart: 1, code: Int(code)) {
@@ -554,16 +548,27 @@ public enum Snapshot {
                         }
                     }
                 }, count: rows, peek: { row in
-                    switch source.peek(0, element: row, as: Int32.self) {
-                    case .value(let v):
-                        let target = Int32(littleEndian: v)
-                        precondition(target >= -1 && target < count, "\(Snapshot.fileName): a reference out of range in \(what)")
-                        return .value(target)
-                    case .csv(.reference(let c)): return .value(c.rows[row])
-                    case .csv: source.unusable("kind")
-                    case .whole: return .whole
+                    Self.peekRow(source, row, below: count, "a reference out of range in \(what)") { column in
+                        if case .reference(let c) = column { return c.rows[row] } else { return nil }
                     }
                 }))
+            }
+        }
+
+        /// Element `row` of a column's first part — a text code or a target row, -1 for
+        /// none, below `count` — read alone; from the CSV files' column (`fromCSV`) when
+        /// the snapshot's is damaged.
+        static func peekRow(_ source: SnapshotColumnSource, _ row: Int, below count: Int32, _ outOfRange: @autoclosure () -> String,
+                            fromCSV: (Column) -> Int32?) -> Peek<Int32> {
+            switch source.peek(0, element: row, as: Int32.self) {
+            case .value(let v):
+                let value = Int32(littleEndian: v)
+                precondition(value >= -1 && value < count, "\(Snapshot.fileName): \(outOfRange())")
+                return .value(value)
+            case .csv(let column):
+                guard let value = fromCSV(column) else { source.unusable("kind") }
+                return .value(value)
+            case .whole: return .whole
             }
         }
 

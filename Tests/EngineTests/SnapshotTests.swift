@@ -318,24 +318,9 @@ func checkpoint(_ dir: URL, _ store: Store) throws {
         try checkpoint(dir, try DatasetLoader.load(directory: dir.path))
         let csv = try exactLoad(dir)
         let path = Snapshot.path(in: dir.path)
-        let good = try Data(contentsOf: URL(fileURLWithPath: path))
-        var generator = SplitMix(seed: 14)
-        var offsets = Array(stride(from: 0, to: good.count, by: max(1, good.count / 50)))
-        offsets += (0..<20).map { _ in Int(generator.next() % UInt64(good.count)) }
-        var foundLate = 0
-        for offset in offsets {
-            var flipped = good
-            flipped[offset] ^= UInt8(1 << (offset % 8))
-            try flipped.write(to: URL(fileURLWithPath: path))
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(10)], ofItemAtPath: path)
-            let late = WarningLog()
-            switch Snapshot.open(directory: dir.path, warn: late.add) {
-            case .damaged: break
-            case .stale: break
-            case .loaded(let store):
-                #expect(storeDifferences(store, csv) == [], "bit flipped at \(offset)")
-                if !late.lines.isEmpty { foundLate += 1 }
-            }
+        let offsets = try flipOffsets(path, every: 50, seed: 14)
+        let foundLate = try eachFlippedBit(at: offsets, in: dir) { store, _, offset in
+            #expect(storeDifferences(store, csv) == [], "bit flipped at \(offset)")
         }
         // Most of the file is column data, verified when read: many flips are found then.
         #expect(foundLate > offsets.count / 4, "\(foundLate) of \(offsets.count)")
@@ -391,28 +376,12 @@ func checkpoint(_ dir: URL, _ store: Store) throws {
         try checkpoint(dir, try DatasetLoader.load(directory: dir.path))
         let csv = try exactLoad(dir)
         let path = Snapshot.path(in: dir.path)
-        let good = try Data(contentsOf: URL(fileURLWithPath: path))
-        var generator = SplitMix(seed: 15)
-        var offsets = Array(stride(from: 0, to: good.count, by: max(1, good.count / 40)))
-        offsets += (0..<20).map { _ in Int(generator.next() % UInt64(good.count)) }
-        var foundLate = 0
+        let offsets = try flipOffsets(path, every: 40, seed: 15)
         var peeked = 0
-        for offset in offsets {
-            var flipped = good
-            flipped[offset] ^= UInt8(1 << (offset % 8))
-            try flipped.write(to: URL(fileURLWithPath: path))
-            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(10)], ofItemAtPath: path)
-            let late = WarningLog()
-            switch Snapshot.open(directory: dir.path, warn: late.add) {
-            case .damaged, .stale: break
-            case .loaded(let store):
-                #expect(rowByRowDifferences(store, csv, peeked: &peeked) == [], "bit flipped at \(offset)")
-                #expect(storeDifferences(store, csv) == [], "bit flipped at \(offset)")
-                if !late.lines.isEmpty {
-                    foundLate += 1
-                    #expect(late.lines.allSatisfy { $0.contains("is damaged in the snapshot; reading it from the CSV files") }, "\(late.lines)")
-                }
-            }
+        let foundLate = try eachFlippedBit(at: offsets, in: dir) { store, late, offset in
+            #expect(rowByRowDifferences(store, csv, peeked: &peeked) == [], "bit flipped at \(offset)")
+            #expect(storeDifferences(store, csv) == [], "bit flipped at \(offset)")
+            #expect(late.lines.allSatisfy { $0.contains("is damaged in the snapshot; reading it from the CSV files") }, "\(late.lines)")
         }
         #expect(foundLate > offsets.count / 4, "\(foundLate) of \(offsets.count)")
         // Most columns of this dataset were read block by block to their last row.
@@ -448,4 +417,32 @@ final class WarningLog: @unchecked Sendable {
     private var collected: [String] = []
     var lines: [String] { lock.withLock { collected } }
     func add(_ line: String) { lock.withLock { collected.append(line) } }
+}
+
+/// Offsets of the snapshot at `path` to flip a bit at: `every` evenly spread, and 20 at random.
+func flipOffsets(_ path: String, every: Int, seed: UInt64) throws -> [Int] {
+    let size = try Data(contentsOf: URL(fileURLWithPath: path)).count
+    var generator = SplitMix(seed: seed)
+    return Array(stride(from: 0, to: size, by: max(1, size / every))) + (0..<20).map { _ in Int(generator.next() % UInt64(size)) }
+}
+
+/// For each offset on its own: the snapshot of `directory` with one bit flipped there, opened
+/// and handed to `check` with the warnings given after opening (damage found on opening, or a
+/// file taken for stale, is passed over). Returns how
+/// many flips were found late (a warning once a column was read).
+func eachFlippedBit(at offsets: [Int], in directory: URL, check: (Store, WarningLog, Int) -> Void) throws -> Int {
+    let path = Snapshot.path(in: directory.path)
+    let good = try Data(contentsOf: URL(fileURLWithPath: path))
+    var foundLate = 0
+    for offset in offsets {
+        var flipped = good
+        flipped[offset] ^= UInt8(1 << (offset % 8))
+        try flipped.write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(10)], ofItemAtPath: path)
+        let late = WarningLog()
+        guard case .loaded(let store) = Snapshot.open(directory: directory.path, warn: late.add) else { continue }
+        check(store, late, offset)
+        if !late.lines.isEmpty { foundLate += 1 }
+    }
+    return foundLate
 }
