@@ -69,9 +69,14 @@ struct RunCommand: ParsableCommand {
             dup2(fd, STDOUT_FILENO)
             close(fd)
         }
-        // The REPL's user sees that a large dataset is loading (the line is then erased).
+        // The REPL's user sees that a large dataset is loading (the line is then erased; cut
+        // to the terminal's width, since erasing reaches back only to the start of a line
+        // and a long path would wrap and leave its first part above the banner).
         let repl = command == nil && files.isEmpty && Terminal.stdinIsTerminal && Terminal.stderrIsTerminal
-        if repl { FileHandle.standardError.write(Data((Messages.current.loading(self.session.dataDirectory) + "\r").utf8)) }
+        if repl {
+            let line = TerminalTable.cut(Messages.current.loading(self.session.dataDirectory), to: Screen.size().columns - 1)
+            FileHandle.standardError.write(Data((line + "\r").utf8))
+        }
         let session = self.session.makeSession()
         if repl { FileHandle.standardError.write(Data("\u{1B}[K".utf8)) }
         var runner = ScriptRunner(
