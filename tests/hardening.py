@@ -8,7 +8,7 @@ no signal, exit status 0/1/2, a positioned error where the input is bad, and a r
 change that leaves the dataset's files byte-identical. Prints PASS/FAIL per case and
 `N passed, M failed`; exit 1 if any failed.
 """
-import hashlib, os, shutil, subprocess, sys, tempfile
+import hashlib, os, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MQL = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/mql"))
@@ -133,6 +133,13 @@ check("7 an uncorrelated subquery runs once", rc == 0, (rc, err))
 # 0.1 s: the statement itself takes about half a second in a debug build (0.5 s let it finish first now and then)
 rc, out, err = run(["--timeout", "0.1", "-c", "count children where count(children where outer.id > id and count(children where outer.id < id) > 0) > 0"], timeout=30)
 check("7 --timeout stops a statement with its position", rc == 1 and ":1:1: error:" in err and "time limit" in err, (rc, err))
+
+# Four nested subqueries over the 180 example children: each loop is too short to poll on its
+# own, and the statement ran 68-83 s past a 0.5 s limit in a debug build.
+started = time.monotonic()
+rc, out, err = run(["--timeout", "0.5", "-c", "count children where count(children where outer.id > id and count(children where outer.id < id and count(children where outer.id > id) > 0) > 0) > 0"], timeout=60)
+elapsed = time.monotonic() - started
+check("7 --timeout stops nested short subqueries promptly", rc == 1 and "time limit" in err and elapsed < 10, (rc, err, elapsed))
 
 # 8. fmt keeps every comment
 d = tempfile.mkdtemp(prefix="mql-hardening-fmt-")

@@ -203,14 +203,12 @@ extension Planner {
         case .collection(let name):
             let count = store.table(name)!.rowCount
             let counters = caches.counters
-            let cancelled = self.cancelled
+            let poll = caches.scanPoll
             return .rows(name) { _, visit in
                 counters.subqueryRuns += 1
-                for row in 0..<count {
-                    // TUNING: as often as the filters poll, for a statement that reads a
-                    // whole collection for each of its rows.
-                    if row & 4095 == 4095, let cancelled, cancelled() { return false }
-                    if !visit(Int32(row)) { return false }
+                for start in stride(from: 0, to: count, by: 4096) {
+                    if poll.shouldStop(beforeScanning: min(4096, count - start)) { return false }
+                    for row in start..<min(count, start + 4096) where !visit(Int32(row)) { return false }
                 }
                 return true
             }
@@ -521,12 +519,12 @@ extension Planner {
         }
         let f = compile(filter).asBool
         let count = table.rowCount
-        let cancelled = self.cancelled
+        let poll = caches.scanPoll
         return { r, visit in
             box.row = r
-            for row in 0..<count {
-                if row & 4095 == 4095, let cancelled, cancelled() { return false }
-                if f(row), !visit(Int32(row)) { return false }
+            for start in stride(from: 0, to: count, by: 4096) {
+                if poll.shouldStop(beforeScanning: min(4096, count - start)) { return false }
+                for row in start..<min(count, start + 4096) where f(row) && !visit(Int32(row)) { return false }
             }
             return true
         }

@@ -29,7 +29,11 @@ final class CompileCaches {
     /// `Planner.isStatementConstant`).
     var constants: [ObjectIdentifier: Compiled] = [:]
     var counters = WorkCounters()
-    var cancelled: (() -> Bool)?
+    var cancelled: (() -> Bool)? {
+        didSet { scanPoll.cancelled = cancelled }
+    }
+    /// Rows scanned by every loop of the statement, for loops too short to poll on their own.
+    let scanPoll = ScanPoll()
     /// Defines computed for a whole collection at once (see `Planner+Vectors`).
     let vectors = VectorCache()
     /// False for full scans (`useIndexes = false`): no define is computed for a whole
@@ -40,6 +44,29 @@ final class CompileCaches {
     var decorrelate = true
     /// Correlated subqueries' collections grouped by their keys (`Planner+Decorrelation`).
     let correlated = CorrelatedCache()
+}
+
+/// Polls the statement's cancellation by rows scanned across all its loops. A subquery over
+/// a small collection never reaches a loop's own polling interval, yet run for each row of
+/// an enclosing subquery (and that one for each row of its own) it can take minutes; and
+/// once stopped, every loop returns at its next step, so nested loops unwind at once
+/// rather than each running to its end.
+final class ScanPoll {
+    var cancelled: (() -> Bool)?
+    private var rowsSincePoll = 0
+    private(set) var stopped = false
+
+    /// True when the statement must stop; called before scanning `rows` rows.
+    func shouldStop(beforeScanning rows: Int) -> Bool {
+        if stopped { return true }
+        guard let cancelled else { return false }
+        rowsSincePoll &+= rows
+        // TUNING: as often as a long scan polls (every 4,096 rows).
+        guard rowsSincePoll >= 4096 else { return false }
+        rowsSincePoll = 0
+        stopped = cancelled()
+        return stopped
+    }
 }
 
 public final class Planner {

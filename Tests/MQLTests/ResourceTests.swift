@@ -162,6 +162,31 @@ import Testing
         #expect(try session.count("count children") == rows)
     }
 
+    /// Each subquery scans 180 children, below any one loop's polling interval; nested,
+    /// they ran for minutes past `--timeout` (the statement's loops now poll by the rows
+    /// they scan together, and all return once it is stopped).
+    @Test(arguments: [
+        "count children where count(children where outer.id > id and count(children where outer.id < id) > 0) > 0",
+        "count children where count(children where outer.id > id and count(children where outer.id < id and count(children where outer.id > id) > 0) > 0) > 0",
+        "count children where count(children where outer.household_income > household_income and outer.id != id and count(children where outer.id < id) > 0) > 0",
+    ])
+    func nestedSubqueriesOverASmallCollectionStopPromptly(statement: String) throws {
+        let session = try Fixtures.exampleSession()
+        let rows = try session.count("count children")
+        // Cancelled from the second poll on: the outer scan polls once, at its first row,
+        // so only the subqueries' loops can see it.
+        let polls = Counter()
+        session.cancellationCheck = { polls.value += 1; return polls.value > 1 }
+        session.workCounters.reset()
+        let error = try #require(firstError(session.run(statement, name: "t.mql")))
+        #expect(error.description == "t.mql:1:1: error: cancelled", "\(error)")
+        // Stopped after about 4,096 rows scanned: some tens of subquery runs; running on to
+        // the end takes at least rows × rows.
+        #expect(session.workCounters.subqueryRuns < 4 * rows, "\(session.workCounters.subqueryRuns) subquery runs")
+        session.cancellationCheck = nil
+        #expect(try session.count("count children where count(children where outer.id > id) > 178") == 1)
+    }
+
     @Test func aChangePastItsTimeLimitChangesNothing() throws {
         let session = try Fixtures.exampleSession()
         session.timeout = 1e-9
@@ -191,4 +216,8 @@ import Testing
         #expect(try session.result("children select id, name, tags, household_size").rows.count > 100, "within the budget")
         #expect(Session.defaultCellBudget >= 60_000_000, "a whole collection at a million children fits")
     }
+}
+
+private final class Counter {
+    var value = 0
 }
