@@ -40,7 +40,7 @@ public enum Snapshot {
     public static let fileName = "snapshot.mqls"
     static let magic: [UInt8] = Array("MQLSNAP".utf8) + [0]
     /// Bumped whenever the layout or the schema's representation changes.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     static let headerSize = 64
     /// The writer's buffer: the payload is written in pieces of this size.
     static let blockSize = 8 << 20
@@ -106,18 +106,33 @@ public enum Snapshot {
             for (i, column) in table.columns.enumerated() {
                 let field = table.schema.fields[i]
                 try w.string(field.name)
+                // Each field's arrays are followed by its index record (SnapshotIndexes.swift),
+                // built from the arrays as written, or the table's own when up to date.
+                let cachedSorted = table.updateLog.isEmpty && table.sortedCoverage[i]?.rows == table.rowCount ? table.sortedCache[i] : nil
                 switch column {
                 case .int(let c):
                     try w.u64(0)
                     try c.values.withUnsafeBytes { try w.array($0) }
+                    // Rows are in id order: the ids need no index.
+                    if i == 0 && table.isKeyedByID {
+                        try writeNoIndex(into: &w)
+                    } else {
+                        try writeSorted(cachedSorted ?? SortedIndex(values: c.values, null: IntColumn.null), days: false, into: &w)
+                    }
                 case .date(let c):
                     try w.u64(1)
                     try c.values.withUnsafeBytes { try w.array($0) }
+                    try writeSorted(cachedSorted ?? SortedIndex(days: c.values), days: true, into: &w)
                 case .text(let c):
                     try w.u64(2)
                     let (codes, order) = compacted(c.codes, dictionaryCount: c.dictionary.count)
                     try codes.withUnsafeBytes { try w.array($0) }
                     try writeDictionary(c.dictionary, order: order, into: &w)
+                    if persistsTextPostings(distinct: order.count, rows: table.rowCount) {
+                        try writePostings(Postings(keys: codes, keyCount: order.count), into: &w)
+                    } else {
+                        try writeNoIndex(into: &w)
+                    }
                 case .textSet(let c):
                     try w.u64(3)
                     try c.offsets.withUnsafeBytes { try w.array($0) }
@@ -125,10 +140,12 @@ public enum Snapshot {
                     try w.u64(UInt64(elements.count))
                     try elements.withUnsafeBytes { try w.array($0) }
                     try writeDictionary(c.dictionary, order: order, into: &w)
+                    try writePostings(Postings(setOffsets: c.offsets, elements: elements, keyCount: order.count, rowCount: table.rowCount), into: &w)
                 case .reference(let c):
                     try w.u64(4)
                     try w.string(c.target)
                     try c.rows.withUnsafeBytes { try w.array($0) }
+                    try writePostings(table.upToDatePostings(field: i) ?? Postings(keys: c.rows, keyCount: store.table(c.target)?.rowCount ?? 0), into: &w)
                 }
             }
         }
@@ -284,6 +301,7 @@ public enum Snapshot {
             let rows = try r.count()
             guard try r.u64() == UInt64(schema.fields.count) else { throw SnapshotError(message: "fields of \(schema.name)", stale: true) }
             var columns: [ColumnPlan] = []
+            var indexes: [PersistedIndex.Layout?] = []
             for field in schema.fields {
                 guard try r.string() == field.name else { throw SnapshotError(message: "fields of \(schema.name)", stale: true) }
                 let tag = try r.u64()
@@ -303,8 +321,9 @@ public enum Snapshot {
                 default:
                     throw SnapshotError(message: "type of \(schema.name).\(field.name)", stale: true)
                 }
+                indexes.append(try r.indexLayout(rows: rows, type: field.type))
             }
-            plans.append(TablePlan(schema: schema, rows: rows, columns: columns))
+            plans.append(TablePlan(schema: schema, rows: rows, columns: columns, indexes: indexes))
         }
         guard r.atEnd else { throw SnapshotError(message: "trailing bytes") }
         let rowCounts = Dictionary(uniqueKeysWithValues: plans.map { ($0.schema.name, $0.rows) })
@@ -324,6 +343,11 @@ public enum Snapshot {
             }
             let table = Table(schema: plan.schema, columns: columns)
             table.rowCount = plan.rows
+            for (c, layout) in plan.indexes.enumerated() {
+                guard let layout else { continue }
+                table.persistedIndexes[c] = PersistedIndex(layout: layout, source: source, what: plan.schema.name + "." + plan.schema.fields[c].name,
+                                                           tableRows: plan.rows)
+            }
             // Written in key order (checked by `write`): ids strictly ascending.
             if table.isKeyedByID { table.keyIndexIsSorted() } else { table.rebuildKeyIndex() }
             tables.append(table)
@@ -337,6 +361,8 @@ public enum Snapshot {
         let schema: CollectionSchema
         let rows: Int
         let columns: [ColumnPlan]
+        /// The index record of each field (nil: none written).
+        let indexes: [PersistedIndex.Layout?]
     }
 
     struct DictionaryPlan {

@@ -670,7 +670,6 @@ struct Evaluator {
         case .date(let c): isNull = { c.values[$0] == DateColumn.null }
         default: return nil
         }
-        let index = table.sortedIndex(field: field)
         var member: RowBits?
         if let selected, selected.count != table.rowCount {
             var bits = RowBits(count: table.rowCount)
@@ -679,20 +678,24 @@ struct Evaluator {
         }
         let descending = q.orderBy[0].descending
         var candidates: [Int] = []
-        let n = index.values.count
-        var position = descending ? n - 1 : 0
-        while candidates.count < limit && position >= 0 && position < n {
-            let value = index.values[position]
-            var end = position
-            if descending {
-                while end > 0 && index.values[end - 1] == value { end -= 1 }
-                for row in index.rows[end...position] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
-                position = end - 1
-            } else {
-                while end + 1 < n && index.values[end + 1] == value { end += 1 }
-                for row in index.rows[position...end] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
-                position = end + 1
+        // The index is read from the chosen end a run of positions at a time (an index still
+        // in the snapshot reads only the blocks of those: `Table.sortedValues`), doubling
+        // the run each time; whole runs of equal values are taken, up to the one holding
+        // the last of the `limit` rows.
+        let n = table.sortedIndexCount(field: field)
+        var taken = 0, chunk = max(64, limit * 2)
+        var lastValue: Int?
+        scan: while taken < n {
+            let range = descending ? max(0, n - taken - chunk)..<(n - taken) : taken..<min(n, taken + chunk)
+            let values = table.sortedValues(field: field, positions: range)
+            let rows = table.sortedRows(field: field, positions: range)
+            for i in (descending ? Array(values.indices.reversed()) : Array(values.indices)) {
+                if let lastValue, candidates.count >= limit, values[i] != lastValue { break scan }
+                lastValue = values[i]
+                if member?.contains(Int(rows[i])) ?? true { candidates.append(Int(rows[i])) }
             }
+            taken += range.count
+            chunk *= 2
         }
         if candidates.count < limit {
             // Null values come last in either direction.
