@@ -614,11 +614,18 @@ struct Evaluator {
             // TUNING: keys for at least an eighth of the collection are read as whole columns
             // (a define such as `last_home_visit` computed once for every row, not per row).
             let many = useIndexes && (selected?.count ?? table.rowCount) * 8 >= table.rowCount
+            let limit = q.limit.map { $0 + (q.offset ?? 0) }
+            // TUNING: the keys of a top 256 taken from a sorted index already at hand (one
+            // in the snapshot, read a few blocks at a time) are read row by row for the few
+            // candidates, so a column still in the snapshot is not read whole for them.
+            let fewKeys = useIndexes && (limit ?? Int.max) <= 256 && readsTopFromIndex(q, selected, limit: limit!, planner: planner)
+            let readsFewEnclosingRows = planner.readsFewRows
+            if fewKeys { planner.readsFewRows = true }
             let keys = q.orderBy.map { key in
-                (many ? SortKey.columnar(key.expr, descending: key.descending, planner: planner, table: table) : nil)
+                (many && !fewKeys ? SortKey.columnar(key.expr, descending: key.descending, planner: planner, table: table) : nil)
                     ?? SortKey(planner.compile(key.expr), expr: key.expr, descending: key.descending, planner: planner)
             }
-            let limit = q.limit.map { $0 + (q.offset ?? 0) }
+            planner.readsFewRows = readsFewEnclosingRows
             if useIndexes, let limit, let top = topBySortedIndex(q, selected, limit: limit, keys: keys, planner: planner) {
                 ordered = top
             } else {
@@ -659,6 +666,18 @@ struct Evaluator {
     /// index read from the right end, whole runs of equal values at a time, until N of the
     /// selected rows are in; those (and only those) are then sorted by every key. The first
     /// N of that order are the first N of the whole order, ties in row order as ever.
+    /// Whether `topBySortedIndex` takes the top from a sorted index already built or in the
+    /// snapshot.
+    func readsTopFromIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, planner: Planner) -> Bool {
+        let table = store.table(q.collection)!
+        guard limit > 0, limit <= 10_000, limit * 8 < (selected?.count ?? table.rowCount),
+              let field = planner.directField(q.orderBy[0].expr, table: table) else { return false }
+        switch table.columns[field] {
+        case .int, .date: return table.hasReadySortedIndex(field: field)
+        default: return false
+        }
+    }
+
     func topBySortedIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, keys: [SortKey], planner: Planner) -> [Int32]? {
         let table = store.table(q.collection)!
         // TUNING: a sort of everything wins when the limit is a good part of the rows.
@@ -666,8 +685,8 @@ struct Evaluator {
               let field = planner.directField(q.orderBy[0].expr, table: table) else { return nil }
         let isNull: (Int) -> Bool
         switch table.columns[field] {
-        case .int(let c): isNull = { c.values[$0] == IntColumn.null }
-        case .date(let c): isNull = { c.values[$0] == DateColumn.null }
+        case .int(let c): isNull = { c.value(at: $0) == IntColumn.null }
+        case .date(let c): isNull = { c.value(at: $0) == DateColumn.null }
         default: return nil
         }
         var member: RowBits?
