@@ -704,6 +704,9 @@ struct Evaluator {
         let n = table.sortedIndexCount(field: field)
         var taken = 0, chunk = max(64, limit * 2)
         var lastValue: Int?
+        // The first key's value of each candidate, as the index gives it: the sort below
+        // need not read the column for it (runs of equal values may hold many rows).
+        var valueOf: [Int: Int] = [:]
         scan: while taken < n {
             let range = descending ? max(0, n - taken - chunk)..<(n - taken) : taken..<min(n, taken + chunk)
             let values = table.sortedValues(field: field, positions: range)
@@ -711,7 +714,10 @@ struct Evaluator {
             for i in (descending ? Array(values.indices.reversed()) : Array(values.indices)) {
                 if let lastValue, candidates.count >= limit, values[i] != lastValue { break scan }
                 lastValue = values[i]
-                if member?.contains(Int(rows[i])) ?? true { candidates.append(Int(rows[i])) }
+                if member?.contains(Int(rows[i])) ?? true {
+                    candidates.append(Int(rows[i]))
+                    valueOf[Int(rows[i])] = values[i]
+                }
             }
             taken += range.count
             chunk *= 2
@@ -725,6 +731,9 @@ struct Evaluator {
             }
         }
         candidates.sort()
+        var keys = keys
+        // The same value the compiled key gives (the number, the day; nil for a null).
+        keys[0] = SortKey(value: { valueOf[$0] }, descending: keys[0].descending)
         return Sorter.sort(candidates, keys: keys, limit: limit, cancelled: cancelled).map { Int32($0) }
     }
 
