@@ -662,10 +662,6 @@ struct Evaluator {
         }
     }
 
-    /// `order by FIELD … limit N` with an int or date field of the collection: its sorted
-    /// index read from the right end, whole runs of equal values at a time, until N of the
-    /// selected rows are in; those (and only those) are then sorted by every key. The first
-    /// N of that order are the first N of the whole order, ties in row order as ever.
     /// Whether `topBySortedIndex` takes the top from a sorted index already built or in the
     /// snapshot.
     func readsTopFromIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, planner: Planner) -> Bool {
@@ -678,6 +674,10 @@ struct Evaluator {
         }
     }
 
+    /// `order by FIELD … limit N` with an int or date field of the collection: its sorted
+    /// index read from the right end, whole runs of equal values at a time, until N of the
+    /// selected rows are in; those (and only those) are then sorted by every key. The first
+    /// N of that order are the first N of the whole order, ties in row order as ever.
     func topBySortedIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, keys: [SortKey], planner: Planner) -> [Int32]? {
         let table = store.table(q.collection)!
         // TUNING: a sort of everything wins when the limit is a good part of the rows.
