@@ -942,6 +942,7 @@ final class SnapshotColumnSource: @unchecked Sendable {
     func dictionaryAlone(_ part: Int) -> (SnapshotBuffer, SnapshotBuffer)? {
         source.lock.lock()
         defer { source.lock.unlock() }
+        assert(source.concurrentReaders == 0, "\(what) read for the first time while several threads read the store")
         guard case .unchecked = state, let ends = source.read(sections[part]), let bytes = source.read(sections[part + 1]) else { return nil }
         let count = sections[part].count / 4
         dictionaryReadAlone = (part, count, Self.dictionaryHash(ends.slice(sections[part]), bytes.slice(sections[part + 1])))
