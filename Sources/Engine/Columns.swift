@@ -439,6 +439,10 @@ struct LazyArray<T> {
     private var tail: [T] = []
     /// Elements of `pending` set since (a change that sets a field of a row).
     private var patches: [Int: T] = [:]
+    /// How many times the array was written (set, appended to, or changed in place; copies
+    /// carry it): an index persisted in a snapshot answers only for a column never written
+    /// since it was loaded (`Table.persistedIndexes`).
+    private(set) var writes = 0
 
     init(_ values: [T]) { stored = values }
     init(loading: @escaping () -> [T], count: Int = 0, peek: ((Int) -> Peek<T>)? = nil) {
@@ -466,9 +470,11 @@ struct LazyArray<T> {
             tail = []
             patches = [:]
             stored = newValue
+            writes += 1
         }
         _modify {
             load()
+            writes += 1
             yield &stored
         }
     }
@@ -491,7 +497,11 @@ struct LazyArray<T> {
     /// needs it (a store copied for a change or a journal's replay reads only what the
     /// change reads).
     mutating func copy() -> LazyArray<T> {
-        guard let pending else { return LazyArray(stored) }
+        guard let pending else {
+            var copy = LazyArray(stored)
+            copy.writes = writes
+            return copy
+        }
         let once = LoadOnce(pending)
         self.pending = { once.value }
         return self
@@ -509,6 +519,7 @@ struct LazyArray<T> {
 
     /// Sets element `i`; of a pending array whose size is known, without reading it.
     mutating func set(_ i: Int, _ v: T) {
+        writes += 1
         if pending != nil && peek != nil && i >= 0 {
             if i < pendingCount { patches[i] = v; return }
             if i - pendingCount < tail.count { tail[i - pendingCount] = v; return }
@@ -519,6 +530,7 @@ struct LazyArray<T> {
     /// Appends `v`; to what is appended to a pending array when its size is known, so the
     /// array is not read for it.
     mutating func append(_ v: T) {
+        writes += 1
         if pending != nil && peek != nil { tail.append(v) } else { value.append(v) }
     }
 }
@@ -557,6 +569,7 @@ public final class IntColumn {
     /// The value of one row, read alone while the column is still in the snapshot.
     public func value(at row: Int) -> Int { storage.element(at: row) }
     public var isLoaded: Bool { storage.isLoaded }
+    var writes: Int { storage.writes }
     /// Appends a value without reading a column still in the snapshot.
     public func append(_ v: Int) { storage.append(v) }
     /// A copy, without reading a column still in the snapshot.
@@ -584,6 +597,7 @@ public final class DateColumn {
     /// The value of one row, read alone while the column is still in the snapshot.
     public func value(at row: Int) -> Int32 { storage.element(at: row) }
     var isLoaded: Bool { storage.isLoaded }
+    var writes: Int { storage.writes }
     /// Appends a value without reading a column still in the snapshot.
     public func append(_ v: Int32) { storage.append(v) }
     /// A copy, without reading a column still in the snapshot.
@@ -634,6 +648,7 @@ public final class TextColumn {
     public func set(_ row: Int, _ code: Int32) { storage.set(row, code) }
 
     var isLoaded: Bool { storage.isLoaded }
+    var writes: Int { storage.writes }
 
     /// The text of one row; read alone while the column is still in the snapshot.
     public func text(at row: Int) -> String? {
@@ -687,6 +702,7 @@ public final class SetColumn {
     }
 
     var isLoaded: Bool { offsetStorage.isLoaded || elementStorage.isLoaded }
+    var writes: Int { offsetStorage.writes + elementStorage.writes }
 
     public func texts(at row: Int) -> [String] {
         if !offsetStorage.isLoaded && !elementStorage.isLoaded && dictionary.isPending, let peekTexts,
@@ -740,6 +756,7 @@ public final class RefColumn {
     /// The target row of one row, read alone while the column is still in the snapshot.
     public func row(at row: Int) -> Int32 { storage.element(at: row) }
     var isLoaded: Bool { storage.isLoaded }
+    var writes: Int { storage.writes }
 }
 
 public enum Column {
@@ -762,6 +779,18 @@ public enum Column {
             c.offsets.remove(at: row + 1)
             let n = Int32(end - start)
             if n != 0 { c.offsets.withUnsafeMutableBufferPointer { o in for i in (row + 1)..<o.count { o[i] -= n } } }
+        }
+    }
+
+    /// How many times the column was written since it was made or loaded (see
+    /// `LazyArray.writes`).
+    var writes: Int {
+        switch self {
+        case .int(let c): return c.writes
+        case .date(let c): return c.writes
+        case .text(let c): return c.writes
+        case .textSet(let c): return c.writes
+        case .reference(let c): return c.writes
         }
     }
 

@@ -30,6 +30,7 @@ public enum EngineMessage: String, MessageCatalogue {
     case cannotLock, cannotCreate, cannotCreateBecause, cannotReplace, journalDoesNotApply, cannotJournal
     case damagedSnapshot, notInKeyOrder, journalTornTail
     case damagedSnapshotColumn, snapshotColumnUnusable, snapshotCSVChanged
+    case damagedSnapshotIndex
     // Attachment files (attach, mql check)
     case attachmentSourceMissing, attachmentSourceNotAFile, attachmentSourceUnreadable, attachmentSourceTooLarge
     case attachmentNotInside, attachmentMissing, attachmentUnreadable, attachmentAltered, attachmentWithoutHash
@@ -116,6 +117,7 @@ public enum EngineMessage: String, MessageCatalogue {
         case .damagedSnapshot: ("warning: {1}: ignoring a damaged snapshot ({2}); loading the CSV files", "warning: {1}：快照已损坏，已忽略（{2}）；改为载入 CSV 文件")
         case .damagedSnapshotColumn: ("warning: {1}: {2} is damaged in the snapshot; reading it from the CSV files", "warning: {1}：快照中的 {2} 已损坏；改为从 CSV 文件读取")
         case .snapshotColumnUnusable: ("error: {1}: {2} is damaged in the snapshot and cannot be read from the CSV files ({3}); run the statement again", "error: {1}：快照中的 {2} 已损坏，也无法从 CSV 文件读取（{3}）；请重新运行该语句")
+        case .damagedSnapshotIndex: ("warning: {1}: the index of {2} is damaged in the snapshot; building it from the column", "warning: {1}：快照中 {2} 的索引已损坏；改为由该列重建")
         case .snapshotCSVChanged: ("the CSV files changed since the snapshot was opened", "打开快照后 CSV 文件已改变")
         case .journalTornTail: ("warning: {1}: dropping a torn or corrupt journal tail ({2} bytes from byte {3}); the changes before it are kept",
                                 "warning: {1}：丢弃修改日志末尾不完整或损坏的部分（从第 {3} 字节起共 {2} 字节）；此前的修改均保留")

@@ -72,11 +72,14 @@ public struct Postings: Sendable {
 
     /// Builds postings from a set column: a row is listed once under each element it holds.
     public init(sets: SetColumn, rowCount: Int) {
-        let keyCount = sets.dictionary.count
+        self.init(setOffsets: sets.offsets, elements: sets.elements, keyCount: sets.dictionary.count, rowCount: rowCount)
+    }
+
+    /// The same from a set column's arrays (a snapshot writes its codes renumbered).
+    init(setOffsets offsets: [Int32], elements: [Int32], keyCount: Int, rowCount: Int) {
         var counts = [Int32](repeating: 0, count: keyCount + 1)
         // A row is listed once per distinct element; rows hold a handful, so a linear
         // look back is cheaper than a set.
-        let offsets = sets.offsets, elements = sets.elements
         func isFirst(_ i: Int, _ start: Int) -> Bool {
             var j = start
             while j < i { if elements[j] == elements[i] { return false }; j += 1 }

@@ -20,16 +20,24 @@
 //                       text i32[rows] + dictionary · set i32[rows+1] offsets, u64 count,
 //                       i32[count] elements + dictionary
 //                       dictionary: u64 count, u64 bytes, u32[count] ends, u8[bytes]
+//                       then the field's index record (format 3, SnapshotIndexes.swift):
+//                       u64 0 (none) · u64 1 postings: u64 keys, u64 count,
+//                       i32[keys+1] offsets, i32[count] rows · u64 2 sorted: u64 count,
+//                       i32[count] rows, values in that order (i64, or i32 for a date)
 //              strings: u64 length, bytes (padded)
 //     blocks   u64[block count]: the XXH64 of each 16 KiB block of the payload (format 2)
 //
+// Format 3 added the index records: an index is read a few blocks at a time, so a
+// process answering one statement reads the blocks it needs rather than a column.
 // The header's checksum is the XXH64 of the block checksums. Opening verifies it and the
 // blocks holding the layout (names, types, counts: a few per column); a column's blocks
 // are verified when the column is first read, so a statement pays for the columns it
 // reads, not for the whole file. A column found damaged then is read from the CSV files
-// (with a warning), as a snapshot found damaged on opening is. Dictionaries are written compacted — values in first-seen row
+// (with a warning), as a snapshot found damaged on opening is; an index found damaged is
+// built from its column. Dictionaries are written compacted — values in first-seen row
 // order, none that no row holds — so a snapshot loads to exactly the store a CSV load of
-// the checkpointed files gives.
+// the checkpointed files gives (which is also why a dictionary may be read before its
+// codes: codes read from the CSV files instead number the values alike, checked).
 
 import Foundation
 #if canImport(Glibc)
@@ -40,7 +48,7 @@ public enum Snapshot {
     public static let fileName = "snapshot.mqls"
     static let magic: [UInt8] = Array("MQLSNAP".utf8) + [0]
     /// Bumped whenever the layout or the schema's representation changes.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     static let headerSize = 64
     /// The writer's buffer: the payload is written in pieces of this size.
     static let blockSize = 8 << 20
@@ -106,18 +114,33 @@ public enum Snapshot {
             for (i, column) in table.columns.enumerated() {
                 let field = table.schema.fields[i]
                 try w.string(field.name)
+                // Each field's arrays are followed by its index record (SnapshotIndexes.swift),
+                // built from the arrays as written, or the table's own when up to date.
+                let cachedSorted = table.updateLog.isEmpty && table.sortedCoverage[i]?.rows == table.rowCount ? table.sortedCache[i] : nil
                 switch column {
                 case .int(let c):
                     try w.u64(0)
                     try c.values.withUnsafeBytes { try w.array($0) }
+                    // Rows are in id order: the ids need no index.
+                    if i == 0 && table.isKeyedByID {
+                        try writeNoIndex(into: &w)
+                    } else {
+                        try writeSorted(cachedSorted ?? SortedIndex(values: c.values, null: IntColumn.null), days: false, into: &w)
+                    }
                 case .date(let c):
                     try w.u64(1)
                     try c.values.withUnsafeBytes { try w.array($0) }
+                    try writeSorted(cachedSorted ?? SortedIndex(days: c.values), days: true, into: &w)
                 case .text(let c):
                     try w.u64(2)
                     let (codes, order) = compacted(c.codes, dictionaryCount: c.dictionary.count)
                     try codes.withUnsafeBytes { try w.array($0) }
                     try writeDictionary(c.dictionary, order: order, into: &w)
+                    if persistsTextPostings(distinct: order.count, rows: table.rowCount) {
+                        try writePostings(Postings(keys: codes, keyCount: order.count), into: &w)
+                    } else {
+                        try writeNoIndex(into: &w)
+                    }
                 case .textSet(let c):
                     try w.u64(3)
                     try c.offsets.withUnsafeBytes { try w.array($0) }
@@ -125,10 +148,12 @@ public enum Snapshot {
                     try w.u64(UInt64(elements.count))
                     try elements.withUnsafeBytes { try w.array($0) }
                     try writeDictionary(c.dictionary, order: order, into: &w)
+                    try writePostings(Postings(setOffsets: c.offsets, elements: elements, keyCount: order.count, rowCount: table.rowCount), into: &w)
                 case .reference(let c):
                     try w.u64(4)
                     try w.string(c.target)
                     try c.rows.withUnsafeBytes { try w.array($0) }
+                    try writePostings(table.upToDatePostings(field: i) ?? Postings(keys: c.rows, keyCount: store.table(c.target)?.rowCount ?? 0), into: &w)
                 }
             }
         }
@@ -284,6 +309,7 @@ public enum Snapshot {
             let rows = try r.count()
             guard try r.u64() == UInt64(schema.fields.count) else { throw SnapshotError(message: "fields of \(schema.name)", stale: true) }
             var columns: [ColumnPlan] = []
+            var indexes: [PersistedIndex.Layout?] = []
             for field in schema.fields {
                 guard try r.string() == field.name else { throw SnapshotError(message: "fields of \(schema.name)", stale: true) }
                 let tag = try r.u64()
@@ -303,8 +329,9 @@ public enum Snapshot {
                 default:
                     throw SnapshotError(message: "type of \(schema.name).\(field.name)", stale: true)
                 }
+                indexes.append(try r.indexLayout(rows: rows, type: field.type))
             }
-            plans.append(TablePlan(schema: schema, rows: rows, columns: columns))
+            plans.append(TablePlan(schema: schema, rows: rows, columns: columns, indexes: indexes))
         }
         guard r.atEnd else { throw SnapshotError(message: "trailing bytes") }
         let rowCounts = Dictionary(uniqueKeysWithValues: plans.map { ($0.schema.name, $0.rows) })
@@ -324,6 +351,11 @@ public enum Snapshot {
             }
             let table = Table(schema: plan.schema, columns: columns)
             table.rowCount = plan.rows
+            for (c, layout) in plan.indexes.enumerated() {
+                guard let layout else { continue }
+                table.persistedIndexes[c] = PersistedIndex(layout: layout, source: source, what: plan.schema.name + "." + plan.schema.fields[c].name,
+                                                           tableRows: plan.rows)
+            }
             // Written in key order (checked by `write`): ids strictly ascending.
             if table.isKeyedByID { table.keyIndexIsSorted() } else { table.rebuildKeyIndex() }
             tables.append(table)
@@ -337,6 +369,8 @@ public enum Snapshot {
         let schema: CollectionSchema
         let rows: Int
         let columns: [ColumnPlan]
+        /// The index record of each field (nil: none written).
+        let indexes: [PersistedIndex.Layout?]
     }
 
     struct DictionaryPlan {
@@ -347,6 +381,13 @@ public enum Snapshot {
         func lazy(_ source: SnapshotColumnSource, part: Int) -> TextDictionary {
             let endsSection = ends, bytesSection = bytes
             return TextDictionary(count: ends.count / 4) {
+                // Read alone while the column's other parts are not read: looking a value
+                // up (`status = "待审核"` answered from an index) does not read the codes.
+                if let buffers = source.dictionaryAlone(part) {
+                    return withExtendedLifetime(buffers) {
+                        Self.storage(source, ends: buffers.0.array(UInt32.self, endsSection), bytes: buffers.1.slice(bytesSection))
+                    }
+                }
                 switch source.take(part, part + 1) {
                 case .csv(.text(let c)): return TextStorage(copying: c.dictionary)
                 case .csv(.textSet(let c)): return TextStorage(copying: c.dictionary)
@@ -354,18 +395,20 @@ public enum Snapshot {
                 case .snapshot(let buffers):
                     // The buffers must outlive the pointers into them.
                     return withExtendedLifetime(buffers) {
-                        let ends = buffers[0].array(UInt32.self, endsSection)
-                        let bytes = buffers[1].slice(bytesSection)
-                        var last: UInt32 = 0
-                        for end in ends {
-                            precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
-                            last = end
-                        }
-                        precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
-                        return TextStorage(bytes: bytes, ends: ends)
+                        Self.storage(source, ends: buffers[0].array(UInt32.self, endsSection), bytes: buffers[1].slice(bytesSection))
                     }
                 }
             }
+        }
+
+        static func storage(_ source: SnapshotColumnSource, ends: UnsafeBufferPointer<UInt32>, bytes: UnsafeRawBufferPointer) -> TextStorage {
+            var last: UInt32 = 0
+            for end in ends {
+                precondition(end >= last, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+                last = end
+            }
+            precondition(Int(last) == bytes.count, "\(Snapshot.fileName): bad dictionary of \(source.what)")
+            return TextStorage(bytes: bytes, ends: ends)
         }
     }
 
@@ -887,6 +930,29 @@ final class SnapshotColumnSource: @unchecked Sendable {
         return peek(part, at: index * stride, count: stride) { $0.loadUnaligned(as: T.self) }
     }
 
+    /// Set when the dictionary (parts `part` and `part + 1`) was read alone, before the
+    /// rest of the column: its number of values and the hash of its ends and bytes. Should
+    /// the rest be found damaged, the CSV files' column must number its values alike (a
+    /// CSV load and a snapshot both number them in first-seen row order).
+    private var dictionaryReadAlone: (part: Int, count: Int, hash: UInt64)?
+
+    /// The verified ends and bytes of the dictionary at parts `part`, `part + 1`, read
+    /// alone while the column is not read (nil otherwise, or when they are damaged: the
+    /// column is then read whole, from CSV if need be).
+    func dictionaryAlone(_ part: Int) -> (SnapshotBuffer, SnapshotBuffer)? {
+        source.lock.lock()
+        defer { source.lock.unlock() }
+        assert(source.concurrentReaders == 0, "\(what) read for the first time while several threads read the store")
+        guard case .unchecked = state, let ends = source.read(sections[part]), let bytes = source.read(sections[part + 1]) else { return nil }
+        let count = sections[part].count / 4
+        dictionaryReadAlone = (part, count, Self.dictionaryHash(ends.slice(sections[part]), bytes.slice(sections[part + 1])))
+        return (ends, bytes)
+    }
+
+    static func dictionaryHash(_ ends: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        XXH64.hash(ends) &* 31 &+ XXH64.hash(bytes)
+    }
+
     /// The buffers of sections `parts` (each taken once: the column part built from it
     /// keeps its own copy), or the column from CSV.
     func take(_ parts: Int...) -> Parts {
@@ -896,14 +962,34 @@ final class SnapshotColumnSource: @unchecked Sendable {
         if case .unchecked = state {
             blocks = [:]
             var buffers: [SnapshotBuffer?] = []
-            for section in sections {
+            for (i, section) in sections.enumerated() {
+                // A dictionary read alone is not read again.
+                if let alone = dictionaryReadAlone, i == alone.part || i == alone.part + 1 {
+                    buffers.append(nil)
+                    continue
+                }
                 guard let buffer = source.read(section) else { break }
                 buffers.append(buffer)
             }
             if buffers.count == sections.count {
                 state = .verified(buffers)
             } else {
-                state = .replaced(source.csvColumn(table: table, column: column, what: what))
+                let replaced = source.csvColumn(table: table, column: column, what: what)
+                if let alone = dictionaryReadAlone {
+                    let dictionary: TextDictionary
+                    switch replaced {
+                    case .text(let c): dictionary = c.dictionary
+                    case .textSet(let c): dictionary = c.dictionary
+                    default: source.unusable(what, "kind")
+                    }
+                    let same = dictionary.count >= alone.count && dictionary.withValueBytes { bytes, ends in
+                        let n = alone.count
+                        return Self.dictionaryHash(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(ends)[0..<(n * 4)]),
+                                                   UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[0..<(n == 0 ? 0 : Int(ends[n - 1]))])) == alone.hash
+                    }
+                    if !same { source.unusable(what, EngineMessage.snapshotCSVChanged()) }
+                }
+                state = .replaced(replaced)
             }
         }
         switch state {

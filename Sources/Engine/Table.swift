@@ -33,6 +33,9 @@ public final class Table {
 
     var postingsCache: [Int: Postings] = [:]
     var sortedCache: [Int: SortedIndex] = [:]
+    /// Indexes of the snapshot the table was loaded from, by field: read a few blocks at a
+    /// time while their column is as loaded (`persistedIndex(field:)`, SnapshotIndexes.swift).
+    var persistedIndexes: [Int: PersistedIndex] = [:]
     /// Guards the indexes built on first use by a read (`postings`, `sortedIndex`, the
     /// key text index), so that several threads may read the table at once (`mql check`
     /// runs constraints on every core). Changes stay single-threaded.
@@ -241,15 +244,19 @@ public final class Table {
         defer { readCacheLock.unlock() }
         if let cached = postingsCache[field] { return grownToTarget(cached, field: field) }
         let built: Postings
-        switch columns[field] {
-        case .text(let c): built = Postings(keys: c.codes, keyCount: c.dictionary.count)
-        case .textSet(let c): built = Postings(sets: c, rowCount: rowCount)
-        case .reference(let c): built = Postings(keys: c.rows, keyCount: targetRowCount[field] ?? 0)
-        case .int, .date: preconditionFailure("postings on a numeric column")
+        if let persisted = persistedIndex(field: field), let read = persisted.postings() {
+            built = read
+        } else {
+            switch columns[field] {
+            case .text(let c): built = Postings(keys: c.codes, keyCount: c.dictionary.count)
+            case .textSet(let c): built = Postings(sets: c, rowCount: rowCount)
+            case .reference(let c): built = Postings(keys: c.rows, keyCount: targetRowCount[field] ?? 0)
+            case .int, .date: preconditionFailure("postings on a numeric column")
+            }
         }
         postingsCache[field] = built
         postingsCoverage[field] = (rowCount, updateLog.count)
-        return built
+        return grownToTarget(built, field: field)
     }
 
     /// The cached postings of a reference column, once its target has more rows than when
@@ -279,10 +286,14 @@ public final class Table {
         defer { readCacheLock.unlock() }
         if let cached = sortedCache[field] { return cached }
         let built: SortedIndex
-        switch columns[field] {
-        case .int(let c): built = SortedIndex(values: c.values, null: IntColumn.null)
-        case .date(let c): built = SortedIndex(days: c.values)
-        default: preconditionFailure("sorted index on a non-numeric column")
+        if let persisted = persistedIndex(field: field), let read = persisted.sortedIndex() {
+            built = read
+        } else {
+            switch columns[field] {
+            case .int(let c): built = SortedIndex(values: c.values, null: IntColumn.null)
+            case .date(let c): built = SortedIndex(days: c.values)
+            default: preconditionFailure("sorted index on a non-numeric column")
+            }
         }
         sortedCache[field] = built
         sortedCoverage[field] = (rowCount, updateLog.count)
@@ -420,6 +431,7 @@ public final class Table {
         copy.postingsCoverage = postingsCoverage
         copy.sortedCoverage = sortedCoverage
         copy.updateLog = updateLog
+        copy.persistedIndexes = persistedIndexes
     }
 
     /// Row count of the collection each reference column points to (set by the store).
@@ -432,6 +444,7 @@ public final class Table {
         postingsCoverage = [:]
         sortedCoverage = [:]
         updateLog = []
+        persistedIndexes = [:]
     }
 
     /// Reorders rows so that row order is key order.

@@ -614,11 +614,18 @@ struct Evaluator {
             // TUNING: keys for at least an eighth of the collection are read as whole columns
             // (a define such as `last_home_visit` computed once for every row, not per row).
             let many = useIndexes && (selected?.count ?? table.rowCount) * 8 >= table.rowCount
+            let limit = q.limit.map { $0 + (q.offset ?? 0) }
+            // TUNING: the keys of a top 256 taken from a sorted index already at hand (one
+            // in the snapshot, read a few blocks at a time) are read row by row for the few
+            // candidates, so a column still in the snapshot is not read whole for them.
+            let fewKeys = useIndexes && (limit ?? Int.max) <= 256 && readsTopFromIndex(q, selected, limit: limit!, planner: planner)
+            let readsFewEnclosingRows = planner.readsFewRows
+            if fewKeys { planner.readsFewRows = true }
             let keys = q.orderBy.map { key in
-                (many ? SortKey.columnar(key.expr, descending: key.descending, planner: planner, table: table) : nil)
+                (many && !fewKeys ? SortKey.columnar(key.expr, descending: key.descending, planner: planner, table: table) : nil)
                     ?? SortKey(planner.compile(key.expr), expr: key.expr, descending: key.descending, planner: planner)
             }
-            let limit = q.limit.map { $0 + (q.offset ?? 0) }
+            planner.readsFewRows = readsFewEnclosingRows
             if useIndexes, let limit, let top = topBySortedIndex(q, selected, limit: limit, keys: keys, planner: planner) {
                 ordered = top
             } else {
@@ -655,6 +662,18 @@ struct Evaluator {
         }
     }
 
+    /// Whether `topBySortedIndex` takes the top from a sorted index already built or in the
+    /// snapshot.
+    func readsTopFromIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, planner: Planner) -> Bool {
+        let table = store.table(q.collection)!
+        guard limit > 0, limit <= 10_000, limit * 8 < (selected?.count ?? table.rowCount),
+              let field = planner.directField(q.orderBy[0].expr, table: table) else { return false }
+        switch table.columns[field] {
+        case .int, .date: return table.hasReadySortedIndex(field: field)
+        default: return false
+        }
+    }
+
     /// `order by FIELD … limit N` with an int or date field of the collection: its sorted
     /// index read from the right end, whole runs of equal values at a time, until N of the
     /// selected rows are in; those (and only those) are then sorted by every key. The first
@@ -666,11 +685,10 @@ struct Evaluator {
               let field = planner.directField(q.orderBy[0].expr, table: table) else { return nil }
         let isNull: (Int) -> Bool
         switch table.columns[field] {
-        case .int(let c): isNull = { c.values[$0] == IntColumn.null }
-        case .date(let c): isNull = { c.values[$0] == DateColumn.null }
+        case .int(let c): isNull = { c.value(at: $0) == IntColumn.null }
+        case .date(let c): isNull = { c.value(at: $0) == DateColumn.null }
         default: return nil
         }
-        let index = table.sortedIndex(field: field)
         var member: RowBits?
         if let selected, selected.count != table.rowCount {
             var bits = RowBits(count: table.rowCount)
@@ -679,20 +697,30 @@ struct Evaluator {
         }
         let descending = q.orderBy[0].descending
         var candidates: [Int] = []
-        let n = index.values.count
-        var position = descending ? n - 1 : 0
-        while candidates.count < limit && position >= 0 && position < n {
-            let value = index.values[position]
-            var end = position
-            if descending {
-                while end > 0 && index.values[end - 1] == value { end -= 1 }
-                for row in index.rows[end...position] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
-                position = end - 1
-            } else {
-                while end + 1 < n && index.values[end + 1] == value { end += 1 }
-                for row in index.rows[position...end] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
-                position = end + 1
+        // The index is read from the chosen end a run of positions at a time (an index still
+        // in the snapshot reads only the blocks of those: `Table.sortedValues`), doubling
+        // the run each time; whole runs of equal values are taken, up to the one holding
+        // the last of the `limit` rows.
+        let n = table.sortedIndexCount(field: field)
+        var taken = 0, chunk = max(64, limit * 2)
+        var lastValue: Int?
+        // The first key's value of each candidate, as the index gives it: the sort below
+        // need not read the column for it (runs of equal values may hold many rows).
+        var valueOf: [Int: Int] = [:]
+        scan: while taken < n {
+            let range = descending ? max(0, n - taken - chunk)..<(n - taken) : taken..<min(n, taken + chunk)
+            let values = table.sortedValues(field: field, positions: range)
+            let rows = table.sortedRows(field: field, positions: range)
+            for i in (descending ? Array(values.indices.reversed()) : Array(values.indices)) {
+                if let lastValue, candidates.count >= limit, values[i] != lastValue { break scan }
+                lastValue = values[i]
+                if member?.contains(Int(rows[i])) ?? true {
+                    candidates.append(Int(rows[i]))
+                    valueOf[Int(rows[i])] = values[i]
+                }
             }
+            taken += range.count
+            chunk *= 2
         }
         if candidates.count < limit {
             // Null values come last in either direction.
@@ -703,6 +731,9 @@ struct Evaluator {
             }
         }
         candidates.sort()
+        var keys = keys
+        // The same value the compiled key gives (the number, the day; nil for a null).
+        keys[0] = SortKey(value: { valueOf[$0] }, descending: keys[0].descending)
         return Sorter.sort(candidates, keys: keys, limit: limit, cancelled: cancelled).map { Int32($0) }
     }
 

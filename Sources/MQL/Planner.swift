@@ -248,8 +248,9 @@ public final class Planner {
 
     /// Whether the index `indexChoice` would read for a conjunct is still to be built.
     func readsIndexNotBuilt(_ e: TExpr, table: Table) -> Bool {
-        if let field = sortedIndexField(e, table: table) { return !table.hasCachedSortedIndex(field: field) }
-        if let field = postingsField(e, table: table) { return !table.hasCachedPostings(field: field) }
+        // An index in the snapshot is at hand: a few of its blocks answer (SnapshotIndexes.swift).
+        if let field = sortedIndexField(e, table: table) { return !table.hasReadySortedIndex(field: field) }
+        if let field = postingsField(e, table: table) { return !table.hasReadyPostings(field: field) }
         return false
     }
 
@@ -357,10 +358,9 @@ public final class Planner {
         switch table.columns[field] {
         case .text(let column):
             guard op == .equal, case .text(let s) = constant else { return nil }
-            let postings = table.postings(field: field)
             let code = column.dictionary.code(of: s).map(Int.init) ?? -1
-            return IndexChoice(description: "INDEX \(name) (\(text))", estimate: postings.count(for: code)) {
-                Array(postings.rows(for: code))
+            return IndexChoice(description: "INDEX \(name) (\(text))", estimate: table.postingsCount(field: field, key: code)) {
+                table.postingsRows(field: field, key: code)
             }
         case .reference(let column):
             guard op == .equal, let target = store.table(column.target) else { return nil }
@@ -386,11 +386,10 @@ public final class Planner {
 
     func rangeIndex(field: Int, lower: Int?, lowerStrict: Bool = false, upper: Int?, upperStrict: Bool = false,
                     table: Table, text: String) -> IndexChoice {
-        let index = table.sortedIndex(field: field)
-        let positions = index.positions(lower: lower, lowerStrict: lowerStrict, upper: upper, upperStrict: upperStrict)
+        let positions = table.sortedPositions(field: field, lower: lower, lowerStrict: lowerStrict, upper: upper, upperStrict: upperStrict)
         let name = table.schema.fields[field].name
         var choice = IndexChoice(description: "RANGE \(name) (\(text))", estimate: positions.count) {
-            Self.inRowOrder(index.rows[positions], count: positions.count, tableRows: table.rowCount)
+            Self.inRowOrder(table.sortedRows(field: field, positions: positions), count: positions.count, tableRows: table.rowCount)
         }
         choice.listCost = 8
         return choice
@@ -411,12 +410,11 @@ public final class Planner {
         default:
             return nil
         }
-        let postings = table.postings(field: field)
         let unique = Array(Set(keys)).sorted()
-        let estimate = unique.reduce(0) { $0 + postings.count(for: $1) }
+        let estimate = unique.reduce(0) { $0 + table.postingsCount(field: field, key: $1) }
         var choice = IndexChoice(description: "INDEX \(name) (\(text))", estimate: estimate) {
-            if unique.count == 1 { return Array(postings.rows(for: unique[0])) }
-            return Self.inRowOrder(unique.lazy.flatMap { postings.rows(for: $0) }, count: estimate, tableRows: table.rowCount)
+            if unique.count == 1 { return table.postingsRows(field: field, key: unique[0]) }
+            return Self.inRowOrder(unique.lazy.flatMap { table.postingsRows(field: field, key: $0) }, count: estimate, tableRows: table.rowCount)
         }
         if unique.count > 1 { choice.listCost = 8 }
         return choice
@@ -424,11 +422,10 @@ public final class Planner {
 
     func setIndex(field: Int, element: String, table: Table, text: String) -> IndexChoice? {
         guard case .textSet(let column) = table.columns[field] else { return nil }
-        let postings = table.postings(field: field)
         let code = column.dictionary.code(of: element).map(Int.init) ?? -1
         let name = table.schema.fields[field].name
-        return IndexChoice(description: "INDEX \(name) (\(text))", estimate: postings.count(for: code)) {
-            Array(postings.rows(for: code))
+        return IndexChoice(description: "INDEX \(name) (\(text))", estimate: table.postingsCount(field: field, key: code)) {
+            table.postingsRows(field: field, key: code)
         }
     }
 }
