@@ -501,9 +501,11 @@ extension Planner {
                 source = correlatedSource(filter, table: table, box: box)
             }
         } else {
-            // The rows referring to a few enclosing rows (`mother.pairings where active`) are
-            // few as well: read row by row, found without the column's index where it may.
-            if readsFewEnclosingRows, case .reverse = sub.source.node { readsFewRows = true }
+            // In the check of one change, the rows referring to a few enclosing rows
+            // (`mother.pairings where active`) are read row by row and found without the
+            // column's index. Elsewhere the filter reads whole columns, as above (a street's
+            // children are a tenth of a million).
+            if readsFewEnclosingRows, findsReferrersByPass, case .reverse = sub.source.node { readsFewRows = true }
             guard case .rows(_, let p) = compile(sub.source) else { return .null }
             if let filter = sub.filter {
                 let f = compile(filter).asBool
