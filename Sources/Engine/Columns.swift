@@ -59,7 +59,7 @@ public final class TextDictionary {
 
     /// The values are still to be read (from a snapshot): one may be read alone
     /// (`TextColumn.text(at:)`) without reading them all.
-    var isPending: Bool { pending != nil }
+    public var isPending: Bool { pending != nil }
 
     /// Every value as a String, by code. Materialised on first use and cached until the
     /// dictionary grows: O(count) the first time, so hot paths use `string(at:)` or codes.

@@ -10,13 +10,15 @@ import Glibc
 public enum DatasetWriter {
     /// The cell text of one field of one row, as the loader reads it back.
     public static func cell(_ table: Table, row: Int, field: Int, store: Store) -> String {
+        // Each value read alone: a column still in the snapshot is not read for one cell
+        // (an update compares the cells it sets with the row's: `droppingUnchangedUpdates`).
         switch table.columns[field] {
-        case .int(let c): return c.values[row] == IntColumn.null ? "" : String(c.values[row])
-        case .date(let c): return c.values[row] == DateColumn.null ? "" : CivilDate.format(c.values[row])
+        case .int(let c): let v = c.value(at: row); return v == IntColumn.null ? "" : String(v)
+        case .date(let c): let v = c.value(at: row); return v == DateColumn.null ? "" : CivilDate.format(v)
         case .text(let c): return c.text(at: row) ?? ""
         case .textSet(let c): return c.texts(at: row).joined(separator: ";")
         case .reference(let c):
-            let target = c.rows[row]
+            let target = c.row(at: row)
             guard target >= 0, let t = store.table(c.target) else { return "" }
             return t.keyText(row: Int(target))
         }

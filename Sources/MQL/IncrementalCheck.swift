@@ -19,6 +19,9 @@ struct ChangedRow: Hashable {
     let key: String
     /// The fields an update set; nil when the row was inserted or deleted (every field).
     var fields: Set<Int>?
+    /// The change inserted the row (its key had no row before): no row the change did not
+    /// write can refer to it.
+    var isNew = false
 
     func touches(_ field: Int?) -> Bool {
         guard let fields else { return true }
@@ -40,10 +43,11 @@ struct IncrementalCheck {
 
     /// A planner for checking `rows` rows one by one: a few are read row by row (the
     /// blocks holding them, for columns still in the snapshot), more as whole columns.
-    static func planner(_ store: Store, _ catalog: Catalog, _ today: Int32, rows: Int) -> Planner {
+    static func planner(_ store: Store, _ catalog: Catalog, _ today: Int32, rows: Int, buildsIndexes: Bool = true) -> Planner {
         let planner = Planner(store: store, catalog: catalog, today: today)
         // TUNING: as for the select items of a small result (Evaluator.ungrouped).
         planner.readsFewRows = rows <= 256
+        planner.findsReferrersByPass = !buildsIndexes
         return planner
     }
 
@@ -62,7 +66,9 @@ struct IncrementalCheck {
                 byID[id] = known
             } else {
                 order.append(id)
-                byID[id] = ChangedRow(collection: edit.collection, key: edit.key, fields: fields)
+                // The key's first edit an insert: it had no row before (an insert of an
+                // existing key is refused).
+                byID[id] = ChangedRow(collection: edit.collection, key: edit.key, fields: fields, isNew: edit.kind == .insert)
             }
         }
         return order.map { byID[$0]! }
@@ -129,19 +135,30 @@ struct IncrementalCheck {
         guard let table = store.table(dependencies.constraint.collection) else { return nil }
         let limit = rowLimit(table.rowCount)
         var rows = Set<Int32>()
+        var written: [String: [Int32]]?
         for change in changes {
             guard let reads = dependencies.reads[change.collection] else { continue }
             let row = store.table(change.collection)?.row(editKey: change.key)
             for read in reads where change.touches(read.field) {
                 if !read.path.bounded { return nil }
                 guard let row else { continue }
+                if change.isNew, written == nil { written = writtenRows(changes, in: store) }
                 guard let found = Self.rows(leadingTo: read.path, from: [Int32(row)], in: store, limit: limit,
-                                            buildsIndexes: buildsIndexes) else { return nil }
+                                            buildsIndexes: buildsIndexes, referrersOfNew: change.isNew ? written : nil) else { return nil }
                 rows.formUnion(found)
                 if rows.count > limit { return nil }
             }
         }
         return rows
+    }
+
+    /// The rows of `store` the changes wrote (inserted or updated), by collection.
+    static func writtenRows(_ changes: [ChangedRow], in store: Store) -> [String: [Int32]] {
+        var out: [String: [Int32]] = [:]
+        for change in changes {
+            if let row = store.table(change.collection)?.row(editKey: change.key) { out[change.collection, default: []].append(Int32(row)) }
+        }
+        return out
     }
 
     /// A change about to be made to a store in place (`Store.applyInPlace`): what the
@@ -181,7 +198,8 @@ struct IncrementalCheck {
                 for key in keys { if let row = table.row(editKey: key) { rows.insert(Int32(row)) } }
                 if rows.isEmpty { continue }
                 if rows.count > IncrementalCheck.rowLimit(table.rowCount) { return nil }
-                let breaks = IncrementalCheck.planner(after, catalog, today, rows: rows.count).compile(dependencies.broken).asBool
+                let breaks = IncrementalCheck.planner(after, catalog, today, rows: rows.count, buildsIndexes: buildsIndexes)
+                    .compile(dependencies.broken).asBool
                 let broken = rows.filter { breaks(Int($0)) }
                 if !broken.isEmpty { out.append((dependencies, broken.map { table.editKey(row: Int($0)) })) }
             }
@@ -190,10 +208,12 @@ struct IncrementalCheck {
 
         /// Whether every row of `broken` broke its constraint in `before` too (the store
         /// with the change taken back): the change then breaks nothing new.
-        static func brokeBefore(_ broken: [(ConstraintDependencies, [String])], before: Store, catalog: Catalog, today: Int32) -> Bool {
+        static func brokeBefore(_ broken: [(ConstraintDependencies, [String])], before: Store, catalog: Catalog, today: Int32,
+                                buildsIndexes: Bool = true) -> Bool {
             for (dependencies, keys) in broken {
                 guard let table = before.table(dependencies.constraint.collection) else { return false }
-                let breaks = IncrementalCheck.planner(before, catalog, today, rows: keys.count).compile(dependencies.broken).asBool
+                let breaks = IncrementalCheck.planner(before, catalog, today, rows: keys.count, buildsIndexes: buildsIndexes)
+                    .compile(dependencies.broken).asBool
                 for key in keys {
                     guard let row = table.row(editKey: key), breaks(row) else { return false }
                 }
@@ -204,20 +224,29 @@ struct IncrementalCheck {
 
     /// The rows of the path's first collection (the constraint's) from which `path` leads
     /// to one of `rows` (rows of its last collection) in `store`; nil past `limit` rows or
-    /// through a step that cannot be followed back.
+    /// through a step that cannot be followed back. `referrersOfNew`, when `rows` are rows
+    /// the change inserted: the rows it wrote (`writtenRows`), the only ones that can refer
+    /// to them (an unchanged row refers to a key that had a row before).
     static func rows(leadingTo path: DependencyPath, from rows: Set<Int32>, in store: Store, limit: Int,
-                     buildsIndexes: Bool = true) -> Set<Int32>? {
+                     buildsIndexes: Bool = true, referrersOfNew: [String: [Int32]]? = nil) -> Set<Int32>? {
         var current = rows
         var step = path
+        var written = referrersOfNew
         while let parent = step.parent {
             if current.isEmpty { return current }
             guard let parentTable = store.table(parent.collection) else { return nil }
             var next = Set<Int32>()
+            let fromNewRows = written
+            written = nil
             switch step.step {
             case .root, .whole:
                 return nil
             case .forward(let field):
-                if !buildsIndexes, !parentTable.hasCachedPostings(field: field),
+                if let fromNewRows, case .reference(let refs) = parentTable.columns[field] {
+                    // A new pairing: its visits are among the rows the change wrote, not
+                    // looked for among five million.
+                    for row in fromNewRows[parent.collection] ?? [] where current.contains(refs.row(at: Int(row))) { next.insert(row) }
+                } else if !buildsIndexes, !parentTable.hasCachedPostings(field: field),
                    case .reference(let refs) = parentTable.columns[field], current.count <= 8 {
                     // One change in the process: one pass over the column costs less than
                     // building its index (the rows referring to a few targets).

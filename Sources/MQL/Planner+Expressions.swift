@@ -408,6 +408,10 @@ extension Planner {
     }
 
     func compileReverse(base: TExpr, source: String, field: Int) -> Compiled {
+        if readsFewRows, findsReferrersByPass, let table = store.table(source), !table.hasCachedPostings(field: field),
+           case .reference(let refs) = table.columns[field] {
+            return compileReverseByPass(base: base, table: table, field: field, refs: refs)
+        }
         let postings = store.table(source)!.postings(field: field)
         let offsets = postings.offsets
         let rows = postings.rows
@@ -422,6 +426,47 @@ extension Planner {
                 if !visit(rows[i]) { return false }
                 i += 1
             }
+            return true
+        }
+    }
+
+    /// The rows of `table` whose reference `field` points at the base row, for a few base
+    /// rows in a process that makes one change (`findsReferrersByPass`): each target's rows
+    /// found by one pass over the column, in row order as the index gives them, and kept for
+    /// the next base row with that target; past a few targets the column's index is built
+    /// after all (a pass per target would cost more).
+    func compileReverseByPass(base: TExpr, table: Table, field: Int, refs: RefColumn) -> Compiled {
+        final class Found {
+            @exclusivity(unchecked) var byTarget: [Int32: [Int32]] = [:]
+            @exclusivity(unchecked) var postings: Postings?
+        }
+        // TUNING: a pass over 700k references is about a fiftieth of building their index.
+        let passes = 8
+        let found = Found()
+        let b = rowFunction(base) ?? { Int32($0) }
+        return .rows(table.name) { r, visit in
+            let target = b(r)
+            guard target >= 0 else { return true }
+            if found.postings == nil, found.byTarget[target] == nil, found.byTarget.count >= passes {
+                found.postings = table.postings(field: field)
+            }
+            if let postings = found.postings {
+                guard Int(target) < postings.keyCount else { return true }
+                for row in postings.rows(for: Int(target)) where !visit(row) { return false }
+                return true
+            }
+            let rows: [Int32]
+            if let known = found.byTarget[target] {
+                rows = known
+            } else {
+                rows = refs.rows.withUnsafeBufferPointer { p in
+                    var out: [Int32] = []
+                    for i in p.indices where p[i] == target { out.append(Int32(i)) }
+                    return out
+                }
+                found.byTarget[target] = rows
+            }
+            for row in rows where !visit(row) { return false }
             return true
         }
     }
@@ -454,6 +499,11 @@ extension Planner {
                 source = correlatedSource(filter, table: table, box: box)
             }
         } else {
+            // In the check of one change, the rows referring to a few enclosing rows
+            // (`mother.pairings where active`) are read row by row and found without the
+            // column's index. Elsewhere the filter reads whole columns, as above (a street's
+            // children are a tenth of a million).
+            if readsFewEnclosingRows, findsReferrersByPass, case .reverse = sub.source.node { readsFewRows = true }
             guard case .rows(_, let p) = compile(sub.source) else { return .null }
             if let filter = sub.filter {
                 let f = compile(filter).asBool

@@ -74,8 +74,18 @@ extension Planner {
         if case .row(let collection) = r.type { return referenceComparison(op.mirrored, r, l, collection: collection) }
         if l.type == .text, r.type == .text, op == .equal || op == .notEqual,
            case .text(let constant)? = constantValue(r), let (column, baseRow) = textColumnAccess(l) {
-            let wanted = column.dictionary.code(of: constant) ?? -2
             let equal = op == .equal
+            if readsFewRows && column.dictionary.isPending {
+                // The dictionary still in the snapshot (read whole only with its column of
+                // codes): each row's text read alone, compared byte for byte as codes are.
+                let bytes = Array(constant.utf8)
+                return { row in
+                    let x = baseRow.map { Int($0(row)) } ?? row
+                    guard x >= 0, let text = column.text(at: x) else { return false }
+                    return text.utf8.elementsEqual(bytes) == equal
+                }
+            }
+            let wanted = column.dictionary.code(of: constant) ?? -2
             if readsFewRows {
                 // Row by row: a few rows of a column still in the snapshot read a few blocks.
                 return { row in
@@ -227,6 +237,17 @@ extension Planner {
         switch set.type {
         case .textSet:
             if case .text(let constant)? = constantValue(x), let (column, baseRow) = setColumnAccess(set) {
+                if readsFewRows && column.dictionary.isPending {
+                    // A few rows of a set column still in the snapshot: each row's texts read
+                    // alone (a few blocks), not the column and its dictionary whole.
+                    let bytes = Array(constant.utf8)
+                    let b = baseRow ?? { Int32($0) }
+                    return { row in
+                        let r = Int(b(row))
+                        guard r >= 0 else { return false }
+                        return column.texts(at: r).contains { $0.utf8.elementsEqual(bytes) }
+                    }
+                }
                 guard let code = column.dictionary.code(of: constant) else { return { _ in false } }
                 let offsets = column.offsets, elements = column.elements
                 let b = baseRow ?? { Int32($0) }

@@ -44,6 +44,8 @@ final class CompileCaches {
     var decorrelate = true
     /// Correlated subqueries' collections grouped by their keys (`Planner+Decorrelation`).
     let correlated = CorrelatedCache()
+    /// See `Planner.findsReferrersByPass`.
+    var findsReferrersByPass = false
 }
 
 /// Polls the statement's cancellation by rows scanned across all its loops. A subquery over
@@ -103,6 +105,14 @@ public final class Planner {
     /// result): fields are then read row by row, so a column still in the snapshot gives
     /// the blocks holding those rows instead of being read whole (`compileFieldByRow`).
     var readsFewRows = false
+
+    /// True for the check of a change in a process that makes one change: the rows that
+    /// refer to a few rows are found by a pass over the reference column, not by building
+    /// its index for changes that will not follow (`compileReverseByPass`).
+    var findsReferrersByPass: Bool {
+        get { caches.findsReferrersByPass }
+        set { caches.findsReferrersByPass = newValue }
+    }
 
     init(store: Store, catalog: Catalog, today: Int32, caches: CompileCaches = CompileCaches()) {
         self.store = store

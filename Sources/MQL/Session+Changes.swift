@@ -109,7 +109,8 @@ extension Session {
                 // Rows that broke a constraint before the change as well do not refuse it;
                 // only the store before can tell, so the change is taken back to look.
                 current.undo(change)
-                guard IncrementalCheck.Prepared.brokeBefore(broken, before: current, catalog: catalog, today: today) else { return nil }
+                guard IncrementalCheck.Prepared.brokeBefore(broken, before: current, catalog: catalog, today: today,
+                                                                      buildsIndexes: buildsSortedIndexOnFirstUse) else { return nil }
                 do { change = try current.applyInPlace(edits) } catch let e as ChangeError { throw fail(statement, e.message) }
             }
             try EvaluationFaults.current?.throwIfAny(fallback: statement.file, range: statement.range)

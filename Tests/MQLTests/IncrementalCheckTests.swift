@@ -368,6 +368,66 @@ import Testing
         #expect(refused > 40)
     }
 
+    /// A process that makes one change (no index built, `buildsSortedIndexOnFirstUse`
+    /// false) on a store opened from a snapshot decides every change as the full check
+    /// does and leaves the same rows: the constraints read a few rows' fields block by
+    /// block (a text compared with a constant, a tag looked for in a set, without the
+    /// dictionary read with its column), the rows referring to a row are found by a pass
+    /// over the column (`compileReverseByPass`), and a new row's referrers among the rows
+    /// the change wrote (a new pairing with visits of it in the same change).
+    @Test func oneChangeFromASnapshotDecidesAsTheFullCheck() throws {
+        var accepted = 0, refused = 0, newWithReferrers = 0
+        for seed in 63...74 {
+            var generator = Generator(random: SplitMix(seed: UInt64(seed)))
+            let directory = NSTemporaryDirectory() + "mql-one-change-\(seed)-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            for (name, text) in generator.dataset() { try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/\(name).csv")) }
+            let first = Dataset(directory: directory)
+            try first.checkpoint(try first.load())
+            for step in 0..<25 {
+                let reference = try DatasetLoader.load(directory: directory)
+                var edits: [RowEdit] = []
+                if generator.chance(0.3) {
+                    let pairing = reference.table("pairings")!.nextFreeID
+                    let mothers = max(reference.table("mothers")!.rowCount, 1), children = max(reference.table("children")!.rowCount, 1)
+                    edits.append(RowEdit(kind: .insert, collection: "pairings", key: String(pairing),
+                                         cells: generator.pairingCells(id: pairing, mothers: mothers, children: children)))
+                    let visit = reference.table("visits")!.nextFreeID
+                    for i in 0..<generator.int(1...2) {
+                        var cells = generator.visitCells(id: visit + i, pairings: 1)
+                        cells["pairing"] = String(pairing)
+                        edits.append(RowEdit(kind: .insert, collection: "visits", key: String(visit + i), cells: cells))
+                    }
+                    newWithReferrers += 1
+                } else {
+                    for _ in 0..<(generator.chance(0.25) ? generator.int(2...3) : 1) {
+                        if let edit = generator.edit(reference) { edits.append(edit) }
+                    }
+                }
+                if edits.isEmpty { continue }
+                let expected = try? reference.applying(reference.droppingUnchangedUpdates(edits))
+                let refusedByCheck = expected.map {
+                    !IncrementalCheck(before: reference, after: $0, catalog: try! Session(store: reference, ruleSources: Self.rules(), today: Fixtures.today).catalog,
+                                      today: Fixtures.today).newlyBrokenByFullCheck().isEmpty
+                } ?? true
+                guard case .loaded(let store) = Snapshot.open(directory: directory) else { Issue.record("no snapshot"); return }
+                let session = try Session(store: store, ruleSources: Self.rules(), today: Fixtures.today)
+                session.dataset = Dataset(directory: directory)
+                #expect(!session.buildsSortedIndexOnFirstUse)
+                let ok = (try? session.apply(edits, description: "test \(step)")) != nil
+                #expect(ok == !refusedByCheck, "seed \(seed), step \(step), edits \(edits)")
+                // The rows, but for the journal's audit rows (`changes`), which only the session has.
+                let rows = { (store: Store) in Self.dump(store).filter { !$0.hasPrefix(Store.auditCollection + " ") } }
+                #expect(rows(session.store) == rows(ok ? expected! : reference), "seed \(seed), step \(step), edits \(edits)")
+                if ok { accepted += 1; try session.checkpoint() } else { refused += 1 }
+            }
+        }
+        #expect(accepted > 40)
+        #expect(refused > 40)
+        #expect(newWithReferrers > 30)
+    }
+
     /// An import of many rows into a store opened from a snapshot (its columns read on
     /// first use), made in place with its audit rows appended in place: the store it
     /// leaves is the one the journal replays, and its indexes the ones built afresh.
