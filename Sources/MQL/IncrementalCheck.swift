@@ -246,6 +246,12 @@ struct IncrementalCheck {
                     // A new pairing: its visits are among the rows the change wrote, not
                     // looked for among five million.
                     for row in fromNewRows[parent.collection] ?? [] where current.contains(refs.row(at: Int(row))) { next.insert(row) }
+                } else if !buildsIndexes, !parentTable.hasCachedPostings(field: field), parentTable.hasReadyPostings(field: field) {
+                    // The snapshot's index: each target's rows read from a few blocks.
+                    for target in current {
+                        next.formUnion(parentTable.postingsRows(field: field, key: Int(target)))
+                        if next.count > limit { return nil }
+                    }
                 } else if !buildsIndexes, !parentTable.hasCachedPostings(field: field),
                    case .reference(let refs) = parentTable.columns[field], current.count <= 8 {
                     // One change in the process: one pass over the column costs less than

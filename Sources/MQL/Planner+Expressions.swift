@@ -408,9 +408,20 @@ extension Planner {
     }
 
     func compileReverse(base: TExpr, source: String, field: Int) -> Compiled {
-        if readsFewRows, findsReferrersByPass, let table = store.table(source), !table.hasCachedPostings(field: field),
-           case .reference(let refs) = table.columns[field] {
-            return compileReverseByPass(base: base, table: table, field: field, refs: refs)
+        if readsFewRows, findsReferrersByPass, let table = store.table(source), !table.hasCachedPostings(field: field) {
+            if table.hasReadyPostings(field: field) {
+                // The snapshot's index: each base row's referrers read from a few blocks.
+                let b = rowFunction(base) ?? { Int32($0) }
+                return .rows(source) { r, visit in
+                    let target = Int(b(r))
+                    guard target >= 0 else { return true }
+                    for row in table.postingsRows(field: field, key: target) where !visit(row) { return false }
+                    return true
+                }
+            }
+            if case .reference(let refs) = table.columns[field] {
+                return compileReverseByPass(base: base, table: table, field: field, refs: refs)
+            }
         }
         let postings = store.table(source)!.postings(field: field)
         let offsets = postings.offsets

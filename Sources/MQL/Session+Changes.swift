@@ -351,11 +351,12 @@ extension Session {
         // change, rather than building its index); their ends read alone (a few blocks of
         // a column still in the snapshot).
         let rows: [Int]
-        if !buildsSortedIndexOnFirstUse, !pairings.hasCachedPostings(field: childField), case .reference(let refs) = pairings.columns[childField] {
+        if !buildsSortedIndexOnFirstUse, !pairings.hasReadyPostings(field: childField), case .reference(let refs) = pairings.columns[childField] {
             let target = Int32(child)
             rows = refs.rows.withUnsafeBufferPointer { r in r.indices.filter { r[$0] == target } }
         } else {
-            rows = pairings.postings(field: childField).rows(for: child).map(Int.init)
+            // Cached, or the child's few rows read from the snapshot's index.
+            rows = pairings.postingsRows(field: childField, key: child).map(Int.init)
         }
         return rows.filter {
             let end = until.value(at: $0)
