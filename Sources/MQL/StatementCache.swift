@@ -12,7 +12,9 @@
 //   made in place on the same store; begin/commit/rollback; a define or param), empties it;
 // - today's date: part of the stamp. An entry is kept under one stamp only; another empties the cache.
 // Plans are not kept: a plan captures the columns as they are and the indexes built so far
-// (a sorted index built on first use, a posting list), so each run plans afresh.
+// (a sorted index built on first use, a posting list), so each run plans afresh. The one
+// exception is a key lookup (`KeyLookup`), which keeps only what it asks for (ids, fields)
+// and finds the rows and columns in the store each time.
 //
 // Only statements that checked cleanly are kept. One whose check failed is checked again
 // each time (it reports the same errors, positioned at itself); one that drew a warning is
@@ -35,12 +37,24 @@ final class StatementCache {
         let today: Int32
     }
 
-    struct Entry {
+    /// A class, so that a lookup marks its use without storing the entry again.
+    final class Entry {
         let query: TQuery
         /// The file and start of the statement the query was checked as.
         let file: SourceFile
         let start: Int
         var lastUse: Int
+        /// The key lookup the query is (`KeyLookup`), planned when it is first run again;
+        /// nil when it is not one.
+        var keyLookup: KeyLookup?
+        var keyLookupPlanned = false
+
+        init(query: TQuery, file: SourceFile, start: Int, lastUse: Int) {
+            self.query = query
+            self.file = file
+            self.start = start
+            self.lastUse = lastUse
+        }
     }
 
     private var entries: [String: Entry] = [:]
@@ -48,6 +62,8 @@ final class StatementCache {
     /// Lookups that found a valid entry, and entries stored (read by tests).
     private(set) var hits = 0
     private(set) var stores = 0
+    /// Statements answered as key lookups (`KeyLookup`; read by tests).
+    var keyLookupRuns = 0
 
     var count: Int { entries.count }
 
@@ -64,10 +80,9 @@ final class StatementCache {
 
     func lookup(_ text: String, stamp: Stamp) -> Entry? {
         adopt(stamp)
-        guard var entry = entries[text] else { return nil }
+        guard let entry = entries[text] else { return nil }
         clock += 1
         entry.lastUse = clock
-        entries[text] = entry
         hits += 1
         return entry
     }
@@ -112,7 +127,13 @@ extension Session {
         guard useStatementCache else { return (try check(q, file: statement.file), nil) }
         let text = statement.file.text(of: statement.range)
         let stamp = statementStamp
-        if let entry = statementCache.lookup(text, stamp: stamp) { return (entry.query, entry) }
+        if let entry = statementCache.lookup(text, stamp: stamp) {
+            if !entry.keyLookupPlanned {
+                entry.keyLookupPlanned = true
+                entry.keyLookup = KeyLookup.make(entry.query, store: store, columns: evaluator(entry.file).columns(entry.query))
+            }
+            return (entry.query, entry)
+        }
         let warningsBefore = warnings.count
         let checked = try check(q, file: statement.file)
         if warnings.count == warningsBefore {
