@@ -33,7 +33,7 @@ struct KeyLookup {
 
     /// The key lookup `q` is, or nil when it is anything else (another filter, grouping,
     /// order, a window, an item other than a stored field of the collection).
-    static func make(_ q: TQuery, store: Store, columns: [ResultColumn]) -> KeyLookup? {
+    static func make(_ q: TQuery, store: Store, columns: () -> [ResultColumn]) -> KeyLookup? {
         guard !q.grouped, q.groupBy.isEmpty, q.orderBy.isEmpty, q.limit == nil, q.offset == nil, !q.select.isEmpty,
               let filter = q.filter, let table = store.table(q.collection), table.isKeyedByID else { return nil }
         func isID(_ e: TExpr) -> Bool {
@@ -65,7 +65,7 @@ struct KeyLookup {
                   field < table.columns.count else { return nil }
             fields.append(field)
         }
-        return KeyLookup(collection: table.name, lower: lower, upper: upper, fields: fields, columns: columns)
+        return KeyLookup(collection: table.name, lower: lower, upper: upper, fields: fields, columns: columns())
     }
 
     /// The result, or nil when the store no longer has the collection as planned (the

@@ -44,10 +44,9 @@ final class StatementCache {
         let file: SourceFile
         let start: Int
         var lastUse: Int
-        /// The key lookup the query is (`KeyLookup`), planned when it is first run again;
-        /// nil when it is not one.
+        /// The key lookup the query is (`KeyLookup`), planned when the entry is made (so a
+        /// run again pays for nothing but the lookup); nil when it is not one.
         var keyLookup: KeyLookup?
-        var keyLookupPlanned = false
 
         init(query: TQuery, file: SourceFile, start: Int, lastUse: Int) {
             self.query = query
@@ -87,15 +86,18 @@ final class StatementCache {
         return entry
     }
 
-    func store(_ text: String, query: TQuery, file: SourceFile, start: Int, stamp: Stamp) {
+    @discardableResult
+    func store(_ text: String, query: TQuery, file: SourceFile, start: Int, stamp: Stamp) -> Entry {
         adopt(stamp)
         if entries.count >= Self.capacity, entries[text] == nil,
            let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             entries[oldest] = nil
         }
         clock += 1
-        entries[text] = Entry(query: query, file: file, start: start, lastUse: clock)
+        let entry = Entry(query: query, file: file, start: start, lastUse: clock)
+        entries[text] = entry
         stores += 1
+        return entry
     }
 
     func removeAll() {
@@ -127,17 +129,12 @@ extension Session {
         guard useStatementCache else { return (try check(q, file: statement.file), nil) }
         let text = statement.file.text(of: statement.range)
         let stamp = statementStamp
-        if let entry = statementCache.lookup(text, stamp: stamp) {
-            if !entry.keyLookupPlanned {
-                entry.keyLookupPlanned = true
-                entry.keyLookup = KeyLookup.make(entry.query, store: store, columns: evaluator(entry.file).columns(entry.query))
-            }
-            return (entry.query, entry)
-        }
+        if let entry = statementCache.lookup(text, stamp: stamp) { return (entry.query, entry) }
         let warningsBefore = warnings.count
         let checked = try check(q, file: statement.file)
         if warnings.count == warningsBefore {
-            statementCache.store(text, query: checked, file: statement.file, start: statement.range.start, stamp: stamp)
+            let entry = statementCache.store(text, query: checked, file: statement.file, start: statement.range.start, stamp: stamp)
+            entry.keyLookup = KeyLookup.make(checked, store: store) { evaluator(statement.file).columns(checked) }
         }
         return (checked, nil)
     }
