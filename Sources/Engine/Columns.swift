@@ -236,19 +236,29 @@ struct TextStorage {
     var allBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes.map { UnsafePointer($0) }, count: byteCount) }
     var allEnds: UnsafeBufferPointer<UInt32> { UnsafeBufferPointer(start: ends.map { UnsafePointer($0) }, count: count) }
 
+    // The value buffers grow and shrink with `realloc`: a large one is moved by remapping
+    // its pages, not copied, so the old and the new buffer are never both resident (a
+    // dictionary of a million addresses held them both at each doubling during a load).
+    // They come from `malloc` like every `UnsafeMutablePointer.allocate` of plain values,
+    // and `deallocate` frees them.
+
+    /// `pointer` grown or shrunk to `count` elements, its first elements kept.
+    private static func resized<E>(_ pointer: UnsafeMutablePointer<E>?, to count: Int) -> UnsafeMutablePointer<E> {
+        guard let raw = realloc(pointer, count * MemoryLayout<E>.stride) else {
+            fatalError("out of memory: \(count * MemoryLayout<E>.stride) bytes for a text dictionary")
+        }
+        return raw.bindMemory(to: E.self, capacity: count)
+    }
+
     mutating func reserve(values: Int, bytes wanted: Int) {
         if values > capacity {
             let n = max(values, 16)
-            let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-            if let ends { grown.update(from: ends, count: count); ends.deallocate() }
-            ends = grown
+            ends = Self.resized(ends, to: n)
             capacity = n
         }
         if wanted > byteCapacity {
             let n = max(wanted, 64)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-            if let bytes { grown.update(from: bytes, count: byteCount); bytes.deallocate() }
-            bytes = grown
+            bytes = Self.resized(bytes, to: n)
             byteCapacity = n
         }
     }
@@ -257,16 +267,12 @@ struct TextStorage {
     mutating func shrinkToFit() {
         if capacity > count {
             let n = max(count, 1)
-            let exact = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-            if let ends { exact.update(from: ends, count: count); ends.deallocate() }
-            ends = exact
+            ends = Self.resized(ends, to: n)
             capacity = n
         }
         if byteCapacity > byteCount {
             let n = max(byteCount, 1)
-            let exact = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-            if let bytes { exact.update(from: bytes, count: byteCount); bytes.deallocate() }
-            bytes = exact
+            bytes = Self.resized(bytes, to: n)
             byteCapacity = n
         }
     }
@@ -507,14 +513,25 @@ struct LazyArray<T> {
         return self
     }
 
-    /// Element `i`: alone while the array is pending (when it can be), else from the array.
+    /// Element `i`: alone while the array is pending (when it can be), else from the array
+    /// (read in place: taking `value` would retain the array's storage, a cache miss of its
+    /// own for a row read alone).
     mutating func element(at i: Int) -> T {
-        if pending != nil, let peek {
-            if i >= pendingCount && i - pendingCount < tail.count { return tail[i - pendingCount] }
-            if let v = patches[i] { return v }
-            if case .value(let v) = peek(i) { return v }
+        if pending != nil {
+            if let peek {
+                if i >= pendingCount && i - pendingCount < tail.count { return tail[i - pendingCount] }
+                if let v = patches[i] { return v }
+                if case .value(let v) = peek(i) { return v }
+            }
+            load()
         }
-        return value[i]
+        return stored[i]
+    }
+
+    /// Element `i` of the whole array, read now if it is still pending (never alone).
+    mutating func loadedElement(at i: Int) -> T {
+        load()
+        return stored[i]
     }
 
     /// Sets element `i`; of a pending array whose size is known, without reading it.
@@ -663,7 +680,7 @@ public final class TextColumn {
                 if case .value(let text) = peekText(row, code) { return text }
             }
         }
-        let code = codes[row]
+        let code = storage.loadedElement(at: row)
         return code < 0 ? nil : dictionary.string(at: Int(code))
     }
 }
@@ -707,7 +724,9 @@ public final class SetColumn {
     public func texts(at row: Int) -> [String] {
         if !offsetStorage.isLoaded && !elementStorage.isLoaded && dictionary.isPending, let peekTexts,
            case .value(let texts) = peekTexts(row) { return texts }
-        return codes(at: row).map { dictionary.string(at: Int($0)) }
+        // The codes of `codes(at:)`, read in place (both arrays whole, as the dictionary is).
+        let start = Int(offsetStorage.loadedElement(at: row)), end = Int(offsetStorage.loadedElement(at: row + 1))
+        return (start..<end).map { dictionary.string(at: Int(elementStorage.loadedElement(at: $0))) }
     }
 
     /// A copy sharing the dictionary, without reading sets still in the snapshot.

@@ -24,9 +24,13 @@ import Foundation
 import Glibc
 #endif
 
-/// A growable buffer of plain values in manually managed memory (no uniqueness checks,
-/// no reference counting). The owner frees it.
+/// A growable buffer of plain values (integers) written through a pointer (no uniqueness
+/// checks, no reference counting in the hot loop). The values live in the array the column
+/// will keep: allocated at its whole capacity and cut to `count` when taken, so taking it
+/// copies nothing (a copy held each column twice at the end of a file, and made the load's
+/// peak memory). Pages of the capacity never written are never resident.
 struct GrowBuffer<T> {
+    private var array: [T] = []
     private(set) var base: UnsafeMutablePointer<T>?
     private(set) var count = 0
     private var capacity = 0
@@ -37,12 +41,18 @@ struct GrowBuffer<T> {
 
     mutating func reserve(_ wanted: Int) {
         guard wanted > capacity else { return }
-        let grown = UnsafeMutablePointer<T>.allocate(capacity: wanted)
-        if let base {
-            grown.moveInitialize(from: base, count: count)
-            base.deallocate()
+        // Only plain values: the capacity past `count` is counted as initialised until the
+        // array is cut, and nothing is deinitialised.
+        precondition(_isPOD(T.self))
+        let filled = count, from = base
+        var grown = [T](unsafeUninitializedCapacity: wanted) { buffer, initialized in
+            if filled > 0, let from { buffer.baseAddress!.initialize(from: from, count: filled) }
+            initialized = wanted
         }
-        base = grown
+        // The array is not touched again until it is taken (nothing copies it), so its
+        // storage stays where this pointer says.
+        base = grown.withUnsafeMutableBufferPointer { $0.baseAddress }
+        array = grown
         capacity = wanted
     }
 
@@ -57,18 +67,19 @@ struct GrowBuffer<T> {
         nonmutating set { base.unsafelyUnwrapped[i] = newValue }
     }
 
-    /// The values as an array (exactly `count` long), freeing the buffer.
+    /// The values as an array (exactly `count` long), in place; the buffer is then empty.
     mutating func takeArray() -> [T] {
-        defer { free() }
-        guard let base, count > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: base, count: count))
+        var taken = array
+        let n = count
+        free()
+        guard n > 0 else { return [] }
+        // The only reference: cut in place, the storage kept.
+        taken.removeLast(taken.count - n)
+        return taken
     }
 
     mutating func free() {
-        if let base {
-            base.deinitialize(count: count)
-            base.deallocate()
-        }
+        array = []
         base = nil
         count = 0
         capacity = 0

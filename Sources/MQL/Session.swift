@@ -170,6 +170,12 @@ public final class Session {
         switch statement.kind {
         case .query(let q):
             let (checked, cached) = try checkCached(q, statement: statement)
+            // A key lookup run again: straight to its rows (`KeyLookup`).
+            if let lookup = cached?.keyLookup, useIndexes, buildsRowsColumnwise, sharedCaches == nil,
+               let result = lookup.run(store: store, charge: limits.map { limits in { limits.charge($0) } }) {
+                statementCache.keyLookupRuns += 1
+                return .rows(result)
+            }
             return .rows(try runningCached(cached, statement) { evaluator(cached?.file ?? file).run(checked) })
         case .section(_, _, _, let q):
             let checked = try check(q, file: file)

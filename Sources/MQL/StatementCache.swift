@@ -12,7 +12,9 @@
 //   made in place on the same store; begin/commit/rollback; a define or param), empties it;
 // - today's date: part of the stamp. An entry is kept under one stamp only; another empties the cache.
 // Plans are not kept: a plan captures the columns as they are and the indexes built so far
-// (a sorted index built on first use, a posting list), so each run plans afresh.
+// (a sorted index built on first use, a posting list), so each run plans afresh. The one
+// exception is a key lookup (`KeyLookup`), which keeps only what it asks for (ids, fields)
+// and finds the rows and columns in the store each time.
 //
 // Only statements that checked cleanly are kept. One whose check failed is checked again
 // each time (it reports the same errors, positioned at itself); one that drew a warning is
@@ -35,12 +37,23 @@ final class StatementCache {
         let today: Int32
     }
 
-    struct Entry {
+    /// A class, so that a lookup marks its use without storing the entry again.
+    final class Entry {
         let query: TQuery
         /// The file and start of the statement the query was checked as.
         let file: SourceFile
         let start: Int
         var lastUse: Int
+        /// The key lookup the query is (`KeyLookup`), planned when the entry is made (so a
+        /// run again pays for nothing but the lookup); nil when it is not one.
+        var keyLookup: KeyLookup?
+
+        init(query: TQuery, file: SourceFile, start: Int, lastUse: Int) {
+            self.query = query
+            self.file = file
+            self.start = start
+            self.lastUse = lastUse
+        }
     }
 
     private var entries: [String: Entry] = [:]
@@ -48,6 +61,8 @@ final class StatementCache {
     /// Lookups that found a valid entry, and entries stored (read by tests).
     private(set) var hits = 0
     private(set) var stores = 0
+    /// Statements answered as key lookups (`KeyLookup`; read by tests).
+    var keyLookupRuns = 0
 
     var count: Int { entries.count }
 
@@ -64,23 +79,25 @@ final class StatementCache {
 
     func lookup(_ text: String, stamp: Stamp) -> Entry? {
         adopt(stamp)
-        guard var entry = entries[text] else { return nil }
+        guard let entry = entries[text] else { return nil }
         clock += 1
         entry.lastUse = clock
-        entries[text] = entry
         hits += 1
         return entry
     }
 
-    func store(_ text: String, query: TQuery, file: SourceFile, start: Int, stamp: Stamp) {
+    @discardableResult
+    func store(_ text: String, query: TQuery, file: SourceFile, start: Int, stamp: Stamp) -> Entry {
         adopt(stamp)
         if entries.count >= Self.capacity, entries[text] == nil,
            let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             entries[oldest] = nil
         }
         clock += 1
-        entries[text] = Entry(query: query, file: file, start: start, lastUse: clock)
+        let entry = Entry(query: query, file: file, start: start, lastUse: clock)
+        entries[text] = entry
         stores += 1
+        return entry
     }
 
     func removeAll() {
@@ -116,7 +133,8 @@ extension Session {
         let warningsBefore = warnings.count
         let checked = try check(q, file: statement.file)
         if warnings.count == warningsBefore {
-            statementCache.store(text, query: checked, file: statement.file, start: statement.range.start, stamp: stamp)
+            let entry = statementCache.store(text, query: checked, file: statement.file, start: statement.range.start, stamp: stamp)
+            entry.keyLookup = KeyLookup.make(checked, store: store) { evaluator(statement.file).columns(checked) }
         }
         return (checked, nil)
     }

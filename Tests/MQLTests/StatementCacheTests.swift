@@ -32,6 +32,8 @@ import Testing
         "children order by medical_cost desc, household_income limit 5 select id, medical_cost",
         "streets select name, approved, quota",
         "mothers where id between 1 and 4",
+        "pairings where id between 2 and 6",
+        "children where 4 = id",
         "children group by street select street, count(), sum(household_income)",
         "children where household_income between 1000 and 3000 and household_size >= 3 select id, household_income",
         "count visits where date > 2019-09-01",
