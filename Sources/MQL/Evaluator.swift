@@ -662,16 +662,23 @@ struct Evaluator {
         }
     }
 
-    /// Whether `topBySortedIndex` takes the top from a sorted index already built or in the
-    /// snapshot.
+    /// Whether `topBySortedIndex` takes the top from a sorted index still in the snapshot
+    /// (one in memory is read as arrays, and the keys as columns).
     func readsTopFromIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, planner: Planner) -> Bool {
         let table = store.table(q.collection)!
         guard limit > 0, limit <= 10_000, limit * 8 < (selected?.count ?? table.rowCount),
               let field = planner.directField(q.orderBy[0].expr, table: table) else { return false }
         switch table.columns[field] {
-        case .int, .date: return table.hasReadySortedIndex(field: field)
+        case .int, .date: return readsSortedIndexInPlace(table, field: field)
         default: return false
         }
+    }
+
+    /// Whether a sorted index is read a few blocks at a time from the snapshot: for a single
+    /// statement; statements that follow (a REPL, a script) read it whole once and keep it,
+    /// as they would build it.
+    func readsSortedIndexInPlace(_ table: Table, field: Int) -> Bool {
+        !buildsSortedIndexOnFirstUse && !table.hasCachedSortedIndex(field: field) && table.hasReadySortedIndex(field: field)
     }
 
     /// `order by FIELD … limit N` with an int or date field of the collection: its sorted
@@ -697,30 +704,52 @@ struct Evaluator {
         }
         let descending = q.orderBy[0].descending
         var candidates: [Int] = []
-        // The index is read from the chosen end a run of positions at a time (an index still
-        // in the snapshot reads only the blocks of those: `Table.sortedValues`), doubling
-        // the run each time; whole runs of equal values are taken, up to the one holding
-        // the last of the `limit` rows.
-        let n = table.sortedIndexCount(field: field)
-        var taken = 0, chunk = max(64, limit * 2)
-        var lastValue: Int?
-        // The first key's value of each candidate, as the index gives it: the sort below
-        // need not read the column for it (runs of equal values may hold many rows).
-        var valueOf: [Int: Int] = [:]
-        scan: while taken < n {
-            let range = descending ? max(0, n - taken - chunk)..<(n - taken) : taken..<min(n, taken + chunk)
-            let values = table.sortedValues(field: field, positions: range)
-            let rows = table.sortedRows(field: field, positions: range)
-            for i in (descending ? Array(values.indices.reversed()) : Array(values.indices)) {
-                if let lastValue, candidates.count >= limit, values[i] != lastValue { break scan }
-                lastValue = values[i]
-                if member?.contains(Int(rows[i])) ?? true {
-                    candidates.append(Int(rows[i]))
-                    valueOf[Int(rows[i])] = values[i]
+        var valueOf: [Int: Int]?
+        if !readsSortedIndexInPlace(table, field: field) {
+            // In memory (built now if need be): the index's own arrays, nothing copied.
+            let index = table.sortedIndex(field: field)
+            let n = index.values.count
+            var position = descending ? n - 1 : 0
+            while candidates.count < limit && position >= 0 && position < n {
+                let value = index.values[position]
+                var end = position
+                if descending {
+                    while end > 0 && index.values[end - 1] == value { end -= 1 }
+                    for row in index.rows[end...position] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
+                    position = end - 1
+                } else {
+                    while end + 1 < n && index.values[end + 1] == value { end += 1 }
+                    for row in index.rows[position...end] where member?.contains(Int(row)) ?? true { candidates.append(Int(row)) }
+                    position = end + 1
                 }
             }
-            taken += range.count
-            chunk *= 2
+        } else {
+            // Still in the snapshot: read from the chosen end a run of positions at a time
+            // (only the blocks of those: `Table.sortedValues`), doubling the run each time;
+            // whole runs of equal values are taken, up to the one holding the last of the
+            // `limit` rows.
+            let n = table.sortedIndexCount(field: field)
+            var taken = 0, chunk = max(64, limit * 2)
+            var lastValue: Int?
+            // The first key's value of each candidate, as the index gives it: the sort below
+            // need not read the column for it (runs of equal values may hold many rows).
+            var values: [Int: Int] = [:]
+            scan: while taken < n {
+                let range = descending ? max(0, n - taken - chunk)..<(n - taken) : taken..<min(n, taken + chunk)
+                let sortedValues = table.sortedValues(field: field, positions: range)
+                let rows = table.sortedRows(field: field, positions: range)
+                for i in (descending ? Array(sortedValues.indices.reversed()) : Array(sortedValues.indices)) {
+                    if let lastValue, candidates.count >= limit, sortedValues[i] != lastValue { break scan }
+                    lastValue = sortedValues[i]
+                    if member?.contains(Int(rows[i])) ?? true {
+                        candidates.append(Int(rows[i]))
+                        values[Int(rows[i])] = sortedValues[i]
+                    }
+                }
+                taken += range.count
+                chunk *= 2
+            }
+            valueOf = values
         }
         if candidates.count < limit {
             // Null values come last in either direction.
@@ -732,8 +761,10 @@ struct Evaluator {
         }
         candidates.sort()
         var keys = keys
-        // The same value the compiled key gives (the number, the day; nil for a null).
-        keys[0] = SortKey(value: { valueOf[$0] }, descending: keys[0].descending)
+        if let valueOf {
+            // The same value the compiled key gives (the number, the day; nil for a null).
+            keys[0] = SortKey(value: { valueOf[$0] }, descending: keys[0].descending)
+        }
         return Sorter.sort(candidates, keys: keys, limit: limit, cancelled: cancelled).map { Int32($0) }
     }
 
