@@ -20,14 +20,6 @@ import Testing
         "pairings order by since limit 6 select id",
     ]
 
-    static func open(_ directory: String) throws -> Session {
-        let dataset = Dataset(directory: directory)
-        let session = try Session(store: dataset.load(), ruleSources: Fixtures.ruleSources, today: Fixtures.today)
-        session.dataset = dataset
-        session.user = "测试"
-        return session
-    }
-
     static func check(_ session: Session, seed: UInt64) throws {
         try checkPlannerAgainstScans(session, seed: seed, queries: 200)
         for query in ordered {
@@ -46,14 +38,14 @@ import Testing
         dataset.endChange()
 
         // Straight from the snapshot.
-        var session = try Self.open(directory)
+        var session = try DatasetWorkspace.open(directory)
         let children = session.store.table("children")!
         let status = children.schema.fieldIndex("status")!
         #expect(children.hasReadyPostings(field: status) && !children.hasCachedPostings(field: status), "a snapshot with indexes")
         try Self.check(session, seed: 31)
 
         // Changes in this process: updated, inserted and deleted rows.
-        session = try Self.open(directory)
+        session = try DatasetWorkspace.open(directory)
         let statements = [
             "update children where id <= 60 set household_income = 7",
             #"update children where id between 100 and 200 and count(pairings) = 0 set status = "待审核", tags = ["单亲", "低保"]"#,
@@ -74,7 +66,7 @@ import Testing
         try Self.check(session, seed: 32)
 
         // A new process: the journal replayed on top of the snapshot.
-        let reopened = try Self.open(directory)
+        let reopened = try DatasetWorkspace.open(directory)
         #expect(reopened.store.table("children")!.rowCount == session.store.table("children")!.rowCount)
         try Self.check(reopened, seed: 33)
         for query in Self.ordered {
