@@ -308,6 +308,27 @@ extension Table {
         return Array(postings(field: field).rows(for: key))
     }
 
+    /// The rows whose reference `field` holds one of `targets` (distinct), in row order,
+    /// without building the field's index — for a process that makes one change: from the
+    /// postings when they are at hand (cached, or a few blocks of the snapshot's), else one
+    /// pass over the column.
+    public func rowsReferring(field: Int, toAny targets: [Int32]) -> [Int32] {
+        guard !hasReadyPostings(field: field), case .reference(let refs) = columns[field] else {
+            if targets.count == 1 { return postingsRows(field: field, key: Int(targets[0])) }
+            return targets.flatMap { postingsRows(field: field, key: Int($0)) }.sorted()
+        }
+        return refs.rows.withUnsafeBufferPointer { r in
+            var out: [Int32] = []
+            if targets.count == 1 {
+                let target = targets[0]
+                for i in r.indices where r[i] == target { out.append(Int32(i)) }
+            } else {
+                for i in r.indices where targets.contains(r[i]) { out.append(Int32(i)) }
+            }
+            return out
+        }
+    }
+
     /// How many rows the sorted index of `field` lists.
     public func sortedIndexCount(field: Int) -> Int {
         if !hasCachedSortedIndex(field: field), let index = persistedIndex(field: field) { return index.sortedCount }

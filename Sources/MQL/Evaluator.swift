@@ -618,7 +618,7 @@ struct Evaluator {
             // TUNING: the keys of a top 256 taken from a sorted index already at hand (one
             // in the snapshot, read a few blocks at a time) are read row by row for the few
             // candidates, so a column still in the snapshot is not read whole for them.
-            let fewKeys = useIndexes && (limit ?? Int.max) <= 256 && readsTopFromIndex(q, selected, limit: limit!, planner: planner)
+            let fewKeys = useIndexes && limit.map { $0 <= 256 && readsTopFromIndex(q, selected, limit: $0, planner: planner) } ?? false
             let readsFewEnclosingRows = planner.readsFewRows
             if fewKeys { planner.readsFewRows = true }
             let keys = q.orderBy.map { key in
@@ -665,12 +665,19 @@ struct Evaluator {
     /// Whether `topBySortedIndex` takes the top from a sorted index still in the snapshot
     /// (one in memory is read as arrays, and the keys as columns).
     func readsTopFromIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, planner: Planner) -> Bool {
+        guard let (table, field) = topIndexField(q, selected, limit: limit, planner: planner) else { return false }
+        return readsSortedIndexInPlace(table, field: field)
+    }
+
+    /// The int or date field whose sorted index `topBySortedIndex` reads for the first key.
+    func topIndexField(_ q: TQuery, _ selected: [Int32]?, limit: Int, planner: Planner) -> (Table, Int)? {
         let table = store.table(q.collection)!
+        // TUNING: a sort of everything wins when the limit is a good part of the rows.
         guard limit > 0, limit <= 10_000, limit * 8 < (selected?.count ?? table.rowCount),
-              let field = planner.directField(q.orderBy[0].expr, table: table) else { return false }
+              let field = planner.directField(q.orderBy[0].expr, table: table) else { return nil }
         switch table.columns[field] {
-        case .int, .date: return readsSortedIndexInPlace(table, field: field)
-        default: return false
+        case .int, .date: return (table, field)
+        default: return nil
         }
     }
 
@@ -686,10 +693,7 @@ struct Evaluator {
     /// selected rows are in; those (and only those) are then sorted by every key. The first
     /// N of that order are the first N of the whole order, ties in row order as ever.
     func topBySortedIndex(_ q: TQuery, _ selected: [Int32]?, limit: Int, keys: [SortKey], planner: Planner) -> [Int32]? {
-        let table = store.table(q.collection)!
-        // TUNING: a sort of everything wins when the limit is a good part of the rows.
-        guard limit > 0, limit <= 10_000, limit * 8 < (selected?.count ?? table.rowCount),
-              let field = planner.directField(q.orderBy[0].expr, table: table) else { return nil }
+        guard let (table, field) = topIndexField(q, selected, limit: limit, planner: planner) else { return nil }
         let isNull: (Int) -> Bool
         switch table.columns[field] {
         case .int(let c): isNull = { c.value(at: $0) == IntColumn.null }

@@ -246,25 +246,10 @@ struct IncrementalCheck {
                     // A new pairing: its visits are among the rows the change wrote, not
                     // looked for among five million.
                     for row in fromNewRows[parent.collection] ?? [] where current.contains(refs.row(at: Int(row))) { next.insert(row) }
-                } else if !buildsIndexes, !parentTable.hasCachedPostings(field: field), parentTable.hasReadyPostings(field: field) {
-                    // The snapshot's index: each target's rows read from a few blocks.
-                    for target in current {
-                        next.formUnion(parentTable.postingsRows(field: field, key: Int(target)))
-                        if next.count > limit { return nil }
-                    }
-                } else if !buildsIndexes, !parentTable.hasCachedPostings(field: field),
-                   case .reference(let refs) = parentTable.columns[field], current.count <= 8 {
-                    // One change in the process: one pass over the column costs less than
-                    // building its index (the rows referring to a few targets).
-                    let targets = Array(current)
-                    refs.rows.withUnsafeBufferPointer { r in
-                        if targets.count == 1 {
-                            let target = targets[0]
-                            for i in r.indices where r[i] == target { next.insert(Int32(i)) }
-                        } else {
-                            for i in r.indices where targets.contains(r[i]) { next.insert(Int32(i)) }
-                        }
-                    }
+                } else if !buildsIndexes, parentTable.hasReadyPostings(field: field) || current.count <= 8 {
+                    // One change in the process: the index's few blocks when it is at hand,
+                    // else one pass over the column (less than building the index).
+                    next.formUnion(parentTable.rowsReferring(field: field, toAny: Array(current)))
                     if next.count > limit { return nil }
                 } else {
                     let postings = parentTable.postings(field: field)

@@ -409,19 +409,7 @@ extension Planner {
 
     func compileReverse(base: TExpr, source: String, field: Int) -> Compiled {
         if readsFewRows, findsReferrersByPass, let table = store.table(source), !table.hasCachedPostings(field: field) {
-            if table.hasReadyPostings(field: field) {
-                // The snapshot's index: each base row's referrers read from a few blocks.
-                let b = rowFunction(base) ?? { Int32($0) }
-                return .rows(source) { r, visit in
-                    let target = Int(b(r))
-                    guard target >= 0 else { return true }
-                    for row in table.postingsRows(field: field, key: target) where !visit(row) { return false }
-                    return true
-                }
-            }
-            if case .reference(let refs) = table.columns[field] {
-                return compileReverseByPass(base: base, table: table, field: field, refs: refs)
-            }
+            return compileReverseByPass(base: base, table: table, field: field)
         }
         let postings = store.table(source)!.postings(field: field)
         let offsets = postings.offsets
@@ -443,10 +431,11 @@ extension Planner {
 
     /// The rows of `table` whose reference `field` points at the base row, for a few base
     /// rows in a process that makes one change (`findsReferrersByPass`): each target's rows
-    /// found by one pass over the column, in row order as the index gives them, and kept for
-    /// the next base row with that target; past a few targets the column's index is built
-    /// after all (a pass per target would cost more).
-    func compileReverseByPass(base: TExpr, table: Table, field: Int, refs: RefColumn) -> Compiled {
+    /// found without building the column's index (`Table.rowsReferring`: the snapshot's
+    /// postings, else one pass over the column), in row order, and kept for the next base
+    /// row with that target; past a few passes the column's index is built after all (a pass
+    /// per target would cost more).
+    func compileReverseByPass(base: TExpr, table: Table, field: Int) -> Compiled {
         final class Found {
             @exclusivity(unchecked) var byTarget: [Int32: [Int32]] = [:]
             @exclusivity(unchecked) var postings: Postings?
@@ -458,7 +447,7 @@ extension Planner {
         return .rows(table.name) { r, visit in
             let target = b(r)
             guard target >= 0 else { return true }
-            if found.postings == nil, found.byTarget[target] == nil, found.byTarget.count >= passes {
+            if found.postings == nil, found.byTarget[target] == nil, found.byTarget.count >= passes, !table.hasReadyPostings(field: field) {
                 found.postings = table.postings(field: field)
             }
             if let postings = found.postings {
@@ -470,11 +459,7 @@ extension Planner {
             if let known = found.byTarget[target] {
                 rows = known
             } else {
-                rows = refs.rows.withUnsafeBufferPointer { p in
-                    var out: [Int32] = []
-                    for i in p.indices where p[i] == target { out.append(Int32(i)) }
-                    return out
-                }
+                rows = table.rowsReferring(field: field, toAny: [target])
                 found.byTarget[target] = rows
             }
             for row in rows where !visit(row) { return false }

@@ -350,15 +350,10 @@ extension Session {
         // A child's few pairings (one pass over the column for a process that makes one
         // change, rather than building its index); their ends read alone (a few blocks of
         // a column still in the snapshot).
-        let rows: [Int]
-        if !buildsSortedIndexOnFirstUse, !pairings.hasReadyPostings(field: childField), case .reference(let refs) = pairings.columns[childField] {
-            let target = Int32(child)
-            rows = refs.rows.withUnsafeBufferPointer { r in r.indices.filter { r[$0] == target } }
-        } else {
-            // Cached, or the child's few rows read from the snapshot's index.
-            rows = pairings.postingsRows(field: childField, key: child).map(Int.init)
-        }
-        return rows.filter {
+        let rows = buildsSortedIndexOnFirstUse
+            ? pairings.postingsRows(field: childField, key: child)
+            : pairings.rowsReferring(field: childField, toAny: [Int32(child)])
+        return rows.map(Int.init).filter {
             let end = until.value(at: $0)
             return end == DateColumn.null || end > today
         }
